@@ -1,7 +1,7 @@
 //! The plain data a `#[swarm_test]` attribute describes.
 //!
 //! Every type here is produced by the one parser in this crate, used by the
-//! macro at compile time and by the runtime (`Spec::builder`, `Fault::parse`).
+//! macro at compile time and by the runtime (`Spec::builder`, `FaultSpec::parse`).
 
 use serde::{Deserialize, Serialize};
 
@@ -127,25 +127,69 @@ pub enum Partition {
 #[serde(rename_all = "snake_case", tag = "fault")]
 pub enum FaultKind {
     /// Slower service: service time multiplied by `1 / (1 - load)`, capped.
-    CpuSpike { load: f64, target: Target },
+    CpuSpike {
+        /// CPU load in 0..=1. The default value is 0.9.
+        load: f64,
+        /// Who is hit. The default value is [`Target::Random`].
+        target: Target,
+    },
     /// Memory grows at `rate_mb_per_s`; the agent is killed at its limit.
-    MemoryLeak { rate_mb_per_s: f64, target: Target },
+    MemoryLeak {
+        /// Growth in MB per second, in 0..=10000. The default value is 20.
+        rate_mb_per_s: f64,
+        /// Who is hit. The default value is [`Target::Random`].
+        target: Target,
+    },
     /// Extra one-way delay on every link, plus uniform jitter.
-    Latency { delay_ms: Millis, jitter_ms: Millis },
+    Latency {
+        /// Added delay. The default value is 100 ms.
+        delay_ms: Millis,
+        /// Uniform jitter on top of the delay. The default value is 0.
+        jitter_ms: Millis,
+    },
     /// Each message is dropped with this probability.
-    PacketLoss { rate: f64 },
+    PacketLoss {
+        /// Drop probability in 0..=1. The default value is 0.1.
+        rate: f64,
+    },
     /// Latency and packet loss together.
-    NetworkIssue { delay_ms: Millis, jitter_ms: Millis, loss: f64 },
+    NetworkIssue {
+        /// Added delay. The default value is 200 ms.
+        delay_ms: Millis,
+        /// Uniform jitter on top of the delay. The default value is 0.
+        jitter_ms: Millis,
+        /// Drop probability in 0..=1. The default value is 0.05.
+        loss: f64,
+    },
     /// A network partition.
-    Partition { cut: Partition },
+    Partition {
+        /// What is cut off. The default value is [`Partition::Halves`].
+        cut: Partition,
+    },
     /// The agent dies; optionally restarts after a delay.
-    Crash { target: Target, restart_after_ms: Option<Millis> },
+    Crash {
+        /// Who dies. The default value is [`Target::Random`].
+        target: Target,
+        /// Restart this long after the crash; `None` (the default) means never.
+        restart_after_ms: Option<Millis>,
+    },
     /// The agent is paused: no heartbeats, no progress; resumes at heal.
-    Hang { target: Target },
+    Hang {
+        /// Who hangs. The default value is [`Target::Random`].
+        target: Target,
+    },
     /// The agent answers this fraction of tasks with errors.
-    ErrorRate { rate: f64, target: Target },
+    ErrorRate {
+        /// Error probability in 0..=1. The default value is 0.2.
+        rate: f64,
+        /// Who is hit. The default value is [`Target::Random`].
+        target: Target,
+    },
     /// A market shock: volatility level in 0..=1 moves the regime.
-    Volatility { level: f64 },
+    Volatility {
+        /// Volatility in 0..=1. The default value is 0.85.
+        level: f64,
+    },
 }
 
 /// A fault with its schedule: `NAME[(ARGS)] [@ START] [for DURATION]`.

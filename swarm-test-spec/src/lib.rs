@@ -1,0 +1,88 @@
+//! The grammar of the `#[swarm_test(...)]` attribute: keys, values, fault specs and rosters.
+//!
+//! This crate is shared by the proc-macro (which checks an attribute at compile time and puts
+//! errors on the offending token) and the runtime (which builds the same [`Spec`] from the same
+//! key/value pairs). There is one parser, here, so both report the same messages.
+//!
+//! The entry points are [`SpecBuilder`] (the attribute as a whole), [`FaultSpec::parse`]
+//! (one `inject` value), [`Roster::parse`] (a `roles` value), [`parse_duration`] (a `timeout`),
+//! and `parse` on each named choice ([`TopologyKind`], [`Strategy`], [`Regime`], [`Role`],
+//! [`Target`]). Every error is a [`SpecError`]: a lowercase message naming the valid choices,
+//! with "did you mean" for near misses, and the attribute key at fault.
+//!
+//! ```
+//! use swarm_test_spec::{SpecBuilder, Strategy, TopologyKind};
+//!
+//! let spec = SpecBuilder::new("consensus_reaches_two_thirds", "my_crate::tests")
+//!     .with("topology", "mesh")
+//!     .with("agents", 3u64)
+//!     .with("strategy", "consensus")
+//!     .build()?;
+//! assert_eq!((spec.topology, spec.agents, spec.strategy), (TopologyKind::Mesh, 3, Strategy::Consensus));
+//! # Ok::<(), swarm_test_spec::SpecError>(())
+//! ```
+//!
+//! # Keys
+//!
+//! | key | value | default |
+//! |---|---|---|
+//! | `topology` | `"mesh"`, `"hierarchical"`, `"ring"`, `"star"` | required |
+//! | `agents` | integer; at least 2 (ring: 3) | required |
+//! | `roles` | roster, `"momentum_trader*2, pairs_trader*2, arbitrage_trader"`; its size must be `agents` | the runtime's default roster |
+//! | `strategy` | `"round_robin"`, `"least_loaded"`, `"specialized"`, `"consensus"`, `"adaptive"` | `"round_robin"` |
+//! | `inject` | a fault spec (below); set several times to add several faults | none |
+//! | `trades` | integer | 20 |
+//! | `market` | `"calm"`, `"trending"`, `"volatile"`, `"crash"` or `"file:PATH"` | `"calm"` |
+//! | `seed` | integer | derived by the runtime from the test's path |
+//! | `timeout` | duration, `"30s"` | `"60s"` |
+//! | `snapshot` | `true`, `false` or a name (letters, digits, `_`, `-`) | `true` |
+//!
+//! # Fault specs
+//!
+//! `NAME[(ARGS)] [@ START] [for DURATION]`, for example `"cpu_spike"`, `"crash(hub) @ 2s"`,
+//! `"latency(50ms, jitter = 10ms) @ 1s for 5s"`, `"partition(isolate = role:risk_manager)"`,
+//! `"crash(3, restart = 5s)"`, `"cpu_spike(0.95, target = fraction(0.5))"`.
+//!
+//! | fault | arguments (default) |
+//! |---|---|
+//! | `cpu_spike` | `load` (0.9, in 0..=1), `target =` (random) |
+//! | `memory_leak` | `rate` in MB/s (20, in 0..=10000), `target =` (random) |
+//! | `latency` | `delay` (100ms), `jitter` (0s) |
+//! | `packet_loss` | `rate` (0.1, in 0..=1) |
+//! | `network_issue` | `delay` (200ms), `loss` (0.05, in 0..=1), `jitter` (0s) |
+//! | `partition` | `halves` (default) or `isolate = TARGET` |
+//! | `crash` | `target` (random), `restart =` duration (never) |
+//! | `hang` | `target` (random) |
+//! | `error_rate` | `rate` (0.2, in 0..=1), `target =` (random) |
+//! | `volatility` | `level` (0.85, in 0..=1) |
+//!
+//! Arguments are positional in the order shown, or named (`name = value`); positional ones
+//! come first. Those marked `name =` can only be named. Targets: `hub` (star only), `leader`,
+//! `coordinator` (hierarchical only), `random`, `all`, an agent index (`3`), `role:NAME`, and
+//! `fraction(F)` with `0 < F <= 1`. Durations: `ms`, `s`, `m` (`"1.5s"` is 1500 ms).
+//! `@ START` defaults to the start of the run, `for DURATION` to the rest of the run.
+
+#![warn(missing_docs, unreachable_pub)]
+
+mod args;
+mod choice;
+mod duration;
+mod error;
+mod fault;
+mod lex;
+mod roster;
+mod spec;
+mod target;
+mod types;
+
+pub use choice::did_you_mean;
+pub use duration::{format_duration, parse_duration};
+pub use error::SpecError;
+pub use fault::FAULT_NAMES;
+pub use spec::{
+    Spec, SpecBuilder, Value, DEFAULT_TIMEOUT_MS, DEFAULT_TRADES, KEYS, LIST_KEYS, MAX_AGENTS,
+};
+pub use types::{
+    FaultKind, FaultSpec, MarketSpec, Millis, Partition, Regime, Role, Roster, SnapshotSetting,
+    Strategy, Target, TopologyKind,
+};
