@@ -69,20 +69,23 @@ mod choice;
 mod duration;
 mod error;
 mod fault;
+mod kind;
 mod lex;
 mod roster;
 mod spec;
 mod target;
 mod types;
+mod value;
 
 pub use choice::did_you_mean;
 pub use duration::{format_duration, parse_duration};
 pub use error::SpecError;
-pub use fault::FAULT_NAMES;
+pub use kind::FAULT_NAMES;
 pub use spec::{
-    Spec, SpecBuilder, Value, DEFAULT_TIMEOUT_MS, DEFAULT_TRADES, KEYS, LIST_KEYS, MAX_AGENTS,
+    Spec, SpecBuilder, DEFAULT_TIMEOUT_MS, DEFAULT_TRADES, KEYS, LIST_KEYS, MAX_AGENTS,
 };
 pub use types::{
     FaultKind, FaultSpec, MarketSpec, Millis, Partition, Regime, Role, Roster, SnapshotSetting,
     Strategy, Target, TopologyKind,
 };
+pub use value::Value;
