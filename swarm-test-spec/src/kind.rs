@@ -243,7 +243,7 @@ impl FaultKind {
 
 impl fmt::Display for FaultKind {
     /// The normalised form: every argument spelled out, the first by position, the rest by
-    /// name (`cpu_spike(0.9, target = random)`). [`FaultSpec::parse`] reads it back.
+    /// name (`cpu_spike(0.9, target = random)`). [`FaultSpec::parse`](crate::FaultSpec::parse) reads it back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = format_duration;
         let name = self.name();
