@@ -2,7 +2,7 @@
 //!
 //! Everything here is deterministic: randomness comes from [`SimRng`], transcendental functions
 //! from `libm`, maps are ordered, and there is no clock. Time is virtual milliseconds since the
-//! start of the run; one bar is [`BAR_MS`] (1 s) of virtual time and stands for one trading
+//! start of the run; one bar is [`BAR_MS`] (10 ms) of virtual time and stands for one trading
 //! minute (see [`regime`] for the time scale and the regimes).
 //!
 //! The pieces, in the order a trade goes through them:
@@ -42,7 +42,9 @@ pub use order::{
 };
 pub use path::{default_universe, SymbolSpec};
 pub use portfolio::{Portfolio, Position, DEFAULT_INITIAL_CAPITAL};
-pub use regime::{volatility_regime, RegimeParams, RegimeSegment, BARS_PER_YEAR, BAR_MS, DT};
+pub use regime::{
+    volatility_regime, RegimeParams, RegimeSegment, BARS_PER_YEAR, BAR_MS, DT, WARMUP_BARS,
+};
 pub use report::{role_name, StrategyStats, TradeBook, TradesReport};
 pub use risk::{veto, Rejection, RiskLimits};
 pub use signals::{decide, SignalParams};
@@ -288,13 +290,13 @@ mod tests {
     fn regime_changes_apply_from_the_next_bar() {
         let mut a = market(3, Regime::Calm);
         let mut b = market(3, Regime::Calm);
-        b.set_regime(5_500, Regime::Crash);
-        assert_eq!(a.mid("SPY", 6_000), b.mid("SPY", 6_000));
-        assert_ne!(a.mid("SPY", 7_000), b.mid("SPY", 7_000));
-        assert_eq!(b.segment_at(5_999).unwrap().regime, Regime::Calm);
-        assert_eq!(b.segment_at(6_000).unwrap().regime, Regime::Crash);
-        b.volatility_shock(10_000, 0.5);
-        let s = b.segment_at(10_000).unwrap();
+        b.set_regime(5 * BAR_MS + BAR_MS / 2, Regime::Crash);
+        assert_eq!(a.mid("SPY", 6 * BAR_MS), b.mid("SPY", 6 * BAR_MS));
+        assert_ne!(a.mid("SPY", 7 * BAR_MS), b.mid("SPY", 7 * BAR_MS));
+        assert_eq!(b.segment_at(6 * BAR_MS - 1).unwrap().regime, Regime::Calm);
+        assert_eq!(b.segment_at(6 * BAR_MS).unwrap().regime, Regime::Crash);
+        b.volatility_shock(10 * BAR_MS, 0.5);
+        let s = b.segment_at(10 * BAR_MS).unwrap();
         assert_eq!((s.regime, s.volatility_multiplier), (Regime::Volatile, 1.5));
     }
 

@@ -364,21 +364,24 @@ mod tests {
     fn query_order_does_not_change_prices() {
         let mut a = paths(9, Regime::Volatile);
         let mut b = paths(9, Regime::Volatile);
-        let late = a.price(2, 50_500);
-        let early = a.price(0, 1_250);
-        assert_eq!(b.price(0, 1_250), early);
-        assert_eq!(b.price(2, 50_500), late);
-        assert_eq!(a.history(1, 10_000, 5), b.history(1, 10_999, 5));
-        assert_eq!(a.history(1, 2_000, 10).len(), 3);
+        let late = a.price(2, 50 * BAR_MS + BAR_MS / 2);
+        let early = a.price(0, BAR_MS + BAR_MS / 4);
+        assert_eq!(b.price(0, BAR_MS + BAR_MS / 4), early);
+        assert_eq!(b.price(2, 50 * BAR_MS + BAR_MS / 2), late);
+        assert_eq!(
+            a.history(1, 10 * BAR_MS, 5),
+            b.history(1, 11 * BAR_MS - 1, 5)
+        );
+        assert_eq!(a.history(1, 2 * BAR_MS, 10).len(), 3);
     }
 
     #[test]
     fn interpolation_passes_through_the_points() {
         let mut g = paths(1, Regime::Volatile);
         let (p3, p4) = (g.point(3, 0), g.point(4, 0));
-        assert_eq!(g.price(0, 3_000), p3);
-        assert_eq!(g.price(0, 4_000), p4);
-        let mid = g.price(0, 3_500);
+        assert_eq!(g.price(0, 3 * BAR_MS), p3);
+        assert_eq!(g.price(0, 4 * BAR_MS), p4);
+        let mid = g.price(0, 3 * BAR_MS + BAR_MS / 2);
         assert!((mid - libm::sqrt(p3 * p4)).abs() < 1e-9);
     }
 
@@ -387,11 +390,11 @@ mod tests {
         let mut a = paths(5, Regime::Calm);
         let before = a.point(20, 0);
         let kept = a.point(10, 0);
-        a.set_segment(10_000, RegimeSegment::plain(Regime::Crash));
+        a.set_segment(10 * BAR_MS, RegimeSegment::plain(Regime::Crash));
         assert_eq!(a.point(10, 0), kept);
         assert_ne!(a.point(20, 0), before);
         let mut b = paths(5, Regime::Calm);
-        b.set_segment(10_000, RegimeSegment::plain(Regime::Crash));
+        b.set_segment(10 * BAR_MS, RegimeSegment::plain(Regime::Crash));
         assert_eq!(a.point(20, 0), b.point(20, 0));
     }
 

@@ -2,7 +2,11 @@
 //!
 //! # Time scale
 //!
-//! One bar is [`BAR_MS`] = 1,000 ms of virtual time and stands for **one trading minute**. A
+//! One bar is [`BAR_MS`] = 10 ms of virtual time and stands for **one trading minute**, so a
+//! test that runs one virtual second sees 100 trading minutes: the intraday scale on which
+//! momentum and mean-reversion signals live, and on which a few milliseconds of order latency
+//! visibly move a fill (prices are interpolated within a bar). The simulator starts each run
+//! [`WARMUP_BARS`] bars into the path, so strategies have history from the first trade. A
 //! trading year has 252 days of 390 minutes, so annualised drift μ and volatility σ are converted
 //! with Δt = 1 / (252 · 390) = 1 / [`BARS_PER_YEAR`] per bar. Over one bar a symbol's log-return
 //! has mean (μ − σ²/2)·Δt and variance σ²·Δt (plus jumps in a crash).
@@ -30,8 +34,12 @@ use std::collections::BTreeMap;
 
 use swarm_test_spec::Regime;
 
-/// Virtual milliseconds in one bar. The default value is 1,000 (one bar per virtual second).
-pub const BAR_MS: u64 = 1_000;
+/// Virtual milliseconds in one bar (one trading minute). The default value is 10.
+pub const BAR_MS: u64 = 10;
+
+/// Bars of price history before a simulated run starts. The default value is 64 (more than
+/// the longest signal window).
+pub const WARMUP_BARS: u64 = 64;
 
 /// Bars in a trading year: 252 days × 390 minutes, one bar per trading minute.
 pub const BARS_PER_YEAR: f64 = 252.0 * 390.0;
@@ -214,7 +222,7 @@ mod tests {
     fn changes_start_at_the_next_bar_boundary() {
         assert_eq!(first_bar_at_or_after(0), 0);
         assert_eq!(first_bar_at_or_after(1), 1);
-        assert_eq!(first_bar_at_or_after(1_000), 1);
-        assert_eq!(first_bar_at_or_after(1_001), 2);
+        assert_eq!(first_bar_at_or_after(BAR_MS), 1);
+        assert_eq!(first_bar_at_or_after(BAR_MS + 1), 2);
     }
 }

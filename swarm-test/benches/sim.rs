@@ -1,0 +1,141 @@
+//! Mock-driver speed: simulated messages per second of wall time, and virtual-to-wall ratio.
+//!
+//! `cargo bench -p swarm-test --bench sim` runs two workloads for each swarm size:
+//! - ring: the turmoil anchor's workload (`../shared/anchors/turmoil-ring`): M messages, each
+//!   passed around a ring for H hops, i.e. M × (H + 1) messages counting the client's sends;
+//! - mesh: M trades round-robin over a mesh (client → agent → client, with the trade model).
+//!
+//! With `-- --turmoil`, it also runs the turmoil anchor on the same ring workload (building it
+//! with cargo) and prints the ratio, measured side by side in one run. `-- --quick` runs the
+//! small sizes only. Figures vary with the machine; ratios are what to compare.
+
+use std::process::Command;
+use std::time::Instant;
+
+use swarm_test::sim::Sim;
+use swarm_test::{SpecBuilder, Task};
+
+struct Figure {
+    messages: u64,
+    wall_s: f64,
+    virtual_s: f64,
+}
+
+impl Figure {
+    fn rate(&self) -> f64 {
+        self.messages as f64 / self.wall_s
+    }
+}
+
+fn spec(topology: &str, agents: usize) -> swarm_test::Spec {
+    SpecBuilder::new("bench", "bench")
+        .with("topology", topology)
+        .with("agents", agents as u64)
+        .with("timeout", "600m")
+        .build()
+        .expect("a valid bench spec")
+}
+
+fn run(topology: &str, agents: usize, tasks: u64, task: impl Fn() -> Task) -> Figure {
+    let mut sim = Sim::new(&spec(topology, agents), 1).expect("the bench swarm builds");
+    sim.setup().expect("the bench swarm starts");
+    let (start_msgs, start_us) = (sim.delivered(), sim.now_us());
+    let wall = Instant::now();
+    for _ in 0..tasks {
+        sim.dispatch(task());
+    }
+    sim.run_until_idle().expect("the bench workload finishes");
+    let wall_s = wall.elapsed().as_secs_f64();
+    assert_eq!(
+        sim.core().ledger().audit().completed,
+        tasks,
+        "every task completed"
+    );
+    Figure {
+        messages: sim.delivered() - start_msgs,
+        wall_s,
+        virtual_s: (sim.now_us() - start_us) as f64 / 1e6,
+    }
+}
+
+fn turmoil(agents: usize, messages: u64, hops: u32) -> Option<f64> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/anchors/turmoil-ring/run.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .args([agents.to_string(), messages.to_string(), hops.to_string()])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rate = text
+        .split("= ")
+        .last()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok();
+    if rate.is_none() {
+        eprintln!(
+            "turmoil anchor gave no figure: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    rate
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let with_turmoil = args.iter().any(|a| a == "--turmoil");
+    let sizes: &[usize] = if quick {
+        &[10, 50]
+    } else {
+        &[10, 50, 100, 200, 500]
+    };
+    let (messages, hops) = (1_000u64, 100u32);
+    println!("workload: ring, {messages} messages × {hops} hops; mesh, 10,000 trades");
+    println!(
+        "{:<6} {:>6} {:>12} {:>9} {:>14} {:>13} {}",
+        "shape",
+        "agents",
+        "messages",
+        "wall s",
+        "msg/s (wall)",
+        "virtual/wall",
+        if with_turmoil {
+            "  turmoil msg/s  ratio"
+        } else {
+            ""
+        }
+    );
+    for &n in sizes {
+        let ring = run("ring", n, messages, || Task::relay(hops - 1));
+        let anchor = if with_turmoil {
+            turmoil(n, messages, hops)
+        } else {
+            None
+        };
+        let compare = anchor
+            .map(|t| format!("  {t:>13.0}  {:>5.1}×", ring.rate() / t))
+            .unwrap_or_default();
+        println!(
+            "{:<6} {:>6} {:>12} {:>9.3} {:>14.0} {:>12.1}×{compare}",
+            "ring",
+            n,
+            ring.messages,
+            ring.wall_s,
+            ring.rate(),
+            ring.virtual_s / ring.wall_s
+        );
+        let mesh = run("mesh", n, 10_000, || Task::trade("SPY"));
+        println!(
+            "{:<6} {:>6} {:>12} {:>9.3} {:>14.0} {:>12.1}×",
+            "mesh",
+            n,
+            mesh.messages,
+            mesh.wall_s,
+            mesh.rate(),
+            mesh.virtual_s / mesh.wall_s
+        );
+    }
+}

@@ -1,0 +1,42 @@
+//! Errors a test body can meet when it drives the swarm.
+
+use std::time::Duration;
+
+use crate::core::TaskId;
+
+/// Why an operation on a [`Swarm`](crate::Swarm) did not succeed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SwarmError {
+    /// The task ended without a result; the reason says why (e.g. no agent was available).
+    #[error("{task} failed: {reason}")]
+    TaskFailed {
+        /// Which task.
+        task: TaskId,
+        /// Why, in words a user can act on.
+        reason: String,
+    },
+    /// The run reached the test's `timeout`.
+    #[error("timed out after {:?} (the test's `timeout`): {what}", limit)]
+    Timeout {
+        /// The limit.
+        limit: Duration,
+        /// What was still pending.
+        what: String,
+    },
+    /// Setup failed (agents did not become ready, an invalid roster, …).
+    #[error("setup failed: {0}")]
+    Setup(String),
+}
+
+impl From<crate::sim::SimError> for SwarmError {
+    fn from(e: crate::sim::SimError) -> Self {
+        match e {
+            crate::sim::SimError::Setup(m) => SwarmError::Setup(m),
+            crate::sim::SimError::Timeout { timeout_ms, what } => SwarmError::Timeout {
+                limit: Duration::from_millis(timeout_ms),
+                what,
+            },
+        }
+    }
+}

@@ -1,0 +1,540 @@
+//! The run: what every `#[swarm_test]` does, in order, with teardown guaranteed.
+//!
+//! 1. Read the environment (an invalid value stops here, nothing runs).
+//! 2. Setup: topology, agents, readiness (at least 80% must become ready).
+//! 3. Topology assertions.
+//! 4. The trade simulation with the scheduled faults, or the imperative body.
+//! 5. Coordination assertions: every task ended exactly once, every hop along an edge.
+//! 6. Metric capture into a [`Report`]; the report body, if any.
+//! 7. The insta snapshot of the report (base seed only).
+//! 8. Teardown: always, after success, panic, `Err` or timeout.
+//!
+//! A failure names the seed, the mode, a command that replays it, and the tail of the trace.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::time::Duration;
+
+use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
+
+use crate::config::{Config, Mode, SEED_VAR};
+use crate::metrics;
+use crate::report::Report;
+use crate::rng::fnv1a;
+use crate::sim::Sim;
+use crate::swarm::{Swarm, Teardown};
+use crate::topology::Topology;
+
+/// What a test body came to: `Ok`, or the `Err` it returned, formatted.
+pub type Outcome = Result<(), String>;
+
+/// A boxed future of a test body.
+pub type BodyFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + 'a>>;
+
+/// Conversion of a test function's return value into an [`Outcome`].
+pub trait TestResult {
+    /// `()` is success; `Err(e)` fails the test with `e`'s `Debug` form.
+    fn into_outcome(self) -> Outcome;
+}
+
+impl TestResult for () {
+    fn into_outcome(self) -> Outcome {
+        Ok(())
+    }
+}
+
+impl<E: std::fmt::Debug> TestResult for Result<(), E> {
+    fn into_outcome(self) -> Outcome {
+        self.map_err(|e| format!("{e:?}"))
+    }
+}
+
+/// The user's test body, in one of the three forms.
+pub enum Body {
+    /// `fn name()`: the harness runs the scenario; the body runs after it.
+    Declarative(Box<dyn Fn() -> Outcome>),
+    /// `fn name(report: &Report)`: runs after the scenario, before the snapshot.
+    Report(Box<dyn Fn(&Report) -> Outcome>),
+    /// `async fn name(report: &Report)`.
+    ReportAsync(Box<dyn for<'a> Fn(&'a Report) -> BodyFuture<'a>>),
+    /// `async fn name(swarm: &mut Swarm)`: drives the swarm itself.
+    Swarm(Box<dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>>),
+}
+
+/// One snapshot to assert: the report, its name and what it describes.
+#[derive(Debug, Clone)]
+pub struct SnapshotRequest {
+    /// The snapshot's name (file `snapshots/<name>.snap`, `@<suffix>` added by insta).
+    pub name: String,
+    /// The case suffix, for parametrised tests.
+    pub suffix: Option<String>,
+    /// The scenario in words, shown by `cargo insta review`.
+    pub description: String,
+    /// The scenario as data (`set_info`).
+    pub info: ScenarioInfo,
+    /// What is snapshotted.
+    pub report: Report,
+}
+
+/// The scenario a snapshot describes, as shown in its header by `cargo insta review`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ScenarioInfo {
+    /// Topology kind.
+    pub topology: &'static str,
+    /// Number of agents.
+    pub agents: usize,
+    /// The roster (`roles`), or `default`.
+    pub roles: String,
+    /// Routing strategy.
+    pub strategy: &'static str,
+    /// Fault specs, normalised.
+    pub inject: Vec<String>,
+    /// Trades in the built-in simulation.
+    pub trades: u64,
+    /// Market regime or data file.
+    pub market: String,
+    /// The seed of the snapshotted run.
+    pub seed: u64,
+    /// The test's timeout, ms.
+    pub timeout_ms: u64,
+}
+
+impl ScenarioInfo {
+    fn new(spec: &Spec, seed: u64) -> Self {
+        ScenarioInfo {
+            topology: spec.topology.as_str(),
+            agents: spec.agents,
+            roles: spec
+                .roles
+                .as_ref()
+                .map_or("default".to_owned(), |r| r.to_string()),
+            strategy: spec.strategy.as_str(),
+            inject: spec.inject.iter().map(|f| f.text.clone()).collect(),
+            trades: spec.trades,
+            market: match &spec.market {
+                MarketSpec::Regime(regime) => regime.as_str().to_owned(),
+                MarketSpec::File(path) => format!("file:{path}"),
+            },
+            seed,
+            timeout_ms: spec.timeout_ms,
+        }
+    }
+
+    /// One line: `star of 7 agents, round_robin routing, 24 trades, calm market, no faults`.
+    fn describe(&self) -> String {
+        format!(
+            "{} of {} agents, {} routing, {} trades, {} market, {}",
+            self.topology,
+            self.agents,
+            self.strategy,
+            self.trades,
+            self.market,
+            if self.inject.is_empty() {
+                "no faults".to_owned()
+            } else {
+                format!("faults: {}", self.inject.join("; "))
+            }
+        )
+    }
+}
+
+/// Where the test lives and how to assert a snapshot there; made by `snapshot_fn!()` in the
+/// test's own crate so insta writes beside the test.
+pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
+    /// `CARGO_PKG_NAME` of the test's crate, for replay commands.
+    pub package: &'static str,
+    /// Asserts one snapshot.
+    pub assert: F,
+}
+
+struct Context {
+    spec: Spec,
+    config: Config,
+    test_path: String,
+    package: &'static str,
+    base_seed: u64,
+}
+
+struct Failure {
+    message: String,
+    trace: Vec<String>,
+    events: u64,
+    now_us: u64,
+}
+
+/// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
+pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+    let spec = match builder.build() {
+        Ok(spec) => spec,
+        Err(e) => panic!("swarm_test: invalid test specification: {e}"),
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => panic!("swarm_test: {e}. Nothing ran."),
+    };
+    if config.mode == Mode::Live {
+        panic!(
+            "swarm_test: SWARM_TEST_MODE=live, but this version of swarm-test has no live \
+             backend yet, so nothing ran (it never falls back to mock). Unset SWARM_TEST_MODE \
+             or set SWARM_TEST_MODE=mock."
+        );
+    }
+    let test_path = test_path(&spec);
+    let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
+    let seeds: Vec<u64> = match config.seed {
+        Some(seed) => vec![seed],
+        None => (0..config.seeds).map(|i| nth_seed(base_seed, i)).collect(),
+    };
+    let ctx = Context {
+        spec,
+        config,
+        test_path,
+        package: snapshotter.package,
+        base_seed,
+    };
+    for (i, &seed) in seeds.iter().enumerate() {
+        if let Err(failure) = run_seed(&ctx, seed, &body, &snapshotter.assert) {
+            let of = if seeds.len() > 1 {
+                format!(" (seed {} of {})", i + 1, seeds.len())
+            } else {
+                String::new()
+            };
+            panic!("{}", explain(&ctx, seed, &of, &failure));
+        }
+    }
+}
+
+/// The `i`-th seed of a many-seed run: the base seed first, then a SplitMix64 sequence.
+pub fn nth_seed(base: u64, i: u64) -> u64 {
+    if i == 0 {
+        return base;
+    }
+    let mut z = base.wrapping_add(i.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The default seed of a test: a stable hash of its path and case, so it never changes
+/// unless the test is renamed.
+pub fn derive_seed(spec: &Spec) -> u64 {
+    let case = spec.case.as_deref().unwrap_or("");
+    fnv1a(format!("{}::{}#{case}", spec.module_path, spec.name).as_bytes())
+}
+
+/// The test's path as libtest and nextest know it (`module::name`), for replay commands.
+fn test_path(spec: &Spec) -> String {
+    if let Some(name) = std::thread::current().name() {
+        if name != "main" && name.contains(&spec.name) {
+            return name.to_owned();
+        }
+    }
+    let module = spec
+        .module_path
+        .split_once("::")
+        .map_or("", |(_, rest)| rest);
+    let mut path = if module.is_empty() {
+        spec.name.clone()
+    } else {
+        format!("{module}::{}", spec.name)
+    };
+    if let Some(case) = &spec.case {
+        path = format!("{path}::{case}");
+    }
+    path
+}
+
+fn run_seed<F: Fn(&SnapshotRequest)>(
+    ctx: &Context,
+    seed: u64,
+    body: &Body,
+    assert_snapshot: &F,
+) -> Result<(), Failure> {
+    let spec = &ctx.spec;
+    let mut sim = match Sim::new(spec, seed) {
+        Ok(sim) => sim,
+        Err(e) => return Err(bare(e.to_string())),
+    };
+    let mut teardown: Vec<Teardown> = Vec::new();
+    let result = guarded("the harness", || {
+        scenario(ctx, seed, &mut sim, &mut teardown, body, assert_snapshot)
+    })
+    .and_then(|r| r);
+    // Teardown always runs: the sim is dropped below and every registered step runs, each
+    // guarded so one failing step does not skip the others.
+    let mut teardown_errors = Vec::new();
+    for Teardown(step) in teardown.into_iter().rev() {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(step)) {
+            teardown_errors.push(panic_message(&*panic));
+        }
+    }
+    let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
+    let (events, now_us) = (sim.trace().events(), sim.now_us());
+    drop(sim);
+    let mut message = match result {
+        Ok(()) if teardown_errors.is_empty() => return Ok(()),
+        Ok(()) => String::new(),
+        Err(message) => message,
+    };
+    for e in teardown_errors {
+        message.push_str(&format!("\na teardown step panicked: {e}"));
+    }
+    Err(Failure {
+        message,
+        trace,
+        events,
+        now_us,
+    })
+}
+
+/// Steps 2 to 7. `Err` carries the failure message.
+fn scenario<F: Fn(&SnapshotRequest)>(
+    ctx: &Context,
+    seed: u64,
+    sim: &mut Sim,
+    teardown: &mut Vec<Teardown>,
+    body: &Body,
+    assert_snapshot: &F,
+) -> Result<(), String> {
+    let spec = &ctx.spec;
+    sim.setup().map_err(|e| e.to_string())?;
+    check_shape(sim.core().topology())?;
+    match body {
+        Body::Swarm(f) => drive(ctx, seed, sim, teardown, f)?,
+        _ => {
+            sim.start_trades(spec.trades);
+            sim.run_until_idle().map_err(|e| e.to_string())?;
+        }
+    }
+    check_coordination(sim)?;
+    let report = metrics::capture(sim, &report_name(spec), seed);
+    if let Some(dir) = &ctx.config.report_dir {
+        write_report(dir, &report)?;
+    }
+    let outcome = guarded("the test body", || match body {
+        Body::Declarative(f) => f(),
+        Body::Report(f) => f(&report),
+        Body::ReportAsync(f) => paused_runtime()?.block_on(f(&report)),
+        Body::Swarm(_) => Ok(()),
+    })?;
+    outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
+    if seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+        let request = snapshot_request(spec, report);
+        guarded("the snapshot", || assert_snapshot(&request))?;
+    }
+    Ok(())
+}
+
+/// Runs the imperative body on a current-thread tokio runtime with a paused clock, so its
+/// sleeps are virtual, within the test's timeout (virtual too).
+fn drive(
+    ctx: &Context,
+    seed: u64,
+    sim: &mut Sim,
+    teardown: &mut Vec<Teardown>,
+    f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
+) -> Result<(), String> {
+    let runtime = paused_runtime()?;
+    let placeholder = Sim::new(&ctx.spec, seed).map_err(|e| e.to_string())?;
+    let taken = std::mem::replace(sim, placeholder);
+    let mut swarm = runtime.block_on(async { Swarm::new(taken, report_name(&ctx.spec), seed) });
+    let limit = Duration::from_millis(ctx.spec.timeout_ms);
+    let outcome = guarded("the test body", || {
+        runtime.block_on(async {
+            let remaining = limit.saturating_sub(swarm.now());
+            match tokio::time::timeout(remaining, f(&mut swarm)).await {
+                Ok(outcome) => Ok(outcome),
+                Err(_) => Err(format!(
+                    "timed out after {limit:?} of virtual time (the test's `timeout`)"
+                )),
+            }
+        })
+    });
+    let (taken, steps) = swarm.into_parts();
+    *sim = taken;
+    teardown.extend(steps);
+    outcome??.map_err(|e| format!("the test body returned Err: {e}"))
+}
+
+fn paused_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .map_err(|e| format!("could not start the test's tokio runtime: {e}"))
+}
+
+/// Runs `f`, turning a panic into an error that says where it happened.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|p| format!("{what} panicked: {}", panic_message(&*p)))
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-string payload)".to_owned()
+    }
+}
+
+/// Checks that the graph has the shape its kind promises.
+fn check_shape(t: &Topology) -> Result<(), String> {
+    use swarm_test_spec::TopologyKind::*;
+    let n = t.len();
+    let expected_edges = match t.kind() {
+        Mesh => n * (n - 1) / 2,
+        Star | Hierarchical => n - 1,
+        Ring => n,
+    };
+    let degrees_ok = (0..n).all(|a| match t.kind() {
+        Mesh => t.degree(a) == n - 1,
+        Ring => t.degree(a) == 2,
+        Star => t.degree(a) == if a == 0 { n - 1 } else { 1 },
+        Hierarchical => t.degree(a) >= 1,
+    });
+    if t.edges().len() != expected_edges || !degrees_ok || t.diameter().is_none() {
+        return Err(format!(
+            "topology assertion failed: a {} of {n} agents should have {expected_edges} edges \
+             and be connected, but has {} edges",
+            t.kind().as_str(),
+            t.edges().len()
+        ));
+    }
+    Ok(())
+}
+
+/// Every task ended exactly once, and every message travelled along an edge.
+fn check_coordination(sim: &Sim) -> Result<(), String> {
+    let mut problems = sim.core().ledger().violations();
+    problems.extend(sim.core().edge_violations().iter().cloned());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let shown = problems.len().min(20);
+    Err(format!(
+        "coordination assertion failed ({} problem{}):\n  - {}{}",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" },
+        problems[..shown].join("\n  - "),
+        if problems.len() > shown {
+            "\n  - …"
+        } else {
+            ""
+        }
+    ))
+}
+
+fn report_name(spec: &Spec) -> String {
+    match &spec.case {
+        Some(case) => format!("{}@{case}", spec.name),
+        None => spec.name.clone(),
+    }
+}
+
+fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
+    let file = dir.join(format!(
+        "{}-{}.json",
+        report.name.replace(['@', ':'], "_"),
+        report.seed
+    ));
+    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&file, json))
+        .map_err(|e| {
+            format!(
+                "could not write the report to {} (SWARM_TEST_REPORT): {e}",
+                file.display()
+            )
+        })
+}
+
+fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
+    let module = spec.module_path.replace("::", "__");
+    let module = match &spec.case {
+        // A list expands into `mod name { fn case() }`: don't repeat the name.
+        Some(_) => module
+            .strip_suffix(&format!("__{}", spec.name))
+            .unwrap_or(&module)
+            .to_owned(),
+        None => module,
+    };
+    let base = match &spec.snapshot {
+        SnapshotSetting::Named(name) => name.clone(),
+        _ => spec.name.clone(),
+    };
+    let suffix = spec.case.clone().or_else(|| rstest_case(&spec.name));
+    let info = ScenarioInfo::new(spec, report.seed);
+    SnapshotRequest {
+        name: format!("{module}__{base}"),
+        suffix,
+        description: info.describe(),
+        info,
+        report,
+    }
+}
+
+/// Under `#[rstest]`, each case runs as `name::case_N_…`: that last segment names the case.
+fn rstest_case(name: &str) -> Option<String> {
+    let thread = std::thread::current();
+    let path = thread.name()?;
+    let (parent, last) = path.rsplit_once("::")?;
+    (parent.rsplit("::").next() == Some(name) && last != name).then(|| last.to_owned())
+}
+
+fn bare(message: String) -> Failure {
+    Failure {
+        message,
+        trace: Vec::new(),
+        events: 0,
+        now_us: 0,
+    }
+}
+
+fn explain(ctx: &Context, seed: u64, of: &str, failure: &Failure) -> String {
+    let mut text = format!(
+        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
+        ctx.test_path,
+        failure.message,
+        ctx.config.mode.as_str(),
+        failure.now_us as f64 / 1_000.0,
+        failure.events,
+        ctx.package,
+        ctx.test_path,
+    );
+    if !failure.trace.is_empty() {
+        text.push_str(&format!("\nlast {} events:\n", failure.trace.len()));
+        for line in &failure.trace {
+            text.push_str("  ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_stable_and_distinct() {
+        assert_eq!(nth_seed(42, 0), 42);
+        let seeds: std::collections::BTreeSet<_> = (0..1000).map(|i| nth_seed(42, i)).collect();
+        assert_eq!(seeds.len(), 1000);
+        assert_eq!(nth_seed(42, 1), nth_seed(42, 1));
+    }
+
+    #[test]
+    fn results_convert_to_outcomes() {
+        assert_eq!(().into_outcome(), Ok(()));
+        assert_eq!(
+            Err::<(), _>("boom").into_outcome(),
+            Err("\"boom\"".to_owned())
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! The `swarm-test` command.
+//!
+//! ```text
+//! swarm-test run [CARGO TEST ARGS…]   run `cargo test` with reports on, then print the summary
+//! swarm-test report DIR               print the summary of the reports in DIR
+//! ```
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use swarm_test::summary;
+
+const USAGE: &str = "usage:
+  swarm-test run [CARGO TEST ARGS…]   run `cargo test ARGS` with SWARM_TEST_REPORT set, then print the summary
+  swarm-test report DIR               print the summary of the reports in DIR (written with SWARM_TEST_REPORT)";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("report") if args.len() == 2 => report(&PathBuf::from(&args[1])),
+        Some("-h" | "--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn report(dir: &std::path::Path) -> ExitCode {
+    match summary::read_reports(dir) {
+        Ok(reports) if reports.is_empty() => {
+            eprintln!(
+                "no reports in {}: run tests with SWARM_TEST_REPORT={} first",
+                dir.display(),
+                dir.display()
+            );
+            ExitCode::FAILURE
+        }
+        Ok(reports) => {
+            print!("{}", summary::markdown(&reports));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("swarm-test report: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cargo_args: &[String]) -> ExitCode {
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("swarm-test-reports");
+    let _ = std::fs::remove_dir_all(&dir);
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .arg("test")
+        .args(cargo_args)
+        .env("SWARM_TEST_REPORT", &dir)
+        .status();
+    let tests_passed = match status {
+        Ok(status) => status.success(),
+        Err(e) => {
+            eprintln!("swarm-test run: could not start cargo: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("\nSummary of the runs (reports in {}):\n", dir.display());
+    let summary = report(&dir);
+    if tests_passed {
+        summary
+    } else {
+        eprintln!("\nsome tests failed: see above");
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,169 @@
+//! Turning a finished simulation into a [`Report`].
+
+use hdrhistogram::Histogram;
+
+use crate::config::Mode;
+use crate::core::Ending;
+use crate::report::{
+    ms, round, AgentReport, FaultReport, LatencyReport, MessagesReport, Report,
+    SinglePointOfFailure, TasksReport, TopologyReport,
+};
+use crate::sim::Sim;
+
+/// Latency percentiles of `samples_us` from an HDR histogram with 3 significant digits.
+pub(crate) fn latency(samples_us: &[u64]) -> LatencyReport {
+    let Ok(mut histogram) = Histogram::<u64>::new(3) else {
+        return LatencyReport::default();
+    };
+    for &us in samples_us {
+        // Auto-resizing histogram: recording only fails for values it cannot represent.
+        let _ = histogram.record(us.max(1));
+    }
+    if histogram.is_empty() {
+        return LatencyReport::default();
+    }
+    let at = |q: f64| ms(histogram.value_at_quantile(q));
+    LatencyReport {
+        p50_ms: at(0.50),
+        p95_ms: at(0.95),
+        p99_ms: at(0.99),
+        max_ms: ms(histogram.max()),
+        mean_ms: round(histogram.mean() / 1_000.0, 3),
+    }
+}
+
+/// The report of `sim` as it stands now.
+pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
+    let trades = sim.trades_report();
+    let core = sim.core();
+    let topology = core.topology();
+    let audit = core.ledger().audit();
+    let executed_total: u64 = core.agents().iter().map(|a| a.executed).sum();
+    let max_executed = core.agents().iter().map(|a| a.executed).max().unwrap_or(0);
+    let setup_us = sim.ready_at_us().unwrap_or(0);
+    let ledger = core.ledger();
+    let first_dispatch = (0..audit.dispatched)
+        .filter_map(|i| ledger.dispatched_at_us(crate::core::TaskId(i)))
+        .min();
+    let throughput = match (first_dispatch, core.last_completion_us()) {
+        (Some(start), Some(end)) if end > start => {
+            audit.completed as f64 / ((end - start) as f64 / 1e6)
+        }
+        _ => 0.0,
+    };
+    let failures = (0..audit.dispatched)
+        .filter_map(|i| {
+            let id = crate::core::TaskId(i);
+            match ledger.ending(id) {
+                Some(Ending::Failed { reason }) => Some(format!("{id}: {reason}")),
+                _ => None,
+            }
+        })
+        .collect();
+    let after_setup = |t: Option<u64>| t.map(|t| ms(t.saturating_sub(setup_us)));
+    let faults = sim
+        .fault_specs()
+        .iter()
+        .zip(sim.fault_outcomes())
+        .map(|(spec, outcome)| {
+            let since = |t: Option<u64>| match (t, outcome.at_us) {
+                (Some(t), Some(at)) => Some(ms(t.saturating_sub(at))),
+                _ => None,
+            };
+            FaultReport {
+                name: spec.text.clone(),
+                targets: outcome.targets.clone(),
+                at_ms: after_setup(outcome.at_us),
+                healed_at_ms: after_setup(outcome.healed_us),
+                detected_after_ms: since(outcome.detected_us),
+                recovered_after_ms: since(outcome.recovered_us),
+                tasks_affected: outcome.tasks_affected,
+            }
+        })
+        .collect();
+    Report {
+        name: name.to_owned(),
+        seed,
+        mode: Mode::Mock,
+        duration_ms: ms(sim.now_us()),
+        setup_ms: ms(setup_us),
+        topology: TopologyReport {
+            kind: topology.kind(),
+            agents: topology.len() as u64,
+            edges: topology.edges().len() as u64,
+            diameter: topology.diameter().unwrap_or(0) as u64,
+            single_points_of_failure: topology
+                .articulation_points()
+                .into_iter()
+                .map(|agent| SinglePointOfFailure {
+                    agent,
+                    splits_into: topology.components_without(agent),
+                })
+                .collect(),
+        },
+        agents: core
+            .agents()
+            .iter()
+            .map(|a| AgentReport {
+                id: a.id,
+                role: a.role,
+                degree: topology.degree(a.id) as u64,
+                state: a.state,
+                executed: a.executed,
+                errors: a.errors,
+                cpu: round(sim.cpu_load(a.id), 4),
+                memory_mb: round(sim.memory_mb(a.id), 3),
+            })
+            .collect(),
+        tasks: TasksReport {
+            dispatched: audit.dispatched,
+            completed: audit.completed,
+            failed: audit.failed,
+            rerouted: audit.rerouted,
+            lost: audit.in_flight,
+            duplicated: audit.duplicated,
+            max_share: if executed_total == 0 {
+                0.0
+            } else {
+                round(max_executed as f64 / executed_total as f64, 4)
+            },
+        },
+        latency: latency(core.latencies_us()),
+        throughput_per_s: round(throughput, 3),
+        success_rate: if audit.dispatched == 0 {
+            0.0
+        } else {
+            round(audit.completed as f64 / audit.dispatched as f64, 4)
+        },
+        messages: MessagesReport {
+            sent: core.messages(),
+            dropped: sim.dropped(),
+        },
+        trades,
+        faults,
+        scaling: Vec::new(),
+        deploy: Vec::new(),
+        consensus: Vec::new(),
+        failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_of_a_known_distribution() {
+        let samples: Vec<u64> = (1..=1000).map(|i| i * 1_000).collect(); // 1..=1000 ms
+        let l = latency(&samples);
+        assert!((l.p50_ms - 500.0).abs() <= 0.5, "{l:?}");
+        assert!((l.p99_ms - 990.0).abs() <= 1.0, "{l:?}");
+        assert!((l.max_ms - 1000.0).abs() <= 1.0, "{l:?}");
+        assert!((l.mean_ms - 500.5).abs() <= 0.5, "{l:?}");
+    }
+
+    #[test]
+    fn no_samples_no_latency() {
+        assert_eq!(latency(&[]), LatencyReport::default());
+    }
+}

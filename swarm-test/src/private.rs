@@ -1,0 +1,83 @@
+//! What `#[swarm_test]` expands to. Not a public API: names here may change in any release.
+//!
+//! The hand-written equivalent of
+//! `#[swarm_test(topology = "ring", agents = 5)] fn ring_runs() {}` is:
+//!
+//! ```
+//! #[test]
+//! fn ring_runs() {
+//!     fn ring_runs() {}
+//!     swarm_test::__private::run(
+//!         swarm_test::__private::SpecBuilder::new("ring_runs", module_path!())
+//!             .with("topology", "ring")
+//!             .with("agents", 5u64)
+//!             .with("snapshot", false),
+//!         swarm_test::__private::declarative(ring_runs),
+//!         swarm_test::__private::snapshot_fn!(),
+//!     )
+//! }
+//! # ring_runs();
+//! ```
+
+pub use crate::harness::{
+    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotRequest, Snapshotter, TestResult,
+};
+pub use insta;
+pub use swarm_test_spec::{SpecBuilder, Value};
+
+use crate::report::Report;
+use crate::swarm::Swarm;
+
+/// `fn name() -> R`.
+pub fn declarative<R: TestResult>(f: impl Fn() -> R + 'static) -> Body {
+    Body::Declarative(Box::new(move || f().into_outcome()))
+}
+
+/// `fn name(report: &Report) -> R`.
+pub fn with_report<R: TestResult>(f: impl Fn(&Report) -> R + 'static) -> Body {
+    Body::Report(Box::new(move |report| f(report).into_outcome()))
+}
+
+/// `async fn name(report: &Report) -> R`, as `|r| Box::pin(async move { outcome(name(r).await) })`.
+pub fn with_report_async(f: impl for<'a> Fn(&'a Report) -> BodyFuture<'a> + 'static) -> Body {
+    Body::ReportAsync(Box::new(f))
+}
+
+/// `async fn name(swarm: &mut Swarm) -> R`, as
+/// `|s| Box::pin(async move { outcome(name(s).await) })`.
+pub fn with_swarm(f: impl for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a> + 'static) -> Body {
+    Body::Swarm(Box::new(f))
+}
+
+/// Converts a body's return value.
+pub fn outcome<R: TestResult>(r: R) -> Outcome {
+    r.into_outcome()
+}
+
+/// The snapshot assertion, expanded in the test's crate so insta writes the snapshot beside
+/// the test (`snapshots/`), with the test's crate, file and module.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __swarm_test_snapshot_fn {
+    () => {
+        $crate::__private::Snapshotter {
+            package: ::core::env!("CARGO_PKG_NAME"),
+            assert: |request: &$crate::__private::SnapshotRequest| {
+                let mut settings = $crate::__private::insta::Settings::clone_current();
+                settings.set_prepend_module_to_snapshot(false);
+                settings.set_omit_expression(true);
+                settings.set_description(request.description.as_str());
+                settings.set_info(&request.info);
+                settings.set_snapshot_suffix(request.suffix.as_deref().unwrap_or(""));
+                settings.bind(|| {
+                    $crate::__private::insta::assert_yaml_snapshot!(
+                        request.name.as_str(),
+                        &request.report
+                    );
+                });
+            },
+        }
+    };
+}
+
+pub use crate::__swarm_test_snapshot_fn as snapshot_fn;

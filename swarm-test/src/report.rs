@@ -1,0 +1,224 @@
+//! The Report: what a run measured, and the summary that is snapshotted.
+//!
+//! Durations are `f64` milliseconds (virtual in mock mode) rounded to the microsecond, rates
+//! are `f64` in `0..=1` rounded to four decimals, counts are `u64`. Every collection is
+//! ordered, so the same seed serialises to the same bytes.
+
+use serde::{Deserialize, Serialize};
+use swarm_test_spec::{Role, TopologyKind};
+
+use crate::config::Mode;
+use crate::core::AgentState;
+use crate::market::TradesReport;
+use crate::topology::AgentId;
+
+/// Everything one run measured. It serialises with serde; the snapshot is its YAML.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn check(report: &Report) {
+///     assert_eq!(report.tasks.lost, 0);
+///     assert!(report.latency.p99_ms >= report.latency.p50_ms);
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The test's name (with its case suffix, if any).
+    pub name: String,
+    /// The seed this run used; `SWARM_TEST_SEED=<seed>` replays it.
+    pub seed: u64,
+    /// `mock` or `live`.
+    pub mode: Mode,
+    /// Virtual (mock) or wall (live) time from the start of setup to the end of the run, ms.
+    pub duration_ms: f64,
+    /// Time until the agents were ready, ms.
+    pub setup_ms: f64,
+    /// The communication graph.
+    pub topology: TopologyReport,
+    /// Every agent, by id.
+    pub agents: Vec<AgentReport>,
+    /// Exactly-once accounting of tasks.
+    pub tasks: TasksReport,
+    /// End-to-end task latency (dispatch → result at the client).
+    pub latency: LatencyReport,
+    /// Completed tasks per second, from the first dispatch to the last completion.
+    pub throughput_per_s: f64,
+    /// Completed / dispatched.
+    pub success_rate: f64,
+    /// Messages between agents, and messages the network dropped.
+    pub messages: MessagesReport,
+    /// Trading outcome.
+    pub trades: TradesReport,
+    /// One entry per injected fault, in the order given.
+    pub faults: Vec<FaultReport>,
+    /// Scale events (the autoscaler's decisions), in time order.
+    pub scaling: Vec<ScaleEvent>,
+    /// Progressive-delivery steps (blue-green, canary); empty without a deployment pattern.
+    pub deploy: Vec<DeployStep>,
+    /// Consensus rounds, in order.
+    pub consensus: Vec<ConsensusRound>,
+    /// Why tasks failed, one line per failed task, ordered by task id.
+    pub failures: Vec<String>,
+}
+
+/// The communication graph, as reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopologyReport {
+    /// Mesh, hierarchical, ring or star.
+    pub kind: TopologyKind,
+    /// Number of agents.
+    pub agents: u64,
+    /// Number of edges.
+    pub edges: u64,
+    /// Longest shortest path, in hops.
+    pub diameter: u64,
+    /// Agents whose loss would split the swarm, with the groups it would split into.
+    pub single_points_of_failure: Vec<SinglePointOfFailure>,
+}
+
+/// An articulation point of the graph.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SinglePointOfFailure {
+    /// The agent.
+    pub agent: AgentId,
+    /// The groups the rest of the swarm would split into without it.
+    pub splits_into: Vec<Vec<AgentId>>,
+}
+
+/// One agent at the end of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentReport {
+    /// Index.
+    pub id: AgentId,
+    /// Trading role.
+    pub role: Role,
+    /// Number of connections.
+    pub degree: u64,
+    /// State as the coordination layer last saw it.
+    pub state: AgentState,
+    /// Tasks it executed.
+    pub executed: u64,
+    /// Tasks it answered with an error.
+    pub errors: u64,
+    /// CPU load it reports at the end, 0..=1.
+    pub cpu: f64,
+    /// Memory it reports at the end, MB.
+    pub memory_mb: f64,
+}
+
+/// Task accounting.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TasksReport {
+    /// Handed to the swarm.
+    pub dispatched: u64,
+    /// Result reached the client.
+    pub completed: u64,
+    /// Ended with a reason (see `Report::failures`).
+    pub failed: u64,
+    /// Reroutes to another agent.
+    pub rerouted: u64,
+    /// Never ended: always 0 in a passing run.
+    pub lost: u64,
+    /// Ended twice or done twice: always 0 in a passing run.
+    pub duplicated: u64,
+    /// The largest share of executed tasks taken by one agent, 0..=1.
+    pub max_share: f64,
+}
+
+/// Latency percentiles from a histogram (3 significant digits), ms.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct LatencyReport {
+    /// Median.
+    pub p50_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// Largest.
+    pub max_ms: f64,
+    /// Mean.
+    pub mean_ms: f64,
+}
+
+/// Message counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagesReport {
+    /// Messages sent between agents.
+    pub sent: u64,
+    /// Messages the network dropped (loss, partition, dead receiver).
+    pub dropped: u64,
+}
+
+/// What one fault did, measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultReport {
+    /// The fault spec, normalised.
+    pub name: String,
+    /// The agents it hit (empty for swarm-wide faults).
+    pub targets: Vec<AgentId>,
+    /// When it started, ms after setup.
+    pub at_ms: Option<f64>,
+    /// When it healed, ms after setup.
+    pub healed_at_ms: Option<f64>,
+    /// From start until the swarm noticed (a task on a target timed out or errored), ms.
+    pub detected_after_ms: Option<f64>,
+    /// From start until a rerouted task completed after detection, ms.
+    pub recovered_after_ms: Option<f64>,
+    /// Tasks that timed out or errored on its targets.
+    pub tasks_affected: u64,
+}
+
+/// One scaling decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScaleEvent {
+    /// When, ms.
+    pub at_ms: f64,
+    /// Agents before.
+    pub from: u64,
+    /// Agents after.
+    pub to: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// One step of a progressive delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployStep {
+    /// The weights of each version in this step, percent.
+    pub weights: Vec<u64>,
+    /// Requests each version served.
+    pub observed: Vec<u64>,
+    /// Error rate of each version, 0..=1.
+    pub error_rates: Vec<f64>,
+    /// What the analysis decided.
+    pub outcome: String,
+}
+
+/// One consensus round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsensusRound {
+    /// What was proposed.
+    pub proposal: String,
+    /// Votes cast.
+    pub votes: u64,
+    /// Winning votes / votes cast.
+    pub agreement: f64,
+    /// Whether the quorum was reached.
+    pub reached: bool,
+}
+
+/// Rounds to `decimals` places, for stable, readable snapshots.
+pub(crate) fn round(x: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    let r = (x * scale).round() / scale;
+    if r == 0.0 {
+        0.0 // no "-0.0"
+    } else {
+        r
+    }
+}
+
+/// Microseconds to milliseconds, rounded to the microsecond.
+pub(crate) fn ms(us: u64) -> f64 {
+    round(us as f64 / 1_000.0, 3)
+}

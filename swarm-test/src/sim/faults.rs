@@ -1,0 +1,228 @@
+//! Faults in mock mode: modelled effects on agents, links and the market.
+//!
+//! | fault | effect in mock mode |
+//! |---|---|
+//! | `cpu_spike(load)` | target's service time × `1 / (1 − load)` (at most × 10); reported CPU = load |
+//! | `memory_leak(rate)` | target's memory grows at `rate` MB/s from 128 MB; at 1024 MB it is killed (crash) |
+//! | `latency(delay, jitter)` | every link gets `delay + U(0, jitter)` more one-way latency |
+//! | `packet_loss(rate)` | every message is dropped with probability `rate` |
+//! | `network_issue` | latency and packet loss together |
+//! | `partition(halves \| isolate = T)` | messages between the two sides are dropped |
+//! | `crash(T)` | target is dead: drops messages, loses work in progress; `restart` brings it back empty |
+//! | `hang(T)` | target is paused: messages and work wait until the fault heals, then resume |
+//! | `error_rate(rate)` | target answers each task with an error with probability `rate` |
+//! | `volatility(level)` | market shock: the price model's volatility follows `level` |
+//!
+//! Faults heal at the end of their duration (`for D`), or never if none is given.
+
+use std::collections::BTreeSet;
+
+use swarm_test_spec::{FaultKind, FaultSpec, Partition, Target, TopologyKind};
+
+use crate::core::Agent;
+use crate::rng::SimRng;
+use crate::topology::AgentId;
+
+/// Memory an agent starts with, in MB.
+pub const BASE_MEMORY_MB: f64 = 128.0;
+/// Memory at which a leaking agent is killed, in MB.
+pub const MEMORY_LIMIT_MB: f64 = 1_024.0;
+/// Largest service slowdown a CPU spike causes.
+pub const MAX_SLOWDOWN: f64 = 10.0;
+
+/// A fault that has started, with the agents it hit.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// Index in the run's fault list.
+    pub index: usize,
+    /// The fault.
+    pub spec: FaultSpec,
+    /// The agents it hit (empty for network-wide and market faults).
+    pub targets: Vec<AgentId>,
+    /// When it started.
+    pub at_us: u64,
+}
+
+/// Resolves a fault target to agent ids, in ascending order.
+pub(crate) fn resolve(
+    target: &Target,
+    kind: TopologyKind,
+    agents: &[Agent],
+    rng: &mut SimRng,
+) -> Result<Vec<AgentId>, String> {
+    let n = agents.len();
+    let root = |what: &str, want: TopologyKind| -> Result<Vec<AgentId>, String> {
+        if kind == want {
+            Ok(vec![0])
+        } else {
+            Err(format!(
+                "target `{what}` needs a {} topology, but this swarm is a {}",
+                want.as_str(),
+                kind.as_str()
+            ))
+        }
+    };
+    let mut picked: Vec<AgentId> = match target {
+        Target::Hub => root("hub", TopologyKind::Star)?,
+        Target::Coordinator => root("coordinator", TopologyKind::Hierarchical)?,
+        Target::Leader => agents
+            .iter()
+            .find(|a| a.state.is_available())
+            .map(|a| vec![a.id])
+            .unwrap_or_default(),
+        Target::Random => vec![rng.below(n as u64) as usize],
+        Target::All => (0..n).collect(),
+        Target::Index(i) if *i < n => vec![*i],
+        Target::Index(i) => {
+            return Err(format!(
+                "target agent {i} does not exist: the swarm has agents 0..={}",
+                n - 1
+            ))
+        }
+        Target::Role(role) => {
+            let ids: Vec<_> = agents
+                .iter()
+                .filter(|a| a.role == *role)
+                .map(|a| a.id)
+                .collect();
+            if ids.is_empty() {
+                return Err(format!(
+                    "target `role:{}` matches no agent in this swarm",
+                    role.as_str()
+                ));
+            }
+            ids
+        }
+        Target::Fraction(f) => {
+            let count = ((f * n as f64).ceil() as usize).clamp(1, n);
+            let mut pool: Vec<AgentId> = (0..n).collect();
+            (0..count)
+                .map(|_| pool.remove(rng.below(pool.len() as u64) as usize))
+                .collect()
+        }
+    };
+    picked.sort_unstable();
+    Ok(picked)
+}
+
+/// The agents a fault of this kind targets, or `None` for swarm-wide faults.
+pub(crate) fn target_of(kind: &FaultKind) -> Option<&Target> {
+    match kind {
+        FaultKind::CpuSpike { target, .. }
+        | FaultKind::MemoryLeak { target, .. }
+        | FaultKind::Crash { target, .. }
+        | FaultKind::Hang { target }
+        | FaultKind::ErrorRate { target, .. } => Some(target),
+        FaultKind::Partition {
+            cut: Partition::Isolate(target),
+        } => Some(target),
+        _ => None,
+    }
+}
+
+/// The faults in force and their combined effects.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Active {
+    faults: Vec<Applied>,
+}
+
+impl Active {
+    /// Starts a fault.
+    pub(crate) fn start(&mut self, applied: Applied) {
+        self.faults.push(applied);
+    }
+
+    /// Heals fault `index`; returns it if it was active.
+    pub(crate) fn heal(&mut self, index: usize) -> Option<Applied> {
+        let at = self.faults.iter().position(|f| f.index == index)?;
+        Some(self.faults.remove(at))
+    }
+
+    /// The faults in force.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Applied> {
+        self.faults.iter()
+    }
+
+    fn on_agent(&self, agent: AgentId) -> impl Iterator<Item = &FaultKind> {
+        self.faults
+            .iter()
+            .filter(move |f| f.targets.contains(&agent))
+            .map(|f| &f.spec.kind)
+    }
+
+    /// Service-time multiplier for `agent` (1.0 without a CPU spike).
+    pub(crate) fn slowdown(&self, agent: AgentId) -> f64 {
+        self.cpu_load(agent)
+            .map_or(1.0, |load| (1.0 / (1.0 - load)).min(MAX_SLOWDOWN))
+    }
+
+    /// The CPU load a spike imposes on `agent`, if any (the highest of overlapping spikes).
+    pub(crate) fn cpu_load(&self, agent: AgentId) -> Option<f64> {
+        self.on_agent(agent)
+            .filter_map(|k| match k {
+                FaultKind::CpuSpike { load, .. } => Some(*load),
+                _ => None,
+            })
+            .reduce(f64::max)
+    }
+
+    /// Probability that `agent` answers a task with an error.
+    pub(crate) fn error_rate(&self, agent: AgentId) -> f64 {
+        self.on_agent(agent)
+            .filter_map(|k| match k {
+                FaultKind::ErrorRate { rate, .. } => Some(*rate),
+                _ => None,
+            })
+            .fold(0.0, |acc, r| 1.0 - (1.0 - acc) * (1.0 - r))
+    }
+
+    /// Whether `agent` is paused by a hang.
+    pub(crate) fn is_hung(&self, agent: AgentId) -> bool {
+        self.on_agent(agent)
+            .any(|k| matches!(k, FaultKind::Hang { .. }))
+    }
+
+    /// Extra one-way delay on a link: `(delay_us, jitter_us)` summed over latency faults.
+    pub(crate) fn extra_delay_us(&self) -> (u64, u64) {
+        self.faults
+            .iter()
+            .fold((0, 0), |(d, j), f| match f.spec.kind {
+                FaultKind::Latency {
+                    delay_ms,
+                    jitter_ms,
+                }
+                | FaultKind::NetworkIssue {
+                    delay_ms,
+                    jitter_ms,
+                    ..
+                } => (d + delay_ms * 1_000, j + jitter_ms * 1_000),
+                _ => (d, j),
+            })
+    }
+
+    /// Probability that a message is dropped.
+    pub(crate) fn loss(&self) -> f64 {
+        self.faults
+            .iter()
+            .filter_map(|f| match f.spec.kind {
+                FaultKind::PacketLoss { rate } => Some(rate),
+                FaultKind::NetworkIssue { loss, .. } => Some(loss),
+                _ => None,
+            })
+            .fold(0.0, |acc, r| 1.0 - (1.0 - acc) * (1.0 - r))
+    }
+
+    /// Whether a partition separates agents `a` and `b`.
+    pub(crate) fn partitioned(&self, a: AgentId, b: AgentId, agents: usize) -> bool {
+        self.faults.iter().any(|f| match &f.spec.kind {
+            FaultKind::Partition {
+                cut: Partition::Halves,
+            } => (a < agents / 2) != (b < agents / 2),
+            FaultKind::Partition { .. } => {
+                let side: BTreeSet<_> = f.targets.iter().collect();
+                side.contains(&a) != side.contains(&b)
+            }
+            _ => false,
+        })
+    }
+}

@@ -1,0 +1,172 @@
+//! The imperative API: a test body that drives the swarm itself.
+
+use std::time::Duration;
+
+use crate::core::{Agent, Ending, Task, TaskId};
+use crate::error::SwarmError;
+use crate::metrics;
+use crate::report::Report;
+use crate::sim::Sim;
+use crate::topology::{AgentId, Topology};
+
+/// A running swarm, handed to `async fn name(swarm: &mut Swarm)` tests.
+///
+/// In mock mode time is virtual: `swarm.sleep(..)`, and `tokio::time::sleep` in the body, cost
+/// no wall time, and the swarm's clock and tokio's move together. Setup has run before the
+/// body; invariant checks, metric capture, the snapshot and teardown run after it.
+///
+/// ```
+/// use swarm_test::prelude::*;
+///
+/// #[swarm_test(topology = "mesh", agents = 4, snapshot = false)]
+/// async fn drive_it(swarm: &mut Swarm) -> Result<(), SwarmError> {
+///     let done = swarm.dispatch(Task::trade("SPY")).await?;
+///     assert!(done.latency > std::time::Duration::ZERO);
+///     swarm.run_trades(8).await?;
+///     swarm.sleep(std::time::Duration::from_secs(1)).await?;
+///     assert_eq!(swarm.report().tasks.completed, 9);
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Swarm {
+    sim: Sim,
+    name: String,
+    seed: u64,
+    started: tokio::time::Instant,
+    teardown: Vec<Teardown>,
+}
+
+/// A cleanup step registered with [`Swarm::on_teardown`].
+pub(crate) struct Teardown(pub(crate) Box<dyn FnOnce() + Send>);
+
+impl std::fmt::Debug for Teardown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Teardown(..)")
+    }
+}
+
+/// A task that completed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// Its id.
+    pub task: TaskId,
+    /// The agent that executed it.
+    pub by: AgentId,
+    /// From dispatch to the result reaching the client.
+    pub latency: Duration,
+    /// Whether it was rerouted on the way (an agent failed or answered with an error).
+    pub rerouted: bool,
+}
+
+impl Swarm {
+    pub(crate) fn new(sim: Sim, name: String, seed: u64) -> Swarm {
+        Swarm {
+            sim,
+            name,
+            seed,
+            started: tokio::time::Instant::now(),
+            teardown: Vec::new(),
+        }
+    }
+
+    pub(crate) fn into_parts(self) -> (Sim, Vec<Teardown>) {
+        (self.sim, self.teardown)
+    }
+
+    /// Hands a task to the swarm and waits for it to end.
+    ///
+    /// Returns how it completed, or [`SwarmError::TaskFailed`] with the reason (for example,
+    /// no agent has the capability the task requires).
+    pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
+        self.catch_up()?;
+        let id = self.sim.dispatch(task);
+        let ran = self.sim.run_until_ended(id);
+        self.sync_clock().await;
+        ran?;
+        let ledger = self.sim.core().ledger();
+        match ledger.ending(id) {
+            Some(Ending::Completed { by }) => Ok(Completed {
+                task: id,
+                by: *by,
+                latency: Duration::from_micros(self.sim.core().latency_of(id).unwrap_or_default()),
+                rerouted: ledger.assignments(id).len() > 1,
+            }),
+            Some(Ending::Failed { reason }) => Err(SwarmError::TaskFailed {
+                task: id,
+                reason: reason.clone(),
+            }),
+            None => Err(SwarmError::TaskFailed {
+                task: id,
+                reason: "the simulation ran out of events before the task ended".into(),
+            }),
+        }
+    }
+
+    /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols
+    /// SPY, QQQ, AAPL, TSLA in turn) and waits until all of them ended. Returns the ids.
+    pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
+        self.catch_up()?;
+        let before = self.sim.flow_tasks().len();
+        self.sim.start_trades(n);
+        let ran = self.sim.run_until_idle();
+        self.sync_clock().await;
+        ran?;
+        Ok(self.sim.flow_tasks()[before..].to_vec())
+    }
+
+    /// Lets `duration` of swarm time pass (virtual in mock mode: no wall time).
+    pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
+        self.catch_up()?;
+        let until = self.sim.now_us() + duration.as_micros() as u64;
+        let ran = self.sim.run_until(until);
+        self.sync_clock().await;
+        Ok(ran?)
+    }
+
+    /// Time since the run started (virtual in mock mode).
+    pub fn now(&self) -> Duration {
+        Duration::from_micros(self.sim.now_us())
+    }
+
+    /// The communication graph.
+    pub fn topology(&self) -> &Topology {
+        self.sim.core().topology()
+    }
+
+    /// The agents, by id, as the coordination layer sees them.
+    pub fn agents(&self) -> &[Agent] {
+        self.sim.agents()
+    }
+
+    /// The seed of this run (`SWARM_TEST_SEED=<seed>` replays it).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The report so far.
+    pub fn report(&mut self) -> Report {
+        metrics::capture(&mut self.sim, &self.name, self.seed)
+    }
+
+    /// Registers a cleanup step that runs at teardown, after the body, whether it returned,
+    /// failed or panicked. Steps run in reverse order of registration.
+    pub fn on_teardown(&mut self, step: impl FnOnce() + Send + 'static) {
+        self.teardown.push(Teardown(Box::new(step)));
+    }
+
+    /// Brings the swarm's clock up to tokio's (the body may have slept on tokio's timer).
+    fn catch_up(&mut self) -> Result<(), SwarmError> {
+        let elapsed = tokio::time::Instant::now().saturating_duration_since(self.started);
+        let target = elapsed.as_micros() as u64;
+        if target > self.sim.now_us() {
+            self.sim.run_until(target)?;
+        }
+        Ok(())
+    }
+
+    /// Brings tokio's (paused) clock up to the swarm's, so both agree after each call.
+    async fn sync_clock(&self) {
+        tokio::time::sleep_until(self.started + Duration::from_micros(self.sim.now_us())).await;
+    }
+}

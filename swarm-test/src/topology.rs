@@ -1,0 +1,324 @@
+//! The swarm's communication graph: who may talk to whom.
+//!
+//! Messages travel only along these edges; the driver checks every hop. The graph also answers
+//! the questions a reviewer asks of a deployment: how far apart are agents (diameter), and which
+//! single agents would cut the swarm in two if lost (articulation points).
+
+use std::collections::{BTreeSet, VecDeque};
+
+use swarm_test_spec::TopologyKind;
+
+/// An agent's index in the swarm, `0..agents`.
+pub type AgentId = usize;
+
+/// Children per node in a hierarchical swarm. The default value is 4.
+pub const HIERARCHY_FANOUT: usize = 4;
+
+/// An undirected graph over agents `0..n`, built from a [`TopologyKind`].
+///
+/// ```
+/// use swarm_test::{Topology, TopologyKind};
+///
+/// let star = Topology::new(TopologyKind::Star, 7);
+/// assert_eq!(star.degree(0), 6);
+/// assert_eq!(star.articulation_points(), vec![0]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Topology {
+    kind: TopologyKind,
+    adjacency: Vec<BTreeSet<AgentId>>,
+}
+
+impl Topology {
+    /// Builds the graph for `kind` over `agents` agents.
+    ///
+    /// Mesh: every pair connected. Star: agent 0 is the hub. Ring: `i` ↔ `i+1 mod n`.
+    /// Hierarchical: a tree in breadth-first order with [`HIERARCHY_FANOUT`] children per node;
+    /// agent 0 is the coordinator.
+    pub fn new(kind: TopologyKind, agents: usize) -> Self {
+        let mut topology = Topology {
+            kind,
+            adjacency: vec![BTreeSet::new(); agents],
+        };
+        match kind {
+            TopologyKind::Mesh => {
+                for a in 0..agents {
+                    for b in a + 1..agents {
+                        topology.connect(a, b);
+                    }
+                }
+            }
+            TopologyKind::Star => {
+                for spoke in 1..agents {
+                    topology.connect(0, spoke);
+                }
+            }
+            TopologyKind::Ring => {
+                for a in 0..agents {
+                    let b = (a + 1) % agents;
+                    if a != b {
+                        topology.connect(a, b);
+                    }
+                }
+            }
+            TopologyKind::Hierarchical => {
+                for child in 1..agents {
+                    topology.connect((child - 1) / HIERARCHY_FANOUT, child);
+                }
+            }
+        }
+        topology
+    }
+
+    fn connect(&mut self, a: AgentId, b: AgentId) {
+        self.adjacency[a].insert(b);
+        self.adjacency[b].insert(a);
+    }
+
+    /// The kind this graph was built from.
+    pub fn kind(&self) -> TopologyKind {
+        self.kind
+    }
+
+    /// Number of agents (nodes).
+    pub fn len(&self) -> usize {
+        self.adjacency.len()
+    }
+
+    /// Whether the graph has no agents.
+    pub fn is_empty(&self) -> bool {
+        self.adjacency.is_empty()
+    }
+
+    /// The agents `agent` is connected to, in ascending order.
+    pub fn neighbours(&self, agent: AgentId) -> impl Iterator<Item = AgentId> + '_ {
+        self.adjacency[agent].iter().copied()
+    }
+
+    /// Number of connections of `agent`.
+    pub fn degree(&self, agent: AgentId) -> usize {
+        self.adjacency[agent].len()
+    }
+
+    /// Whether `a` and `b` are directly connected.
+    pub fn is_edge(&self, a: AgentId, b: AgentId) -> bool {
+        self.adjacency.get(a).is_some_and(|n| n.contains(&b))
+    }
+
+    /// Every edge once, as `(low, high)` pairs in ascending order.
+    pub fn edges(&self) -> Vec<(AgentId, AgentId)> {
+        let mut edges = Vec::new();
+        for (a, neighbours) in self.adjacency.iter().enumerate() {
+            edges.extend(neighbours.range(a + 1..).map(|&b| (a, b)));
+        }
+        edges
+    }
+
+    /// The shortest path from `from` to `to` (both included) through agents for which `usable`
+    /// holds, preferring lower ids on ties; `None` if `to` cannot be reached.
+    pub fn path(
+        &self,
+        from: AgentId,
+        to: AgentId,
+        usable: impl Fn(AgentId) -> bool,
+    ) -> Option<Vec<AgentId>> {
+        if from == to {
+            return Some(vec![from]);
+        }
+        let mut previous = vec![usize::MAX; self.len()];
+        previous[from] = from;
+        let mut queue = VecDeque::from([from]);
+        while let Some(node) = queue.pop_front() {
+            for next in self.neighbours(node) {
+                if previous[next] != usize::MAX || !usable(next) {
+                    continue;
+                }
+                previous[next] = node;
+                if next == to {
+                    let mut path = vec![to];
+                    let mut at = to;
+                    while at != from {
+                        at = previous[at];
+                        path.push(at);
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(next);
+            }
+        }
+        None
+    }
+
+    /// Hop distances from `from` to every agent (`None` where unreachable).
+    fn distances(&self, from: AgentId) -> Vec<Option<usize>> {
+        let mut distance = vec![None; self.len()];
+        distance[from] = Some(0);
+        let mut queue = VecDeque::from([from]);
+        while let Some(node) = queue.pop_front() {
+            let d = distance[node].unwrap_or(0);
+            for next in self.neighbours(node) {
+                if distance[next].is_none() {
+                    distance[next] = Some(d + 1);
+                    queue.push_back(next);
+                }
+            }
+        }
+        distance
+    }
+
+    /// The longest shortest path between two agents, in hops; `None` if the graph is
+    /// disconnected.
+    pub fn diameter(&self) -> Option<usize> {
+        let mut diameter = 0;
+        for from in 0..self.len() {
+            for d in self.distances(from) {
+                diameter = diameter.max(d?);
+            }
+        }
+        Some(diameter)
+    }
+
+    /// Agents whose loss disconnects the remaining swarm: its single points of failure,
+    /// in ascending order (Tarjan's low-link algorithm, iterative).
+    pub fn articulation_points(&self) -> Vec<AgentId> {
+        let n = self.len();
+        let mut order = vec![usize::MAX; n];
+        let mut low = vec![0; n];
+        let mut is_cut = vec![false; n];
+        let mut counter = 0;
+        for root in 0..n {
+            if order[root] != usize::MAX {
+                continue;
+            }
+            let mut root_children = 0;
+            order[root] = counter;
+            low[root] = counter;
+            counter += 1;
+            // (node, parent, neighbours still to visit)
+            let mut stack: Vec<(AgentId, AgentId, Vec<AgentId>)> =
+                vec![(root, usize::MAX, self.neighbours(root).collect())];
+            while let Some((node, parent, pending)) = stack.last_mut() {
+                let (node, parent) = (*node, *parent);
+                if let Some(next) = pending.pop() {
+                    if order[next] == usize::MAX {
+                        order[next] = counter;
+                        low[next] = counter;
+                        counter += 1;
+                        if node == root {
+                            root_children += 1;
+                        }
+                        stack.push((next, node, self.neighbours(next).collect()));
+                    } else if next != parent {
+                        low[node] = low[node].min(order[next]);
+                    }
+                } else {
+                    stack.pop();
+                    if let Some((up, _, _)) = stack.last() {
+                        let up = *up;
+                        low[up] = low[up].min(low[node]);
+                        if up != root && low[node] >= order[up] {
+                            is_cut[up] = true;
+                        }
+                    }
+                }
+            }
+            if root_children > 1 {
+                is_cut[root] = true;
+            }
+        }
+        (0..n).filter(|&a| is_cut[a]).collect()
+    }
+
+    /// The groups the rest of the swarm would split into if `agent` were lost, each in
+    /// ascending order, ordered by their lowest agent. One group means nothing is cut off.
+    pub fn components_without(&self, agent: AgentId) -> Vec<Vec<AgentId>> {
+        let mut seen = vec![false; self.len()];
+        let mut groups = Vec::new();
+        for start in (0..self.len()).filter(|&a| a != agent) {
+            if seen[start] {
+                continue;
+            }
+            seen[start] = true;
+            let mut group = vec![start];
+            let mut queue = VecDeque::from([start]);
+            while let Some(node) = queue.pop_front() {
+                for next in self.neighbours(node).filter(|&b| b != agent) {
+                    if !seen[next] {
+                        seen[next] = true;
+                        group.push(next);
+                        queue.push_back(next);
+                    }
+                }
+            }
+            group.sort_unstable();
+            groups.push(group);
+        }
+        groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mesh_connects_everyone() {
+        let t = Topology::new(TopologyKind::Mesh, 5);
+        assert!((0..5).all(|a| t.degree(a) == 4));
+        assert_eq!(t.edges().len(), 10);
+        assert_eq!(t.diameter(), Some(1));
+        assert!(t.articulation_points().is_empty());
+    }
+
+    #[test]
+    fn hierarchy_is_a_tree_with_fanout_four() {
+        let t = Topology::new(TopologyKind::Hierarchical, 5);
+        assert_eq!(t.degree(0), 4);
+        assert!((1..5).all(|a| t.degree(a) == 1));
+        assert_eq!(t.articulation_points(), vec![0]);
+        let big = Topology::new(TopologyKind::Hierarchical, 21);
+        assert_eq!(big.edges().len(), 20);
+        assert_eq!(big.neighbours(1).collect::<Vec<_>>(), vec![0, 5, 6, 7, 8]);
+        assert_eq!(big.diameter(), Some(4));
+        assert_eq!(big.articulation_points(), vec![0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn ring_has_two_neighbours_and_no_cut_vertex() {
+        let t = Topology::new(TopologyKind::Ring, 4);
+        assert!((0..4).all(|a| t.degree(a) == 2));
+        assert_eq!(t.diameter(), Some(2));
+        assert!(t.articulation_points().is_empty());
+        assert_eq!(t.path(0, 2, |_| true), Some(vec![0, 1, 2]));
+        assert_eq!(t.path(0, 2, |a| a != 1), Some(vec![0, 3, 2]));
+    }
+
+    #[test]
+    fn star_hub_is_the_single_point_of_failure() {
+        let t = Topology::new(TopologyKind::Star, 7);
+        assert_eq!(t.articulation_points(), vec![0]);
+        assert_eq!(t.components_without(0).len(), 6);
+        assert_eq!(t.components_without(3), vec![vec![0, 1, 2, 4, 5, 6]]);
+        assert_eq!(t.path(1, 2, |a| a != 0), None);
+    }
+
+    #[test]
+    fn articulation_points_match_brute_force() {
+        // Brute force: a vertex is a cut vertex if removing it splits the rest.
+        for kind in [
+            TopologyKind::Mesh,
+            TopologyKind::Star,
+            TopologyKind::Ring,
+            TopologyKind::Hierarchical,
+        ] {
+            for n in 2..30 {
+                let t = Topology::new(kind, n);
+                let brute: Vec<_> = (0..n)
+                    .filter(|&a| t.components_without(a).len() > 1)
+                    .collect();
+                assert_eq!(t.articulation_points(), brute, "{kind:?} with {n} agents");
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Subject tests, run only by the checks in `main.rs` (in a child process). Each registers a
+//! teardown step that prints `TEARDOWN RAN`, then ends in one particular way.
+
+use swarm_test::prelude::*;
+
+#[swarm_test(topology = "mesh", agents = 3, trades = 4, snapshot = false)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+async fn panics_in_body(swarm: &mut Swarm) {
+    swarm.on_teardown(|| println!("TEARDOWN RAN"));
+    swarm.run_trades(3).await.expect("trades run");
+    panic!("boom");
+}
+
+#[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+async fn returns_err(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    swarm.on_teardown(|| println!("TEARDOWN RAN"));
+    swarm
+        .dispatch(Task::trade("SPY").requires("teleportation"))
+        .await?;
+    Ok(())
+}
+
+#[swarm_test(topology = "ring", agents = 3, timeout = "2s", snapshot = false)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+async fn sleeps_past_timeout(swarm: &mut Swarm) {
+    swarm.on_teardown(|| println!("TEARDOWN RAN"));
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+}
+
+#[swarm_test(topology = "star", agents = 3, trades = 5, snapshot = false)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+fn report_assertion_fails(report: &Report) {
+    assert!(report.tasks.completed > 5, "more trades than dispatched");
+}
+
+#[swarm_test(topology = "mesh", agents = 4, trades = 12, snapshot = false)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+fn plain_mesh(report: &Report) {
+    assert_eq!(report.tasks.completed, 12);
+}
