@@ -27,6 +27,9 @@ pub enum SwarmError {
     /// Setup failed (agents did not become ready, an invalid roster, …).
     #[error("setup failed: {0}")]
     Setup(String),
+    /// A proposal could not be put to a vote (e.g. its threshold is outside `(0, 1]`).
+    #[error("the proposal could not be put to a vote: {0}")]
+    Proposal(String),
 }
 
 impl From<crate::sim::SimError> for SwarmError {

@@ -50,11 +50,12 @@ pub mod __private;
 pub use config::{
     Backend, Config, ConfigError, Mode, BACKEND_VAR, MODE_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
 };
-pub use core::{Agent, AgentState, Task, TaskId};
+pub use core::{Agent, AgentState, Decision, Proposal, Task, TaskId, Vote};
 pub use error::SwarmError;
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
-    AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,
+    AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
+    HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
 };
 pub use swarm::{Completed, Swarm};
@@ -67,6 +68,6 @@ pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
 
 /// Everything a test file needs: `use swarm_test::prelude::*;`.
 pub mod prelude {
-    pub use crate::{swarm_test, Report, Swarm, SwarmError, Task};
+    pub use crate::{swarm_test, Decision, Proposal, Report, Swarm, SwarmError, Task};
     pub use crate::{FaultSpec, Role, Strategy, TopologyKind};
 }

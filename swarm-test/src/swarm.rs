@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::core::{Agent, Ending, Task, TaskId};
+use crate::core::{Agent, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
 use crate::metrics;
 use crate::report::Report;
@@ -84,6 +84,10 @@ impl Swarm {
         let ran = self.sim.run_until_ended(id);
         self.sync_clock().await;
         ran?;
+        self.outcome(id)
+    }
+
+    fn outcome(&self, id: TaskId) -> Result<Completed, SwarmError> {
         let ledger = self.sim.core().ledger();
         match ledger.ending(id) {
             Some(Ending::Completed { by }) => Ok(Completed {
@@ -101,6 +105,59 @@ impl Swarm {
                 reason: "the simulation ran out of events before the task ended".into(),
             }),
         }
+    }
+
+    /// Hands every task to the swarm at the same instant (a burst), then waits until all of
+    /// them ended. Returns each task's outcome, in order.
+    ///
+    /// Unlike awaiting [`Swarm::dispatch`] in a loop, the tasks are in flight together, so
+    /// load-aware strategies (`least_loaded`, `specialized`, `adaptive`) see each other's load.
+    pub async fn dispatch_all(
+        &mut self,
+        tasks: impl IntoIterator<Item = Task>,
+    ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
+        self.catch_up()?;
+        let ids: Vec<TaskId> = tasks.into_iter().map(|t| self.sim.dispatch(t)).collect();
+        let ran = ids.iter().try_for_each(|&id| self.sim.run_until_ended(id));
+        self.sync_clock().await;
+        ran?;
+        Ok(ids.into_iter().map(|id| self.outcome(id)).collect())
+    }
+
+    /// Puts a proposal to a vote and waits for the decision.
+    ///
+    /// The hub or coordinator (else the live agent with the lowest id) asks itself and its
+    /// live neighbours; the proposal is reached when `ceil(live voters × threshold)` of them
+    /// agree, with at least 3 live voters by default. A crashed or partitioned voter never
+    /// answers, so it never counts as agreeing. The round is also recorded in
+    /// `report.consensus`.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, strategy = "consensus", snapshot = false)]
+    /// async fn consensus_reaches_two_thirds(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let decision = swarm.propose(Proposal::trade("SPY").threshold(0.66)).await?;
+    ///     assert!(decision.reached, "{}", decision.reason);
+    ///     assert_eq!(decision.quorum, 2);
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// Errors: [`SwarmError::Proposal`] for an invalid proposal (threshold outside `(0, 1]`).
+    /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
+    /// not reached, with the reason.
+    pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
+        self.catch_up()?;
+        let round = self.sim.propose(proposal).map_err(SwarmError::Proposal)?;
+        let ran = self.sim.run_until_decided(round);
+        self.sync_clock().await;
+        ran?;
+        self.sim.core().decision(round).cloned().ok_or_else(|| {
+            SwarmError::Proposal(
+                "the simulation ran out of events before the vote was decided".into(),
+            )
+        })
     }
 
     /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols
