@@ -68,6 +68,6 @@ pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
 
 /// Everything a test file needs: `use swarm_test::prelude::*;`.
 pub mod prelude {
-    pub use crate::{swarm_test, Decision, Proposal, Report, Swarm, SwarmError, Task};
+    pub use crate::{swarm_test, AgentState, Decision, Proposal, Report, Swarm, SwarmError, Task};
     pub use crate::{FaultSpec, Role, Strategy, TopologyKind};
 }

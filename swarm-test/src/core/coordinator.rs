@@ -696,6 +696,9 @@ impl Core {
 
     /// Plans the task's path to a chosen executor and sends it to the ingress.
     pub(super) fn route(&mut self, now_us: u64, task: TaskId) {
+        if self.ledger.has_ended(task) {
+            return; // Failover already settled it.
+        }
         let attempts = self.ledger.assignments(task);
         if attempts.len() >= MAX_ATTEMPTS {
             let reason = format!(
