@@ -43,6 +43,7 @@ fn health(sim: &Sim, setup_us: u64) -> HealthReport {
         failure_timeout_ms: ms(FAILURE_TIMEOUT_US),
         root: core.root(),
         stages_skipped: core.stages_skipped(),
+        stale_sends: core.stale_sends(),
         ..HealthReport::default()
     };
     for event in core.health_log() {

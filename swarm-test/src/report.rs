@@ -255,6 +255,9 @@ pub struct HealthReport {
     pub breakers: Vec<BreakerReport>,
     /// Ring stage visits skipped because the stage was failed or its breaker open.
     pub stages_skipped: u64,
+    /// Messages not sent because a promotion had moved their link away from a failed agent
+    /// after they were planned (their task or vote was rerouted or timed out).
+    pub stale_sends: u64,
     /// Articulation points of the live graph at the end (failed agents left out), with the
     /// live groups their loss would split the rest into.
     pub live_single_points_of_failure: Vec<SinglePointOfFailure>,

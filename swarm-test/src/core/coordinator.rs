@@ -252,6 +252,9 @@ pub struct Core {
     pub(super) breaker_config: BreakerConfig,
     pub(super) health_log: Vec<HealthEvent>,
     pub(super) stages_skipped: u64,
+    /// Edges a promotion took away (low, high), and sends refused because of it.
+    pub(super) moved_edges: BTreeSet<(AgentId, AgentId)>,
+    pub(super) stale_sends: u64,
     pub(super) rounds: BTreeMap<RoundId, Round>,
     pub(super) decisions: BTreeMap<RoundId, Decision>,
     pub(super) next_round: u64,
@@ -310,6 +313,8 @@ impl Core {
             breaker_config: BreakerConfig::default(),
             health_log: Vec::new(),
             stages_skipped: 0,
+            moved_edges: BTreeSet::new(),
+            stale_sends: 0,
             rounds: BTreeMap::new(),
             decisions: BTreeMap::new(),
             next_round: 0,
@@ -404,6 +409,12 @@ impl Core {
     /// Ring stage visits skipped because the stage was failed or its breaker open.
     pub fn stages_skipped(&self) -> u64 {
         self.stages_skipped
+    }
+
+    /// Messages not sent because the link they were planned along was moved away from a
+    /// failed agent by a promotion after they were planned (their work was rerouted).
+    pub fn stale_sends(&self) -> u64 {
+        self.stale_sends
     }
 
     /// The next thing the driver must do, if any.
@@ -658,6 +669,12 @@ impl Core {
 
     pub(super) fn transmit(&mut self, from: Endpoint, to: Endpoint, msg: Message) {
         if let (Endpoint::Agent(a), Endpoint::Agent(b)) = (from, to) {
+            if !self.topology.is_edge(a, b) && self.moved_edges.contains(&(a.min(b), a.max(b))) {
+                // Planned before a promotion moved this link away from a failed agent: the
+                // link is gone, so nothing is sent. Failover has rerouted what it carried.
+                self.stale_sends += 1;
+                return;
+            }
             self.messages += 1;
             if !self.topology.is_edge(a, b) {
                 self.edge_violations.push(format!(

@@ -187,6 +187,7 @@ impl Core {
             return;
         };
         let moved = self.topology.promote(failed, successor);
+        self.note_moved(failed, &moved);
         if failed == root {
             self.root = Some(successor);
         }
@@ -197,6 +198,14 @@ impl Core {
             moved,
             at_us: now_us,
         });
+    }
+
+    /// Remembers the links a promotion took from `failed` (a message planned along one of
+    /// them before the promotion is not sent: see `transmit`).
+    fn note_moved(&mut self, failed: AgentId, moved: &[AgentId]) {
+        for &x in moved {
+            self.moved_edges.insert((failed.min(x), failed.max(x)));
+        }
     }
 
     /// `agent` was declared failed and is heard from again.
@@ -216,6 +225,7 @@ impl Core {
                 self.root_lost = None;
             } else if self.topology.is_edge(lost, agent) {
                 let moved = self.topology.promote(lost, agent);
+                self.note_moved(lost, &moved);
                 self.root = Some(agent);
                 self.root_lost = None;
                 self.log(HealthEvent::Promoted {
