@@ -32,7 +32,7 @@ use super::consensus::{Decision, Round, RoundId, Vote};
 use super::health::{Detector, HealthEvent};
 use super::ledger::{Ending, Ledger};
 use super::routing::{router_for, Router};
-use super::task::{Task, TaskId, TaskKind};
+use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
 /// How many agents a task is tried on before it fails. The default value is 3.
@@ -223,13 +223,13 @@ pub struct Core {
     pub(super) ledger: Ledger,
     pub(super) tasks: BTreeMap<TaskId, Task>,
     /// Per task: agents it must not go to again (executors tried, agents that failed it).
-    pub(super) avoid: BTreeMap<TaskId, BTreeSet<AgentId>>,
+    pub(super) avoid: TaskTable<BTreeSet<AgentId>>,
     effects: BTreeSet<TaskId>,
     pub(super) latencies_us: Vec<u64>,
     pub(super) latency_of: BTreeMap<TaskId, u64>,
     pub(super) last_completion_us: Option<u64>,
-    attempt_deadline_us: BTreeMap<TaskId, u64>,
-    pub(super) attempt_started_us: BTreeMap<TaskId, u64>,
+    attempt_deadline_us: TaskTable<u64>,
+    pub(super) attempt_started_us: TaskTable<u64>,
     timeouts: u64,
     next_task: u64,
     messages: u64,
@@ -237,11 +237,11 @@ pub struct Core {
     edge_violations: Vec<String>,
     pub(super) outputs: VecDeque<Output>,
     /// Open tasks: their current plan, result route and holder.
-    pub(super) plans: BTreeMap<TaskId, Arc<[Hop]>>,
-    pub(super) routes: BTreeMap<TaskId, Arc<[AgentId]>>,
-    pub(super) holders: BTreeMap<TaskId, Holder>,
+    pub(super) plans: TaskTable<Arc<[Hop]>>,
+    pub(super) routes: TaskTable<Arc<[AgentId]>>,
+    pub(super) holders: TaskTable<Holder>,
     /// Open tasks assigned and not executed yet: their executor.
-    pub(super) assignee: BTreeMap<TaskId, AgentId>,
+    pub(super) assignee: TaskTable<AgentId>,
     /// The star's hub or the hierarchy's coordinator, if the topology has one.
     pub(super) root: Option<AgentId>,
     /// The root that failed with no child to replace it, and when.
@@ -288,23 +288,23 @@ impl Core {
             router: router_for(strategy)?,
             ledger: Ledger::default(),
             tasks: BTreeMap::new(),
-            avoid: BTreeMap::new(),
+            avoid: TaskTable::default(),
             effects: BTreeSet::new(),
             latencies_us: Vec::new(),
             latency_of: BTreeMap::new(),
             last_completion_us: None,
-            attempt_deadline_us: BTreeMap::new(),
-            attempt_started_us: BTreeMap::new(),
+            attempt_deadline_us: TaskTable::default(),
+            attempt_started_us: TaskTable::default(),
             timeouts: 0,
             next_task: 0,
             messages: 0,
             heartbeats_sent: 0,
             edge_violations: Vec::new(),
             outputs: VecDeque::new(),
-            plans: BTreeMap::new(),
-            routes: BTreeMap::new(),
-            holders: BTreeMap::new(),
-            assignee: BTreeMap::new(),
+            plans: TaskTable::default(),
+            routes: TaskTable::default(),
+            holders: TaskTable::default(),
+            assignee: TaskTable::default(),
             root,
             root_lost: None,
             detector: Detector::new(n),
@@ -700,6 +700,8 @@ impl Core {
         self.routes.remove(&task);
         self.holders.remove(&task);
         self.attempt_started_us.remove(&task);
+        self.attempt_deadline_us.remove(&task);
+        self.avoid.remove(&task);
     }
 
     /// The task's executor no longer holds it as pending work.
@@ -730,7 +732,7 @@ impl Core {
         };
         let executor = plan[plan.len() - 1].agent;
         if self.topology.kind() != TopologyKind::Ring {
-            self.avoid.entry(task).or_default().insert(executor);
+            avoid_insert(&mut self.avoid, task, executor);
         }
         self.ledger.assigned(task, executor);
         self.assignee.insert(task, executor);
@@ -763,6 +765,19 @@ impl Core {
         match self.tasks.get(&task)?.kind() {
             TaskKind::Trade { symbol } => Some(symbol),
             TaskKind::Work { .. } | TaskKind::Relay { .. } => None,
+        }
+    }
+}
+
+/// Adds `agent` to the agents `task` must avoid.
+pub(super) fn avoid_insert(avoid: &mut TaskTable<BTreeSet<AgentId>>, task: TaskId, agent: AgentId) {
+    match avoid.remove(&task) {
+        Some(mut set) => {
+            set.insert(agent);
+            avoid.insert(task, set);
+        }
+        None => {
+            avoid.insert(task, BTreeSet::from([agent]));
         }
     }
 }

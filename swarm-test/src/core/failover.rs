@@ -265,11 +265,11 @@ impl Core {
                 };
                 ahead.contains(&agent)
             })
-            .map(|(&task, _)| task)
+            .map(|(task, _)| task)
             .collect();
         for task in hit {
             if !self.ledger.has_ended(task) {
-                self.avoid.entry(task).or_default().insert(agent);
+                super::coordinator::avoid_insert(&mut self.avoid, task, agent);
                 self.route(now_us, task);
             }
         }

@@ -1,8 +1,6 @@
 //! How a task's attempt comes out: completion (deduplicated), blame for a failure, and what
 //! both do to the agents' failure rates, latencies and circuit breakers.
 
-use std::collections::BTreeSet;
-
 use super::breaker::{BreakerState, Transition};
 use super::coordinator::{Core, Output, Step};
 use super::health::HealthEvent;
@@ -14,7 +12,7 @@ impl Core {
     /// `agent` failed `task` at its `step`: the task avoids it from now on, and if it was
     /// doing work (a stage or the execution) its failure rate and breaker count it.
     pub(super) fn blame(&mut self, now_us: u64, task: TaskId, agent: AgentId, step: Step) {
-        self.avoid.entry(task).or_default().insert(agent);
+        super::coordinator::avoid_insert(&mut self.avoid, task, agent);
         if step == Step::Forward {
             return;
         }
@@ -64,21 +62,11 @@ impl Core {
         self.agents[by].record_outcome(false);
         self.agents[by].refresh_state();
         if let Some(plan) = self.plans.get(&task).cloned() {
-            let workers: BTreeSet<AgentId> = plan
-                .iter()
-                .filter(|h| h.step != Step::Forward)
-                .map(|h| h.agent)
-                .collect();
-            for agent in workers {
-                if self.breakers[agent].on_success() {
+            for hop in plan.iter().filter(|h| h.step != Step::Forward) {
+                if self.breakers[hop.agent].on_success() {
                     let reason = format!("trial {task} succeeded");
-                    self.breaker_moved(
-                        agent,
-                        now_us,
-                        BreakerState::HalfOpen,
-                        BreakerState::Closed,
-                        reason,
-                    );
+                    let (from, to) = (BreakerState::HalfOpen, BreakerState::Closed);
+                    self.breaker_moved(hop.agent, now_us, from, to, reason);
                 }
             }
         }

@@ -18,6 +18,8 @@
 //! Every message goes along an edge of the topology in force; failed agents are never on a
 //! path.
 
+use std::collections::BTreeSet;
+
 use swarm_test_spec::TopologyKind;
 
 use super::agent::AgentState;
@@ -46,6 +48,14 @@ impl Core {
                 self.breaker_moved(agent, now_us, from, BreakerState::HalfOpen, reason);
             }
         }
+    }
+
+    /// Whether `agent` can take `task` now: the fast test, run for every agent on every
+    /// routing decision ([`Core::why_not`] explains a `false`).
+    fn eligible(&self, now_us: u64, avoid: Option<&BTreeSet<AgentId>>, agent: AgentId) -> bool {
+        self.agents[agent].state.is_available()
+            && self.breakers[agent].admit(&self.breaker_config, now_us) != Admit::No
+            && avoid.is_none_or(|s| !s.contains(&agent))
     }
 
     /// Why `agent` cannot take `task` now, or `None` if it can.
@@ -94,8 +104,9 @@ impl Core {
 
     fn plan_relay(&mut self, now_us: u64, task: TaskId, hops: u32) -> Result<Vec<Hop>, String> {
         let n = self.agents.len();
+        let avoid = self.avoid.get(&task);
         let candidates: Vec<_> = (0..n)
-            .filter(|&a| self.why_not(now_us, task, a).is_none())
+            .filter(|&a| self.eligible(now_us, avoid, a))
             .map(|a| &self.agents[a])
             .collect();
         let ingress = self
@@ -133,8 +144,9 @@ impl Core {
 
     fn plan_pipeline(&mut self, now_us: u64, task: TaskId) -> Result<Vec<Hop>, String> {
         let n = self.agents.len();
+        let avoid = self.avoid.get(&task);
         let live: Vec<AgentId> = (0..n)
-            .filter(|&s| self.why_not(now_us, task, s).is_none())
+            .filter(|&s| self.eligible(now_us, avoid, s))
             .collect();
         if live.is_empty() {
             let why = (0..n)
@@ -250,16 +262,19 @@ impl Core {
             }
         }
         let capability = self.tasks[&task].capability().map(str::to_owned);
+        let avoid = self.avoid.get(&task);
         let fits = |core: &Core, a: AgentId| {
-            core.why_not(now_us, task, a).is_none()
+            core.eligible(now_us, avoid, a)
                 && capability.as_deref().is_none_or(|c| core.agents[a].can(c))
         };
-        let mut ids: Vec<AgentId> = (0..self.agents.len())
-            .filter(|&a| Some(a) != root && fits(self, a))
+        let mut candidates: Vec<_> = self
+            .agents
+            .iter()
+            .filter(|a| Some(a.id) != root && fits(self, a.id))
             .collect();
-        if ids.is_empty() {
+        if candidates.is_empty() {
             match root {
-                Some(r) if fits(self, r) => ids.push(r), // The root executes as a last resort.
+                Some(r) if fits(self, r) => candidates.push(&self.agents[r]), // The root executes as a last resort.
                 _ => {
                     return Err(match &capability {
                         Some(c) => self.missing_capability(now_us, task, c),
@@ -277,7 +292,6 @@ impl Core {
                 }
             }
         }
-        let candidates: Vec<_> = ids.iter().map(|&a| &self.agents[a]).collect();
         let executor = self
             .router
             .pick_for(&self.tasks[&task], &candidates)
