@@ -365,6 +365,27 @@ mod tests {
     }
 
     #[test]
+    fn a_removed_agent_gets_no_work_and_no_heartbeats() {
+        let mut c = core(TopologyKind::Mesh, 4);
+        c.remove_agent(0, 2);
+        assert_eq!(c.agents()[2].state, AgentState::Removed);
+        assert_eq!(
+            c.peers(1),
+            vec![0, 3],
+            "the monitoring ring closes over the gap"
+        );
+        let events = run(&mut c, &[0, 1, 3], 1_000_000);
+        assert!(
+            events.is_empty(),
+            "a removed agent is not failed: {events:?}"
+        );
+        for t in 0..6 {
+            let id = c.dispatch(t, super::super::task::Task::trade("SPY"));
+            assert_ne!(c.ledger().assignments(id), &[2]);
+        }
+    }
+
+    #[test]
     fn a_dead_stage_is_detected_by_both_neighbours() {
         let mut c = core(TopologyKind::Ring, 5);
         let events = run(&mut c, &[0, 1, 3, 4], 600_000);

@@ -76,3 +76,103 @@ impl Core {
         self.outputs.push_back(Output::Ended(task));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::coordinator::{Envelope, WorkResult};
+    use super::super::task::Task;
+    use super::*;
+    use crate::topology::Topology;
+    use swarm_test_spec::{Role, Strategy, TopologyKind};
+
+    fn core() -> Core {
+        let mut core = Core::new(
+            Topology::new(TopologyKind::Mesh, 3),
+            &[Role::MomentumTrader; 3],
+            Strategy::RoundRobin,
+        )
+        .unwrap();
+        for a in 0..3 {
+            core.agent_ready(0, a);
+        }
+        core
+    }
+
+    /// Delivers instantly; agent `bad` answers every task with an error.
+    fn settle(core: &mut Core, now: u64, bad: AgentId) {
+        while let Some(out) = core.poll_output() {
+            match out {
+                Output::Transmit(env @ Envelope { .. }) => core.handle_delivery(now, env),
+                Output::Execute {
+                    agent,
+                    task,
+                    plan,
+                    hop,
+                    ..
+                } => {
+                    let result = match agent == bad {
+                        true => WorkResult::Error("injected".into()),
+                        false => WorkResult::Done,
+                    };
+                    core.handle_work_done(now, agent, task, plan, hop, result);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_is_counted_and_the_retry_avoids_the_agent() {
+        let mut c = core();
+        let id = c.dispatch(0, Task::trade("SPY"));
+        settle(&mut c, 0, 0);
+        assert_eq!(
+            c.ledger().assignments(id),
+            &[0, 1],
+            "retried on another agent"
+        );
+        assert!(matches!(
+            c.ledger().ending(id),
+            Some(super::super::ledger::Ending::Completed { by: 1 })
+        ));
+        assert_eq!(c.agents()[0].errors, 1);
+        assert!(c.agents()[0].error_rate > 0.0);
+        assert_eq!(c.breakers()[0].failures(), 1);
+        assert_eq!(
+            c.breakers()[0].state(),
+            BreakerState::Closed,
+            "one failure of three"
+        );
+        assert_eq!(c.agents()[1].error_rate, 0.0);
+    }
+
+    #[test]
+    fn three_failures_open_it_and_a_successful_trial_closes_it() {
+        let mut c = core();
+        for t in 0..9 {
+            c.dispatch(t, Task::trade("SPY"));
+            settle(&mut c, t, 0);
+        }
+        assert_eq!(c.breakers()[0].state(), BreakerState::Open, "3 errors");
+        let cool = c.breaker_config().cool_down_us;
+        for t in 0..6 {
+            c.dispatch(cool + 100 + t, Task::trade("QQQ"));
+            settle(&mut c, cool + 100 + t, usize::MAX);
+        }
+        assert_eq!(c.breakers()[0].state(), BreakerState::Closed);
+        let moves: Vec<_> = c
+            .health_log()
+            .iter()
+            .filter_map(|e| match e {
+                HealthEvent::Breaker(t) => Some((t.from, t.to)),
+                _ => None,
+            })
+            .collect();
+        use BreakerState::*;
+        assert_eq!(
+            moves,
+            vec![(Closed, Open), (Open, HalfOpen), (HalfOpen, Closed)]
+        );
+        assert!(c.ledger().violations().is_empty());
+    }
+}

@@ -6,7 +6,7 @@
 //! times, applies faults, and runs the trade logic at the executor.
 //!
 //! Heartbeats cost one timer event per agent per
-//! [`HEARTBEAT_INTERVAL_US`](crate::core::HEARTBEAT_INTERVAL_US), plus one message per peer
+//! [`HEARTBEAT_INTERVAL_US`], plus one message per peer
 //! (two in a mesh or ring). A dead agent's timer stops; a hung agent's timer keeps running
 //! but sends nothing, and heartbeats that reach a hung agent are dropped (it would find them
 //! stale when it resumes). The core is never told that an agent crashed, hung or restarted:
@@ -17,6 +17,8 @@
 //! under `strategy = "consensus"` each trade is first put to a vote
 //! ([`Proposal::trade`], default threshold) and sent only if the vote is reached.
 
+#[cfg(test)]
+mod coordination_tests;
 mod faults;
 mod model;
 mod trace;
