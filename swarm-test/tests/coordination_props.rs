@@ -2,7 +2,8 @@
 //!
 //! For random topologies, sizes (3–64 agents), strategies, seeds, sets of crashing agents
 //! (some restarting) and a few agents answering with errors for a while (which trips circuit
-//! breakers), a full trade simulation must keep the coordination invariants:
+//! breakers) or paused or cut off by a partition for a while, a full trade simulation must
+//! keep the coordination invariants:
 //!
 //! - no task lost or duplicated: the ledger reports no violation (every task ended exactly
 //!   once, completed or failed with a reason; no order applied twice);
@@ -48,6 +49,8 @@ struct Case {
     crashes: Vec<Crash>,
     /// Agents that answer every task with an error from 100 ms for 1 s.
     erring: Vec<usize>,
+    /// Agents paused (`hang`) or cut off (`partition(isolate = …)`) from 200 ms for 700 ms.
+    paused: Vec<(usize, bool)>,
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -67,7 +70,8 @@ fn case() -> impl Strategy<Value = Case> {
                 });
             let crashes = proptest::collection::vec(crash, 0..=(agents / 2).min(8));
             let erring = proptest::collection::vec(0..agents, 0..=2);
-            (crashes, erring).prop_map(move |(crashes, erring)| Case {
+            let paused = proptest::collection::vec((0..agents, any::<bool>()), 0..=1);
+            (crashes, erring, paused).prop_map(move |(crashes, erring, paused)| Case {
                 topology: TOPOLOGIES[t],
                 agents,
                 strategy: STRATEGIES[s],
@@ -75,6 +79,7 @@ fn case() -> impl Strategy<Value = Case> {
                 trades,
                 crashes,
                 erring,
+                paused,
             })
         })
 }
@@ -94,6 +99,13 @@ fn spec(case: &Case) -> Spec {
     }
     for agent in &case.erring {
         let fault = format!("error_rate(1.0, target = {agent}) @ 100ms for 1s");
+        b = b.with("inject", fault.as_str());
+    }
+    for &(agent, hang) in &case.paused {
+        let fault = match hang {
+            true => format!("hang({agent}) @ 200ms for 700ms"),
+            false => format!("partition(isolate = {agent}) @ 200ms for 700ms"),
+        };
         b = b.with("inject", fault.as_str());
     }
     b.build().expect("a valid generated spec")
@@ -182,6 +194,7 @@ fn a_dead_majority_of_voters_never_reaches() {
             })
             .collect(),
         erring: Vec::new(),
+        paused: Vec::new(),
     };
     let mut sim = Sim::new(&spec(&case), case.seed).unwrap();
     sim.setup().unwrap();
@@ -209,6 +222,7 @@ fn a_vote_reply_planned_before_a_promotion_is_not_sent_along_the_moved_link() {
             restarts: false,
         }],
         erring: Vec::new(),
+        paused: Vec::new(),
     };
     check(&case).unwrap();
 }

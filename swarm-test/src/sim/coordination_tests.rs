@@ -130,3 +130,32 @@ fn an_isolated_agent_is_failed_then_recovered_when_the_partition_heals() {
         "the isolated agent's own suspicions condemn nobody: {log:?}"
     );
 }
+
+#[test]
+fn a_failed_coordinator_is_replaced_by_its_first_live_worker() {
+    let s = spec(&[
+        ("topology", "hierarchical"),
+        ("agents", "7"),
+        ("trades", "30"),
+        ("inject", "crash(coordinator) @ 150ms"),
+    ]);
+    let sim = run(&s, 8);
+    let promoted = sim.core().health_log().iter().find_map(|e| match e {
+        HealthEvent::Promoted {
+            failed,
+            successor,
+            role,
+            moved,
+            ..
+        } => Some((*failed, *successor, role.clone(), moved.clone())),
+        _ => None,
+    });
+    // 0 → 1..=4, 1 → 5, 6: worker 1 takes the coordinator's edges to 2, 3, 4.
+    assert_eq!(
+        promoted,
+        Some((0, 1, "coordinator".to_owned(), vec![2, 3, 4]))
+    );
+    assert_eq!(sim.core().root(), Some(1));
+    assert_eq!(sim.core().topology().degree(1), 6);
+    assert_eq!(sim.core().ledger().audit().completed, 30);
+}

@@ -64,3 +64,18 @@ async fn consensus_needs_a_quorum_of_live_voters(swarm: &mut Swarm) -> Result<()
 fn setup(swarm: &mut Swarm) -> Duration {
     Duration::from_secs_f64(swarm.report().setup_ms / 1_000.0)
 }
+
+/// The contract's example, as written there.
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    strategy = "consensus",
+    snapshot = false
+)]
+async fn consensus_reaches_two_thirds(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    let decision = swarm
+        .propose(Proposal::trade("SPY").threshold(0.66))
+        .await?;
+    assert!(decision.reached);
+    Ok(())
+}
