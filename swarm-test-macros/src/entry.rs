@@ -3,8 +3,8 @@
 //! Validation collects every error it can find (unknown or duplicate keys, bad values, keys that
 //! do not fit together, a function the macro cannot call) and puts each on the offending token.
 //! On any error the output is the user's function, unchanged apart from its test attributes and
-//! marked `#[allow(dead_code)]`, followed by the `compile_error!`s, so editors keep working and
-//! no second error appears. The macro never panics.
+//! marked `#[allow(dead_code, unused_variables)]`, followed by the `compile_error!`s, so editors
+//! keep working and no second error or warning appears. The macro never panics.
 //!
 //! Without lists the output is one `#[test]` with the user's name, containing the user's
 //! function verbatim (same name, so insta's name detection inside the body sees it) and a call
@@ -58,7 +58,8 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The user's function as a plain function, plus the errors.
+/// The user's function as a plain function (no test attributes, no warnings about it being
+/// unused), plus the errors.
 fn fallback(mut item: ItemFn, errors: &Errors) -> TokenStream {
     let rstest = item.attrs.iter().any(sig::is_rstest_attr);
     item.attrs.retain(|a| {
@@ -68,7 +69,8 @@ fn fallback(mut item: ItemFn, errors: &Errors) -> TokenStream {
             || a.path().is_ident("should_panic")
             || (rstest && is_rstest_fn_attr(a)))
     });
-    item.attrs.push(parse_quote!(#[allow(dead_code)]));
+    item.attrs
+        .push(parse_quote!(#[allow(dead_code, unused_variables)]));
     strip_param_attrs(&mut item);
     let errors = errors.to_compile_errors();
     quote!(#item #errors)
@@ -607,7 +609,13 @@ mod tests {
             .iter()
             .map(|a| a.to_token_stream().to_string())
             .collect();
-        assert_eq!(attrs, ["# [doc = \"d\"]", "# [allow (dead_code)]"]);
+        assert_eq!(
+            attrs,
+            [
+                "# [doc = \"d\"]",
+                "# [allow (dead_code , unused_variables)]"
+            ]
+        );
         assert_eq!(file.items.len(), 3, "the function and two errors");
     }
 

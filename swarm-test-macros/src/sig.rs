@@ -76,7 +76,8 @@ pub(crate) fn check(item: &ItemFn, errors: &mut Errors) -> Option<Checked> {
         if is_test_attr(attr) {
             errors.push_spanned(
                 attr,
-                "a second #[test] attribute: #[swarm_test] already generates the test; remove this one",
+                "a second #[test] attribute: #[swarm_test] already generates the test; remove this one \
+                 (with #[rstest], write #[swarm_test(…)] above #[rstest])",
             );
         }
     }
