@@ -65,6 +65,10 @@ fn fallback(mut item: ItemFn, errors: &Errors) -> TokenStream {
     item.attrs.retain(|a| {
         !(sig::is_test_attr(a)
             || sig::is_rstest_attr(a)
+            || a.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "swarm_test")
             || a.path().is_ident("ignore")
             || a.path().is_ident("should_panic")
             || (rstest && is_rstest_fn_attr(a)))
