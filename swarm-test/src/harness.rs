@@ -34,6 +34,10 @@ pub type Outcome = Result<(), String>;
 pub type BodyFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + 'a>>;
 
 /// Conversion of a test function's return value into an [`Outcome`].
+#[diagnostic::on_unimplemented(
+    message = "a #[swarm_test] function must return `()` or `Result<(), E>` with `E: Debug`, not `{Self}`",
+    label = "this return type is not supported"
+)]
 pub trait TestResult {
     /// `()` is success; `Err(e)` fails the test with `e`'s `Debug` form.
     fn into_outcome(self) -> Outcome;

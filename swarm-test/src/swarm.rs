@@ -149,6 +149,25 @@ impl Swarm {
         metrics::capture(&mut self.sim, &self.name, self.seed)
     }
 
+    /// From now on, the market's prices follow `regime` (a synthetic market only; a replayed
+    /// bar file is not affected).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    /// use swarm_test::Regime;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn crash_midway(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.run_trades(10).await?;
+    ///     swarm.set_regime(Regime::Crash);
+    ///     swarm.run_trades(10).await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
+        self.sim.set_regime(regime);
+    }
+
     /// Registers a cleanup step that runs at teardown, after the body, whether it returned,
     /// failed or panicked. Steps run in reverse order of registration.
     pub fn on_teardown(&mut self, step: impl FnOnce() + Send + 'static) {

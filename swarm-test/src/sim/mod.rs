@@ -180,6 +180,13 @@ impl Sim {
         &self.desk
     }
 
+    /// From now on, prices follow `regime` (no effect on a replayed bar file).
+    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
+        self.desk.market.set_regime(market_ms(self.now_us), regime);
+        self.trace
+            .record(self.now_us, format_args!("market regime set to {regime}"));
+    }
+
     /// The trades report, positions marked to market now.
     pub fn trades_report(&mut self) -> crate::market::TradesReport {
         self.desk.report(market_ms(self.now_us)).rounded()

@@ -3,6 +3,7 @@
 //! and snapshotted under `snapshots/`.
 
 mod hierarchical;
+mod market;
 mod mesh;
 mod ring;
 mod star;
