@@ -17,8 +17,6 @@
 //!     assert_eq!(report.tasks.completed, 24);
 //!     assert_eq!(report.tasks.lost, 0);
 //! }
-//! # ring_survives_cpu_spike();
-//! # star_routes_through_the_hub();
 //! ```
 //!
 //! `SWARM_TEST_MODE=mock` (the default) runs everything in-process in virtual time,

@@ -4,7 +4,9 @@
 //! `#[swarm_test(topology = "ring", agents = 5)] fn ring_runs() {}` is:
 //!
 //! ```
+//! # /*
 //! #[test]
+//! # */
 //! fn ring_runs() {
 //!     fn ring_runs() {}
 //!     swarm_test::__private::run(

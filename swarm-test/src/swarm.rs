@@ -78,6 +78,19 @@ impl Swarm {
     ///
     /// Returns how it completed, or [`SwarmError::TaskFailed`] with the reason (for example,
     /// no agent has the capability the task requires).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "star", agents = 4, snapshot = false)]
+    /// async fn one_trade(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let done = swarm.dispatch(Task::trade("SPY")).await?;
+    ///     assert_ne!(done.by, 0, "spokes execute, the hub routes");
+    ///     let err = swarm.dispatch(Task::trade("SPY").requires("teleportation")).await;
+    ///     assert!(matches!(err, Err(SwarmError::TaskFailed { .. })));
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
         self.catch_up()?;
         let id = self.sim.dispatch(task);
@@ -105,6 +118,17 @@ impl Swarm {
 
     /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols
     /// SPY, QQQ, AAPL, TSLA in turn) and waits until all of them ended. Returns the ids.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "ring", agents = 4, snapshot = false)]
+    /// async fn a_burst(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let ids = swarm.run_trades(12).await?;
+    ///     assert_eq!(ids.len(), 12);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
         self.catch_up()?;
         let before = self.sim.flow_tasks().len();
@@ -116,6 +140,17 @@ impl Swarm {
     }
 
     /// Lets `duration` of swarm time pass (virtual in mock mode: no wall time).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn an_hour_in_no_time(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.sleep(std::time::Duration::from_secs(30)).await?;
+    ///     assert!(swarm.now() >= std::time::Duration::from_secs(30));
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
         self.catch_up()?;
         let until = self.sim.now_us() + duration.as_micros() as u64;
@@ -130,11 +165,31 @@ impl Swarm {
     }
 
     /// The communication graph.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "star", agents = 5, snapshot = false)]
+    /// async fn shape(swarm: &mut Swarm) {
+    ///     assert_eq!(swarm.topology().degree(0), 4);
+    ///     assert_eq!(swarm.topology().articulation_points(), vec![0]);
+    /// }
+    /// ```
     pub fn topology(&self) -> &Topology {
         self.sim.core().topology()
     }
 
     /// The agents, by id, as the coordination layer sees them.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "hierarchical", agents = 5, snapshot = false)]
+    /// async fn roster(swarm: &mut Swarm) {
+    ///     assert_eq!(swarm.agents().len(), 5);
+    ///     assert!(swarm.agents()[1].can("trade_execution"));
+    /// }
+    /// ```
     pub fn agents(&self) -> &[Agent] {
         self.sim.agents()
     }
@@ -145,6 +200,17 @@ impl Swarm {
     }
 
     /// The report so far.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn so_far(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.run_trades(6).await?;
+    ///     assert_eq!(swarm.report().tasks.completed, 6);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn report(&mut self) -> Report {
         metrics::capture(&mut self.sim, &self.name, self.seed)
     }
@@ -170,6 +236,19 @@ impl Swarm {
 
     /// Registers a cleanup step that runs at teardown, after the body, whether it returned,
     /// failed or panicked. Steps run in reverse order of registration.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn cleans_up(swarm: &mut Swarm) {
+    ///     let dir = std::env::temp_dir().join("my-swarm-scratch");
+    ///     std::fs::create_dir_all(&dir).unwrap();
+    ///     swarm.on_teardown(move || {
+    ///         let _ = std::fs::remove_dir_all(dir);
+    ///     });
+    /// }
+    /// ```
     pub fn on_teardown(&mut self, step: impl FnOnce() + Send + 'static) {
         self.teardown.push(Teardown(Box::new(step)));
     }
