@@ -155,6 +155,8 @@ pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
 
 struct Context {
     spec: Spec,
+    /// The case of a parametrised test: a list value or an rstest case.
+    case: Option<String>,
     config: Config,
     test_path: String,
     package: &'static str,
@@ -186,6 +188,7 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         );
     }
     let test_path = test_path(&spec);
+    let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
     let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
     let seeds: Vec<u64> = match config.seed {
         Some(seed) => vec![seed],
@@ -193,6 +196,7 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
     };
     let ctx = Context {
         spec,
+        case,
         config,
         test_path,
         package: snapshotter.package,
@@ -313,7 +317,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         }
     }
     check_coordination(sim)?;
-    let report = metrics::capture(sim, &report_name(spec), seed);
+    let report = metrics::capture(sim, &ctx.report_name(), seed);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
     }
@@ -325,7 +329,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     })?;
     outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
     if seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
-        let request = snapshot_request(spec, report);
+        let request = snapshot_request(spec, ctx.case.clone(), report);
         guarded("the snapshot", || assert_snapshot(&request))?;
     }
     Ok(())
@@ -343,7 +347,7 @@ fn drive(
     let runtime = paused_runtime()?;
     let placeholder = Sim::new(&ctx.spec, seed).map_err(|e| e.to_string())?;
     let taken = std::mem::replace(sim, placeholder);
-    let mut swarm = runtime.block_on(async { Swarm::new(taken, report_name(&ctx.spec), seed) });
+    let mut swarm = runtime.block_on(async { Swarm::new(taken, ctx.report_name(), seed) });
     let limit = Duration::from_millis(ctx.spec.timeout_ms);
     let outcome = guarded("the test body", || {
         runtime.block_on(async {
@@ -433,10 +437,13 @@ fn check_coordination(sim: &Sim) -> Result<(), String> {
     ))
 }
 
-fn report_name(spec: &Spec) -> String {
-    match &spec.case {
-        Some(case) => format!("{}@{case}", spec.name),
-        None => spec.name.clone(),
+impl Context {
+    /// The test's name with its case: `name@case`.
+    fn report_name(&self) -> String {
+        match &self.case {
+            Some(case) => format!("{}@{case}", self.spec.name),
+            None => self.spec.name.clone(),
+        }
     }
 }
 
@@ -457,7 +464,7 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
         })
 }
 
-fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
+fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.
@@ -471,7 +478,6 @@ fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
         SnapshotSetting::Named(name) => name.clone(),
         _ => spec.name.clone(),
     };
-    let suffix = spec.case.clone().or_else(|| rstest_case(&spec.name));
     let info = ScenarioInfo::new(spec, report.seed);
     SnapshotRequest {
         name: format!("{module}__{base}"),

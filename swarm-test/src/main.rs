@@ -52,10 +52,17 @@ fn report(dir: &std::path::Path) -> ExitCode {
 }
 
 fn run(cargo_args: &[String]) -> ExitCode {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("swarm-test-reports");
+        .unwrap_or_else(|| PathBuf::from("target"));
+    // Absolute: cargo runs each test binary in its own package's directory.
+    let dir = match std::path::absolute(target.join("swarm-test-reports")) {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("swarm-test run: cannot resolve the report directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
