@@ -24,7 +24,8 @@ use crate::metrics;
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
-use crate::swarm::{Swarm, Teardown};
+use crate::swarm::Swarm;
+use crate::teardown::TeardownGuard;
 use crate::topology::Topology;
 
 /// What a test body came to: `Ok`, or the `Err` it returned, formatted.
@@ -265,19 +266,14 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         Ok(sim) => sim,
         Err(e) => return Err(bare(e.to_string())),
     };
-    let mut teardown: Vec<Teardown> = Vec::new();
+    let mut teardown = TeardownGuard::default();
     let result = guarded("the harness", || {
         scenario(ctx, seed, &mut sim, &mut teardown, body, assert_snapshot)
     })
     .and_then(|r| r);
-    // Teardown always runs: the sim is dropped below and every registered step runs, each
-    // guarded so one failing step does not skip the others.
-    let mut teardown_errors = Vec::new();
-    for Teardown(step) in teardown.into_iter().rev() {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(step)) {
-            teardown_errors.push(panic_message(&*panic));
-        }
-    }
+    // Teardown always runs (the guard would run it on drop, too): every registered step, each
+    // guarded so one failing step does not skip the others; then the swarm is dropped.
+    let teardown_errors = teardown.run();
     let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
     let (events, now_us) = (sim.trace().events(), sim.now_us());
     drop(sim);
@@ -302,7 +298,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
     sim: &mut Sim,
-    teardown: &mut Vec<Teardown>,
+    teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
 ) -> Result<(), String> {
@@ -341,7 +337,7 @@ fn drive(
     ctx: &Context,
     seed: u64,
     sim: &mut Sim,
-    teardown: &mut Vec<Teardown>,
+    teardown: &mut TeardownGuard,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
     let runtime = paused_runtime()?;
@@ -380,7 +376,7 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
         .map_err(|p| format!("{what} panicked: {}", panic_message(&*p)))
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {

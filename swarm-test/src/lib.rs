@@ -39,6 +39,7 @@ pub mod rng;
 pub mod sim;
 pub mod summary;
 mod swarm;
+mod teardown;
 mod topology;
 
 #[doc(hidden)]
