@@ -301,15 +301,17 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     let spec = &ctx.spec;
     sim.setup().map_err(|e| e.to_string())?;
     check_shape(sim.core().topology())?;
-    match body {
-        Body::Swarm(f) => drive(ctx, seed, sim, teardown, f)?,
-        _ => {
-            sim.start_trades(spec.trades);
-            sim.run_until_idle().map_err(|e| e.to_string())?;
+    // The built-in trade flow, or the spec's autoscaling / deployment pattern.
+    let patterns = match body {
+        Body::Swarm(f) => {
+            drive(ctx, seed, sim, teardown, f)?;
+            crate::patterns::PatternLog::default()
         }
-    }
+        _ => crate::patterns::run(spec, seed, sim)?,
+    };
     check_coordination(sim)?;
-    let report = metrics::capture(sim, &report_name(spec), seed);
+    let mut report = metrics::capture(sim, &report_name(spec), seed);
+    patterns.fill(&mut report);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
     }

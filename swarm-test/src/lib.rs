@@ -39,6 +39,7 @@ mod error;
 mod harness;
 pub mod market;
 mod metrics;
+mod patterns;
 mod report;
 pub mod rng;
 pub mod scale;
@@ -59,7 +60,7 @@ pub use error::SwarmError;
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,
-    ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
+    RotationWindow, ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
 };
 pub use swarm::{Completed, Swarm};
 pub use swarm_test_macros::swarm_test;

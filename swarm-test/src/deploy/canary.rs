@@ -20,6 +20,11 @@ pub enum Check {
     Inconclusive,
 }
 
+/// "1 failed check", "2 failed checks".
+fn checks(n: u64, kind: &str) -> String {
+    format!("{n} {kind} check{}", if n == 1 { "" } else { "s" })
+}
+
 /// The canary controller.
 ///
 /// Each check routes `step_requests` requests, each to the canary with probability
@@ -182,8 +187,8 @@ impl Canary {
                     self.failed += 1;
                     (self.failed > failure_limit).then(|| {
                         format!(
-                            "{} failed checks exceed the failure limit {failure_limit}",
-                            self.failed
+                            "{} exceeded the failure limit {failure_limit}",
+                            checks(self.failed, "failed")
                         )
                     })
                 }
@@ -191,8 +196,8 @@ impl Canary {
                     self.inconclusive_run += 1;
                     (self.inconclusive_run > consecutive_error_limit).then(|| {
                         format!(
-                            "{} inconclusive checks in a row exceed the consecutive error limit {consecutive_error_limit}",
-                            self.inconclusive_run
+                            "{} in a row exceeded the consecutive error limit {consecutive_error_limit}",
+                            checks(self.inconclusive_run, "inconclusive")
                         )
                     })
                 }
@@ -203,8 +208,8 @@ impl Canary {
                     self.failed += 1;
                     (self.failed >= threshold).then(|| {
                         format!(
-                            "{} failed checks reach the threshold {threshold}",
-                            self.failed
+                            "{} reached the threshold {threshold}",
+                            checks(self.failed, "failed")
                         )
                     })
                 }
@@ -373,7 +378,7 @@ mod tests {
         assert!(
             rollback
                 .reason
-                .starts_with("1 failed checks exceed the failure limit 0"),
+                .starts_with("1 failed check exceeded the failure limit 0"),
             "{}",
             rollback.reason
         );
@@ -434,7 +439,7 @@ mod tests {
             .last()
             .unwrap()
             .reason
-            .starts_with("2 failed checks reach the threshold 2"));
+            .starts_with("2 failed checks reached the threshold 2"));
     }
 
     #[test]
