@@ -99,6 +99,9 @@ pub struct ScenarioInfo {
     pub seed: u64,
     /// The test's timeout, ms.
     pub timeout_ms: u64,
+    /// The autoscaling or deployment pattern, if any (left out of the header without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 impl ScenarioInfo {
@@ -119,13 +122,18 @@ impl ScenarioInfo {
             },
             seed,
             timeout_ms: spec.timeout_ms,
+            pattern: crate::patterns::describe(spec),
         }
     }
 
     /// One line: `star of 7 agents, round_robin routing, 24 trades, calm market, no faults`.
     fn describe(&self) -> String {
+        let pattern = self
+            .pattern
+            .as_ref()
+            .map_or(String::new(), |p| format!(", {p}"));
         format!(
-            "{} of {} agents, {} routing, {} trades, {} market, {}",
+            "{} of {} agents, {} routing, {} trades, {} market, {}{pattern}",
             self.topology,
             self.agents,
             self.strategy,

@@ -64,6 +64,35 @@ pub(crate) fn run(spec: &Spec, seed: u64, sim: &mut Sim) -> Result<PatternLog, S
     Ok(log)
 }
 
+/// The pattern in words, for the snapshot header: `autoscaling 2..=10 agents, target cpu
+/// 0.50` or `deploy blue_green`; `None` without one.
+pub(crate) fn describe(spec: &Spec) -> Option<String> {
+    if let Some(scale) = &spec.scale {
+        let memory = scale
+            .target_memory
+            .map_or(String::new(), |m| format!(", memory {m:.2}"));
+        return Some(format!(
+            "autoscaling {}..={} agents, target cpu {:.2}{memory}",
+            scale.min_agents, scale.max_agents, scale.target_cpu
+        ));
+    }
+    let deploy = spec.deploy.as_ref()?;
+    let fault = deploy
+        .new_version_fault
+        .as_ref()
+        .map_or(String::new(), |f| {
+            format!(", new version with `{}`", version_fault(&f.text))
+        });
+    Some(format!("deploy {}{fault}", deploy.kind.as_str()))
+}
+
+/// A new version's fault as written, without the target it ignores (it hits the new
+/// version's agents): `error_rate(0.3)`.
+fn version_fault(text: &str) -> String {
+    text.replace(", target = random)", ")")
+        .replace("(target = random)", "")
+}
+
 /// Agents that execute tasks: every active agent but a star's hub or a hierarchy's
 /// coordinator (agent 0, which routes).
 fn executors(sim: &Sim) -> Vec<AgentId> {

@@ -6,7 +6,8 @@
 use swarm_test_spec::{DeployKind, DeploySpec};
 
 use super::{
-    after_setup, executors, finish_draining, outcome, wait_ready, PatternLog, REQUEST_GAP_US,
+    after_setup, executors, finish_draining, outcome, version_fault, wait_ready, PatternLog,
+    REQUEST_GAP_US,
 };
 use crate::core::{Task, TaskId};
 use crate::deploy::{Action, BlueGreen, Canary, Phase, StepRecord, Tally, Version};
@@ -91,7 +92,9 @@ pub(super) fn run(
         .collect();
     wait_ready(sim, &new)?;
     if let Some(fault) = &deploy.new_version_fault {
-        sim.apply_fault_to(fault, &new);
+        let mut fault = fault.clone();
+        fault.text = format!("{} on {}", version_fault(&fault.text), names[1]);
+        sim.apply_fault_to(&fault, &new);
     }
     let mut pending: Vec<(TaskId, usize, Version)> = Vec::new();
     let mut sent = 0usize;
