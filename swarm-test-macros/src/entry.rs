@@ -669,4 +669,51 @@ mod tests {
             assert!(out.to_string().contains("compile_error"), "{out}");
         }
     }
+
+    #[test]
+    fn scaling_and_deployment_errors_are_compile_errors() {
+        let item = quote!(
+            fn t() {}
+        );
+        let bounds = errors(
+            quote!(
+                topology = "mesh",
+                agents = 3,
+                min_agents = 5,
+                max_agents = 4
+            ),
+            item.clone(),
+        );
+        assert_eq!(
+            bounds,
+            ["`min_agents = 5` is above `max_agents = 4`; make `min_agents` at most `max_agents`"]
+        );
+        let weights = errors(
+            quote!(
+                topology = "mesh",
+                agents = 3,
+                deploy = "blue_green",
+                weights = "100/0, 70/40, 0/100"
+            ),
+            item.clone(),
+        );
+        assert_eq!(
+            weights,
+            ["`weights` step `70/40` sums to 110; each step's blue and green weights must sum to 100"]
+        );
+        let threshold = errors(
+            quote!(topology = "mesh", agents = 3, target_cpu = "120%"),
+            item.clone(),
+        );
+        assert_eq!(threshold.len(), 1);
+        assert!(
+            threshold[0].starts_with("`target_cpu` must be a fraction"),
+            "{threshold:?}"
+        );
+        assert!(errors(
+            quote!(topology = "mesh", agents = 3, deploy = "canary"),
+            item
+        )
+        .is_empty());
+    }
 }

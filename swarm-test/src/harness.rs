@@ -104,6 +104,9 @@ pub struct ScenarioInfo {
     pub seed: u64,
     /// The test's timeout, ms.
     pub timeout_ms: u64,
+    /// The autoscaling or deployment pattern, if any (left out of the header without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 impl ScenarioInfo {
@@ -124,13 +127,18 @@ impl ScenarioInfo {
             },
             seed,
             timeout_ms: spec.timeout_ms,
+            pattern: crate::patterns::describe(spec),
         }
     }
 
     /// One line: `star of 7 agents, round_robin routing, 24 trades, calm market, no faults`.
     fn describe(&self) -> String {
+        let pattern = self
+            .pattern
+            .as_ref()
+            .map_or(String::new(), |p| format!(", {p}"));
         format!(
-            "{} of {} agents, {} routing, {} trades, {} market, {}",
+            "{} of {} agents, {} routing, {} trades, {} market, {}{pattern}",
             self.topology,
             self.agents,
             self.strategy,
@@ -305,15 +313,17 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     let spec = &ctx.spec;
     sim.setup().map_err(|e| e.to_string())?;
     check_shape(sim.core().topology())?;
-    match body {
-        Body::Swarm(f) => drive(ctx, seed, sim, teardown, f)?,
-        _ => {
-            sim.start_trades(spec.trades);
-            sim.run_until_idle().map_err(|e| e.to_string())?;
+    // The built-in trade flow, or the spec's autoscaling / deployment pattern.
+    let patterns = match body {
+        Body::Swarm(f) => {
+            drive(ctx, seed, sim, teardown, f)?;
+            crate::patterns::PatternLog::default()
         }
-    }
+        _ => crate::patterns::run(spec, seed, sim)?,
+    };
     check_coordination(sim)?;
-    let report = metrics::capture(sim, &ctx.report_name(), seed);
+    let mut report = metrics::capture(sim, &ctx.report_name(), seed);
+    patterns.fill(&mut report);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
     }

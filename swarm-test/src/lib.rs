@@ -23,19 +23,24 @@
 //! deterministic from a seed. See the README for modes, environment variables and reviewing
 //! snapshots.
 //!
-//! Layout: [`core`] is the sans-IO coordination core; `sim` drives it in virtual time;
+//! Layout: [`core`] is the sans-IO coordination core; [`scale`] (autoscaler) and [`deploy`]
+//! (blue-green, canary, strategy rotation) are sans-IO controllers; `sim` drives them in
+//! virtual time;
 //! `market` is the trading model; [`Report`] is what a run measured.
 
 #![warn(missing_docs, unreachable_pub)]
 
 mod config;
 pub mod core;
+pub mod deploy;
 mod error;
 mod harness;
 pub mod market;
 mod metrics;
+mod patterns;
 mod report;
 pub mod rng;
+pub mod scale;
 pub mod sim;
 pub mod summary;
 mod swarm;
@@ -54,13 +59,13 @@ pub use error::SwarmError;
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,
-    ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
+    RotationWindow, ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
 };
 pub use swarm::{Completed, Swarm};
 pub use swarm_test_macros::swarm_test;
 pub use swarm_test_spec::{
-    FaultKind, FaultSpec, MarketSpec, Partition, Regime, Role, Roster, Spec, SpecBuilder,
-    SpecError, Strategy, Target, TopologyKind,
+    Analysis, DeployKind, DeploySpec, FaultKind, FaultSpec, MarketSpec, Partition, Regime, Role,
+    Roster, ScaleSpec, Spec, SpecBuilder, SpecError, Strategy, Target, TopologyKind,
 };
 pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
 

@@ -89,7 +89,7 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
         setup_ms: ms(setup_us),
         topology: TopologyReport {
             kind: topology.kind(),
-            agents: topology.len() as u64,
+            agents: topology.live_len() as u64,
             edges: topology.edges().len() as u64,
             diameter: topology.diameter().unwrap_or(0) as u64,
             single_points_of_failure: topology
@@ -143,6 +143,7 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
         faults,
         scaling: Vec::new(),
         deploy: Vec::new(),
+        rotation: Vec::new(),
         consensus: Vec::new(),
         failures,
     }

@@ -4,6 +4,8 @@
 //! are `f64` in `0..=1` rounded to four decimals, counts are `u64`. Every collection is
 //! ordered, so the same seed serialises to the same bytes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use swarm_test_spec::{Role, TopologyKind};
 
@@ -55,6 +57,10 @@ pub struct Report {
     pub scaling: Vec<ScaleEvent>,
     /// Progressive-delivery steps (blue-green, canary); empty without a deployment pattern.
     pub deploy: Vec<DeployStep>,
+    /// Strategy weights over time (`deploy = "strategy_mix"` or `"rotation"`), one entry per
+    /// window; left out of the summary when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotation: Vec<RotationWindow>,
     /// Consensus rounds, in order.
     pub consensus: Vec<ConsensusRound>,
     /// Why tasks failed, one line per failed task, ordered by task id.
@@ -181,17 +187,45 @@ pub struct ScaleEvent {
     pub reason: String,
 }
 
-/// One step of a progressive delivery.
+/// One step of a progressive delivery. Per-version lists are `[old, new]`: blue and green,
+/// or stable and canary (see `versions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeployStep {
+    /// When the step was decided, ms after setup.
+    pub at_ms: f64,
+    /// `step 1`, `step 1 (5 %)`, `promote`, `rollback`, `scale_down`.
+    pub phase: String,
+    /// The versions' names, `[old, new]`.
+    pub versions: Vec<String>,
     /// The weights of each version in this step, percent.
     pub weights: Vec<u64>,
-    /// Requests each version served.
+    /// Requests routed to each version in this step.
     pub observed: Vec<u64>,
-    /// Error rate of each version, 0..=1.
+    /// Error rate of each version, 0..=1 (a request is an error when its first attempt
+    /// failed or timed out).
     pub error_rates: Vec<f64>,
-    /// What the analysis decided.
+    /// p99 latency of each version's completed requests, ms.
+    pub p99_ms: Vec<f64>,
+    /// What the analysis decided: `passed`, `failed`, `inconclusive`, `promoted`,
+    /// `rolled_back`, `scaled_down`.
     pub outcome: String,
+    /// Why, with the figures.
+    pub reason: String,
+}
+
+/// The strategy weights after one rotation window. Maps are keyed by strategy (role) name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RotationWindow {
+    /// End of the window, ms after setup.
+    pub at_ms: f64,
+    /// Share of traffic for the next window, 0..=1.
+    pub weights: BTreeMap<String, f64>,
+    /// Requests served in the window.
+    pub requests: BTreeMap<String, u64>,
+    /// Error rate in the window, 0..=1.
+    pub error_rates: BTreeMap<String, f64>,
+    /// Net PnL over the window.
+    pub pnl: BTreeMap<String, f64>,
 }
 
 /// One consensus round.

@@ -18,6 +18,8 @@ use super::routing::{router_for, Router};
 use super::task::{Task, TaskId, TaskKind};
 use crate::topology::{AgentId, Topology};
 
+mod membership;
+
 /// How many agents a task is tried on before it fails. The default value is 3.
 pub const MAX_ATTEMPTS: usize = 3;
 
@@ -155,6 +157,8 @@ pub struct Core {
     messages: u64,
     edge_violations: Vec<String>,
     outputs: VecDeque<Output>,
+    /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
+    membership: membership::Membership,
 }
 
 impl Core {
@@ -188,6 +192,7 @@ impl Core {
             messages: 0,
             edge_violations: Vec::new(),
             outputs: VecDeque::new(),
+            membership: Default::default(),
         })
     }
 
@@ -534,6 +539,7 @@ impl Core {
             .iter()
             .filter(|a| alive(a) && !(root_routes && a.id == 0 && n > 1))
             .filter(|a| capability.as_deref().is_none_or(|c| a.can(c)))
+            .filter(|a| self.membership.eligible(task, a.id))
             .filter(|a| !tried.contains(&a.id))
             .collect();
         if candidates.is_empty() {

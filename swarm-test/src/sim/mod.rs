@@ -6,6 +6,7 @@
 //! times, applies faults, and runs the trade logic at the executor.
 
 mod faults;
+mod membership;
 mod model;
 mod trace;
 
