@@ -33,9 +33,11 @@
 mod config;
 pub mod core;
 mod error;
+mod fault_handle;
 mod harness;
 pub mod market;
 mod metrics;
+mod regressions;
 mod report;
 pub mod rng;
 pub mod sim;
@@ -48,10 +50,14 @@ mod topology;
 pub mod __private;
 
 pub use config::{
-    Backend, Config, ConfigError, Mode, BACKEND_VAR, MODE_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
+    Backend, Config, ConfigError, Mode, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR,
+    REGRESSIONS_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
 };
+#[doc(hidden)]
+pub use config::{InjectedBug, INJECT_BUG_VAR};
 pub use core::{Agent, AgentState, Task, TaskId};
 pub use error::SwarmError;
+pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,
