@@ -29,11 +29,11 @@ fn cpu_spike(report: &Report) {
     topology = ["mesh", "hierarchical", "ring", "star"],
     agents = 6,
     trades = 40,
-    inject = "memory_leak(2000, target = 1) @ 100ms"
+    inject = "memory_leak(4000, target = 1) @ 100ms"
 )]
 fn memory_leak(report: &Report) {
     check(report);
-    // 128 MB + 2000 MB/s reaches the 1024 MB limit 448 ms after the leak starts: killed.
+    // 128 MB + 4000 MB/s reaches the 1024 MB limit 224 ms after the leak starts: killed.
     assert_eq!(report.agents[1].memory_mb, 1024.0);
     assert!(report
         .agents

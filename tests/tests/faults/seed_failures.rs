@@ -41,7 +41,7 @@ fn memory_leak_mid_run(report: &Report) {
     topology = ["mesh", "hierarchical", "ring", "star"],
     agents = 6,
     trades = 60,
-    inject = "network_issue(300ms, loss = 0.1) @ 300ms for 1s"
+    inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn network_issue_mid_run(report: &Report) {
     check(report);
@@ -127,7 +127,7 @@ fn multi_strategy_memory_leak(report: &Report) {
     agents = 5,
     roles = "momentum_trader*2, pairs_trader*2, arbitrage_trader",
     trades = 60,
-    inject = "network_issue(300ms, loss = 0.1) @ 300ms for 1s"
+    inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn multi_strategy_network_issue(report: &Report) {
     check(report);
