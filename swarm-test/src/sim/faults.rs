@@ -304,7 +304,6 @@ mod tests {
     use swarm_test_spec::{Role, Spec, SpecBuilder};
 
     use super::*;
-    use crate::config::InjectedBug;
     use crate::sim::Sim;
 
     fn applied(index: usize, text: &str, targets: Vec<AgentId>) -> Applied {
@@ -402,62 +401,5 @@ mod tests {
         s.run_until(start + 600_000).unwrap();
         assert!(s.is_alive(1), "healed: restarted");
         assert_eq!(s.fault_outcomes()[0].healed_us, Some(start + 510_000));
-    }
-
-    #[test]
-    fn faults_injected_at_run_time_take_effect_and_heal() {
-        let mut s = sim(&[("topology", "star"), ("agents", "4")], 2);
-        let now = s.now_us();
-        let crash = s.inject(FaultSpec::parse("crash(2)").unwrap()).unwrap();
-        assert!(!s.is_alive(2), "@ 0: at once");
-        assert_eq!(s.fault_outcomes()[crash].at_us, Some(now));
-        let later = s.inject(FaultSpec::parse("hang(3) @ 1s").unwrap()).unwrap();
-        let net = s
-            .inject(FaultSpec::parse("latency(50ms) for 100ms").unwrap())
-            .unwrap();
-        assert_eq!((crash, later, net), (0, 1, 2));
-        s.heal(crash);
-        s.heal(later); // before it started: it never will
-        s.run_until(now + 2_000_000).unwrap();
-        assert!(s.is_alive(2), "healing a crash restarts its target");
-        let o = s.fault_outcomes();
-        assert_eq!(o[later].at_us, None);
-        assert_eq!(o[later].healed_us, Some(now));
-        assert_eq!(o[net].healed_us, Some(now + 100_000), "`for` heals on time");
-        let e = s.inject(FaultSpec::parse("crash(coordinator)").unwrap());
-        assert_eq!(
-            e,
-            Err(
-                "target `coordinator` needs a hierarchical topology, but this swarm is a star"
-                    .into()
-            )
-        );
-        assert_eq!(s.fault_specs().len(), 3, "a rejected fault is not added");
-        s.heal(7); // no such fault: nothing happens
-    }
-
-    #[test]
-    fn the_planted_bug_loses_exactly_one_rerouted_task() {
-        let pairs = [
-            ("topology", "star"),
-            ("agents", "5"),
-            ("trades", "40"),
-            ("inject", "crash(2) @ 200ms"),
-        ];
-        let mut s = sim(&pairs, 3);
-        s.inject_bug(InjectedBug::DropRerouted);
-        s.start_trades(40);
-        s.run_until_idle().unwrap();
-        let v = s.core().ledger().violations();
-        assert_eq!(v.len(), 1, "{v:?}");
-        assert!(v[0].contains("was lost"), "{v:?}");
-        let mut clean = sim(&pairs, 3);
-        clean.start_trades(40);
-        clean.run_until_idle().unwrap();
-        assert!(clean.core().ledger().violations().is_empty());
-        assert!(
-            clean.core().ledger().audit().rerouted > 0,
-            "the bug had a reroute to drop"
-        );
     }
 }

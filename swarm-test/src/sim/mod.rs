@@ -6,6 +6,7 @@
 //! times, applies faults, and runs the trade logic at the executor.
 
 mod faults;
+mod inject;
 mod model;
 mod recovery;
 mod trace;
@@ -798,68 +799,6 @@ impl Sim {
     /// Whether an agent's process is alive (mock: not crashed).
     pub fn is_alive(&self, agent: AgentId) -> bool {
         self.alive[agent]
-    }
-
-    /// Adds a fault at run time, `spec.at_ms` from now (at once for 0), lasting `spec.for_ms`,
-    /// through the same effects as the faults of the attribute. Returns its index in
-    /// [`Sim::fault_specs`] and [`Sim::fault_outcomes`]; an error if its target cannot exist
-    /// in this swarm (e.g. `hub` outside a star).
-    pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
-        if let Some(target) = faults::target_of(&spec.kind) {
-            faults::check(target, self.core.topology().kind(), self.core.agents())?;
-        }
-        let index = self.faults.len();
-        let start = self.now_us + spec.at_ms * MS;
-        if let Some(d) = spec.for_ms {
-            self.schedule_at(start + d * MS, Event::FaultEnd(index));
-        }
-        self.faults.push(spec);
-        self.outcomes.push(FaultOutcome::default());
-        self.recovery.add_fault();
-        if start == self.now_us {
-            self.start_fault(index);
-        } else {
-            self.schedule_at(start, Event::FaultStart(index));
-        }
-        Ok(index)
-    }
-
-    /// Heals fault `index` now (see [`Sim::inject`]); one that has not started yet never will.
-    /// Healing a fault that already healed does nothing.
-    pub fn heal(&mut self, index: usize) {
-        if self
-            .outcomes
-            .get(index)
-            .is_none_or(|o| o.healed_us.is_some())
-        {
-            return;
-        }
-        self.heal_fault(index);
-        // Not started yet: mark it healed so its start is skipped.
-        self.outcomes[index].healed_us.get_or_insert(self.now_us);
-    }
-
-    /// Plants a deliberate bug, so tests can prove the harness catches it. Not for users.
-    #[doc(hidden)]
-    pub fn inject_bug(&mut self, bug: InjectedBug) {
-        self.bug = Some(bug);
-    }
-
-    /// `drop_rerouted`: the first rerouted attempt is dropped with its timer, as a coordinator
-    /// that forgot a task while rerouting it would: the task is lost.
-    fn bug_drops(&mut self, task: TaskId) -> bool {
-        let rerouted = self.core.ledger().assignments(task).len() > 1;
-        if self.bug != Some(InjectedBug::DropRerouted) || !rerouted {
-            return false;
-        }
-        if self.bug_dropped.is_none() {
-            self.bug_dropped = Some(task);
-            self.trace.record(
-                self.now_us,
-                format_args!("(injected bug drop_rerouted) {task} dropped while rerouting"),
-            );
-        }
-        self.bug_dropped == Some(task)
     }
 }
 
