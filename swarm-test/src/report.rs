@@ -189,8 +189,10 @@ pub struct FaultReport {
     /// Tasks with at least one attempt given up (rerouted or failed) because of it.
     pub tasks_affected: u64,
     /// Of those, tasks rerouted to another agent because of it (at least once).
+    #[serde(default)]
     pub tasks_rerouted: u64,
     /// Of those, tasks that ended failed because of it (see `Report::failures` for why).
+    #[serde(default)]
     pub tasks_failed: u64,
 }
 
