@@ -27,6 +27,15 @@ pub enum SwarmError {
     /// Setup failed (agents did not become ready, an invalid roster, …).
     #[error("setup failed: {0}")]
     Setup(String),
+    /// A fault given to [`Swarm::inject`](crate::Swarm::inject) is not valid (its text does
+    /// not parse) or cannot hit anything in this swarm (e.g. `hub` outside a star).
+    #[error("fault `{fault}` cannot be injected: {reason}")]
+    Fault {
+        /// The fault as given.
+        fault: String,
+        /// Why, naming the valid choices.
+        reason: String,
+    },
 }
 
 impl From<crate::sim::SimError> for SwarmError {

@@ -10,6 +10,10 @@
 //! 8. Teardown: always, after success, panic, `Err` or timeout.
 //!
 //! A failure names the seed, the mode, a command that replays it, and the tail of the trace.
+//!
+//! Around these steps: the seeds to run (the regressions file's, then `SWARM_TEST_SEEDS` of
+//! them, see [`Config`]), each run twice and compared under `SWARM_TEST_CHECK_DETERMINISM`, and
+//! a seed that fails while exploring saved to the regressions file.
 
 use std::any::Any;
 use std::future::Future;
@@ -19,8 +23,9 @@ use std::time::Duration;
 
 use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
 
-use crate::config::{Config, Mode, SEED_VAR};
+use crate::config::{Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
 use crate::metrics;
+use crate::regressions::{self, Origin};
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
@@ -158,6 +163,10 @@ impl ScenarioInfo {
 pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
     /// `CARGO_PKG_NAME` of the test's crate, for replay commands.
     pub package: &'static str,
+    /// `CARGO_MANIFEST_DIR` of the test's crate, to find its source file.
+    pub manifest_dir: &'static str,
+    /// `file!()` of the test, to put its regressions file beside it.
+    pub file: &'static str,
     /// Asserts one snapshot.
     pub assert: F,
 }
@@ -177,6 +186,14 @@ struct Failure {
     trace: Vec<String>,
     events: u64,
     now_us: u64,
+}
+
+/// What a passing run came to, compared by the determinism check.
+struct Digest {
+    events: u64,
+    now_us: u64,
+    trace_hash: u64,
+    report: String,
 }
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
@@ -199,9 +216,21 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
     let test_path = test_path(&spec);
     let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
     let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
-    let seeds: Vec<u64> = match config.seed {
-        Some(seed) => vec![seed],
-        None => (0..config.seeds).map(|i| nth_seed(base_seed, i)).collect(),
+    let file = regressions::locate(
+        &config.regressions,
+        snapshotter.manifest_dir,
+        snapshotter.file,
+        &test_path,
+    );
+    let saved = match (&file, config.seed) {
+        (Some(file), None) => match regressions::read(file) {
+            Ok(seeds) => seeds,
+            Err(e) => panic!(
+                "swarm_test: the regressions file is not valid: {e}. Fix or delete the line \
+                 (or set SWARM_TEST_REGRESSIONS=off). Nothing ran."
+            ),
+        },
+        _ => Vec::new(),
     };
     let ctx = Context {
         spec,
@@ -211,16 +240,86 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         package: snapshotter.package,
         base_seed,
     };
-    for (i, &seed) in seeds.iter().enumerate() {
-        if let Err(failure) = run_seed(&ctx, seed, &body, &snapshotter.assert) {
-            let of = if seeds.len() > 1 {
-                format!(" (seed {} of {})", i + 1, seeds.len())
-            } else {
-                String::new()
-            };
-            panic!("{}", explain(&ctx, seed, &of, &failure));
+    for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
+        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+            Ok(first) if ctx.config.check_determinism => {
+                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
+                    Ok(second) => compare(&first, &second),
+                    Err(second) => Some(Failure {
+                        message: format!(
+                            "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
+                             {seed} passed, the second failed: {}",
+                            second.message
+                        ),
+                        ..second
+                    }),
+                }
+            }
+            Ok(_) => None,
+            Err(failure) => Some(failure),
+        };
+        let Some(failure) = failure else { continue };
+        let mut text = explain(&ctx, seed, &origin.describe(file.as_deref()), &failure);
+        if matches!(origin, Origin::Explore { of, .. } if of > 1) {
+            text.push_str(&match &file {
+                Some(file) => match regressions::record(file, &ctx.test_path, seed, &failure.message) {
+                    Ok(true) => format!(
+                        "\nsaved: seed {seed} was added to {}; every run of this test replays it first\n",
+                        file.display()
+                    ),
+                    Ok(false) => String::new(),
+                    Err(e) => format!("\nthe seed could not be saved: {e}\n"),
+                },
+                None => "\nthe seed was not saved: no regressions file (SWARM_TEST_REGRESSIONS=off, \
+                         or the test's source file was not found)\n"
+                    .to_owned(),
+            });
+        }
+        panic!("{text}");
+    }
+}
+
+/// The determinism check: two runs of one seed must agree on the trace and the report.
+fn compare(first: &Digest, second: &Digest) -> Option<Failure> {
+    if first.events == second.events
+        && first.trace_hash == second.trace_hash
+        && first.report == second.report
+    {
+        return None;
+    }
+    let mut message = format!(
+        "not deterministic ({CHECK_DETERMINISM_VAR}): the same seed gave two different runs\n  \
+         run 1: {} trace events, trace hash {:#018x}\n  run 2: {} trace events, trace hash {:#018x}",
+        first.events, first.trace_hash, second.events, second.trace_hash
+    );
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        first.report.lines().collect(),
+        second.report.lines().collect(),
+    );
+    let differing: Vec<usize> = (0..a.len().max(b.len()))
+        .filter(|&i| a.get(i) != b.get(i))
+        .take(5)
+        .collect();
+    if differing.is_empty() {
+        message.push_str("\n  the reports are identical; only the event traces differ");
+    } else {
+        message.push_str("\n  first differences in the report (JSON):");
+        for i in differing {
+            let line = |l: Option<&&str>| l.map_or("(none)".to_owned(), |l| l.trim().to_owned());
+            message.push_str(&format!(
+                "\n    line {}: run 1 `{}`, run 2 `{}`",
+                i + 1,
+                line(a.get(i)),
+                line(b.get(i))
+            ));
         }
     }
+    Some(Failure {
+        message,
+        trace: Vec::new(),
+        events: second.events,
+        now_us: second.now_us,
+    })
 }
 
 /// The `i`-th seed of a many-seed run: the base seed first, then a SplitMix64 sequence.
@@ -254,6 +353,8 @@ fn test_path(spec: &Spec) -> String {
         .map_or("", |(_, rest)| rest);
     let mut path = if module.is_empty() {
         spec.name.clone()
+    } else if spec.case.is_some() {
+        module.to_owned() // A list's cases live in `mod name`: the name is in the module.
     } else {
         format!("{module}::{}", spec.name)
     };
@@ -263,31 +364,51 @@ fn test_path(spec: &Spec) -> String {
     path
 }
 
+/// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
 fn run_seed<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
     body: &Body,
     assert_snapshot: &F,
-) -> Result<(), Failure> {
+    snapshot: bool,
+) -> Result<Digest, Failure> {
     let spec = &ctx.spec;
     let mut sim = match Sim::new(spec, seed) {
         Ok(sim) => sim,
         Err(e) => return Err(bare(e.to_string())),
     };
+    if let Some(bug) = ctx.config.inject_bug {
+        sim.inject_bug(bug);
+    }
     let mut teardown = TeardownGuard::default();
     let result = guarded("the harness", || {
-        scenario(ctx, seed, &mut sim, &mut teardown, body, assert_snapshot)
+        scenario(
+            ctx,
+            seed,
+            &mut sim,
+            &mut teardown,
+            body,
+            assert_snapshot,
+            snapshot,
+        )
     })
     .and_then(|r| r);
     // Teardown always runs (the guard would run it on drop, too): every registered step, each
     // guarded so one failing step does not skip the others; then the swarm is dropped.
     let teardown_errors = teardown.run();
     let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
-    let (events, now_us) = (sim.trace().events(), sim.now_us());
+    let (events, now_us, trace_hash) = (sim.trace().events(), sim.now_us(), sim.trace().hash());
     drop(sim);
     let mut message = match result {
-        Ok(()) if teardown_errors.is_empty() => return Ok(()),
-        Ok(()) => String::new(),
+        Ok(report) if teardown_errors.is_empty() => {
+            return Ok(Digest {
+                events,
+                now_us,
+                trace_hash,
+                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
+            })
+        }
+        Ok(_) => String::new(),
         Err(message) => message,
     };
     for e in teardown_errors {
@@ -301,7 +422,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     })
 }
 
-/// Steps 2 to 7. `Err` carries the failure message.
+/// Steps 2 to 7: the report, or the failure message.
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
@@ -309,7 +430,8 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
-) -> Result<(), String> {
+    snapshot: bool,
+) -> Result<Report, String> {
     let spec = &ctx.spec;
     sim.setup().map_err(|e| e.to_string())?;
     check_shape(sim.core().topology())?;
@@ -334,11 +456,11 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         Body::Swarm(_) => Ok(()),
     })?;
     outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
-    if seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
-        let request = snapshot_request(spec, ctx.case.clone(), report);
+    if snapshot && seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+        let request = snapshot_request(spec, ctx.case.clone(), report.clone());
         guarded("the snapshot", || assert_snapshot(&request))?;
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Runs the imperative body on a current-thread tokio runtime with a paused clock, so its
@@ -512,8 +634,16 @@ fn bare(message: String) -> Failure {
 }
 
 fn explain(ctx: &Context, seed: u64, of: &str, failure: &Failure) -> String {
+    // Everything that shapes the run goes into the replay command.
+    let mut env = String::new();
+    if let Some(bug) = ctx.config.inject_bug {
+        env.push_str(&format!("{INJECT_BUG_VAR}={} ", bug.as_str()));
+    }
+    if ctx.config.check_determinism {
+        env.push_str(&format!("{CHECK_DETERMINISM_VAR}=1 "));
+    }
     let mut text = format!(
-        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
+        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {env}{SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
         ctx.test_path,
         failure.message,
         ctx.config.mode.as_str(),

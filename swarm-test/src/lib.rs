@@ -34,10 +34,12 @@ mod config;
 pub mod core;
 pub mod deploy;
 mod error;
+mod fault_handle;
 mod harness;
 pub mod market;
 mod metrics;
 mod patterns;
+mod regressions;
 mod report;
 pub mod rng;
 pub mod scale;
@@ -52,10 +54,14 @@ mod topology;
 pub mod __private;
 
 pub use config::{
-    Backend, Config, ConfigError, Mode, BACKEND_VAR, MODE_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
+    Backend, Config, ConfigError, Mode, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR,
+    REGRESSIONS_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
 };
+#[doc(hidden)]
+pub use config::{InjectedBug, INJECT_BUG_VAR};
 pub use core::{Agent, AgentState, Task, TaskId};
 pub use error::SwarmError;
+pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,

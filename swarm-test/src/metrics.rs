@@ -78,6 +78,8 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
                 detected_after_ms: since(outcome.detected_us),
                 recovered_after_ms: since(outcome.recovered_us),
                 tasks_affected: outcome.tasks_affected,
+                tasks_rerouted: outcome.tasks_rerouted,
+                tasks_failed: outcome.tasks_failed,
             }
         })
         .collect();

@@ -64,6 +64,8 @@ macro_rules! __swarm_test_snapshot_fn {
     () => {
         $crate::__private::Snapshotter {
             package: ::core::env!("CARGO_PKG_NAME"),
+            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+            file: ::core::file!(),
             assert: |request: &$crate::__private::SnapshotRequest| {
                 let mut settings = $crate::__private::insta::Settings::clone_current();
                 settings.set_prepend_module_to_snapshot(false);

@@ -156,22 +156,50 @@ pub struct MessagesReport {
 }
 
 /// What one fault did, measured.
+///
+/// A reroute or a failure is owed to a fault when the fault *acted on* the attempt the swarm
+/// gave up: it dropped, delayed or held one of the attempt's messages, killed or paused the
+/// agent holding its work, slowed that work, or answered it with an error. "The swarm gave up"
+/// means the coordination layer rerouted or failed the task, after the client's timeout or an
+/// error answer. A fault that acted on nothing the swarm gave up on (a volatility shock, a mild
+/// CPU spike) has `detected_after_ms: null` and zero counts; several faults acting on one
+/// attempt are all credited.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn recovered_within_two_seconds(report: &Report) {
+///     let crash = &report.faults[0];
+///     assert!(crash.tasks_rerouted > 0 && crash.tasks_failed == 0);
+///     assert!(crash.recovered_after_ms.unwrap() < 2_000.0);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultReport {
     /// The fault spec, normalised.
     pub name: String,
     /// The agents it hit (empty for swarm-wide faults).
     pub targets: Vec<AgentId>,
-    /// When it started, ms after setup.
+    /// When it started, ms after setup (`null` if it never started).
     pub at_ms: Option<f64>,
-    /// When it healed, ms after setup.
+    /// When it healed, ms after setup (`null` if it lasted to the end).
     pub healed_at_ms: Option<f64>,
-    /// From start until the swarm noticed (a task on a target timed out or errored), ms.
+    /// From its start until the swarm first noticed it, ms: the first client timeout or error
+    /// answer, on an attempt it acted on, that made the swarm reroute or fail the task. (A
+    /// failure detector that declares a target failed is another way of noticing; the first
+    /// way counts.) `null` if the swarm never noticed.
     pub detected_after_ms: Option<f64>,
-    /// From start until a rerouted task completed after detection, ms.
+    /// From its start until the first completion of a task it had caused to be rerouted, ms:
+    /// the swarm worked around it. `null` if no task it rerouted completed. Minus
+    /// `detected_after_ms`, this is the time to recover once noticed.
     pub recovered_after_ms: Option<f64>,
-    /// Tasks that timed out or errored on its targets.
+    /// Tasks with at least one attempt given up (rerouted or failed) because of it.
     pub tasks_affected: u64,
+    /// Of those, tasks rerouted to another agent because of it (at least once).
+    #[serde(default)]
+    pub tasks_rerouted: u64,
+    /// Of those, tasks that ended failed because of it (see `Report::failures` for why).
+    #[serde(default)]
+    pub tasks_failed: u64,
 }
 
 /// One scaling decision.

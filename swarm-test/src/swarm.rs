@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::core::{Agent, Ending, Task, TaskId};
 use crate::error::SwarmError;
+use crate::fault_handle::{FaultHandle, IntoFaultSpec};
 use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
@@ -266,5 +267,63 @@ impl Swarm {
     /// Brings tokio's (paused) clock up to the swarm's, so both agree after each call.
     async fn sync_clock(&self) {
         tokio::time::sleep_until(self.started + Duration::from_micros(self.sim.now_us())).await;
+    }
+}
+
+/// Faults at run time.
+impl Swarm {
+    /// Injects a fault now: a [`FaultSpec`](crate::FaultSpec) or its text, parsed by the same
+    /// parser as the `inject` attribute (`"crash(2, restart = 1s)"`, `"latency(50ms) for 2s"`).
+    /// `@ START` counts from now; `for DURATION` heals it after that long. It goes through the
+    /// same effects as the attribute's faults (see `swarm_test::sim`), and its measurements
+    /// join `report.faults`, after the attribute's.
+    ///
+    /// Returns the handle that [`Swarm::heal`] takes, or [`SwarmError::Fault`] if the text is
+    /// not a fault spec or its target cannot exist here (e.g. `hub` outside a star).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 4, snapshot = false)]
+    /// async fn work_goes_around_a_crash(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let crash = swarm.inject("crash(1)").await?;
+    ///     swarm.run_trades(8).await?;
+    ///     swarm.heal(crash).await?; // agent 1 restarts, empty
+    ///     swarm.sleep(Duration::from_millis(100)).await?;
+    ///     let report = swarm.report();
+    ///     assert_eq!(report.tasks.completed, 8);
+    ///     assert_eq!(report.faults[0].targets, vec![1]);
+    ///     assert!(report.faults[0].healed_at_ms.is_some());
+    ///     assert!(swarm.inject("crash(hub)").await.is_err(), "a mesh has no hub");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn inject(&mut self, fault: impl IntoFaultSpec) -> Result<FaultHandle, SwarmError> {
+        let text = fault.text();
+        let spec = fault.into_fault_spec().map_err(|e| SwarmError::Fault {
+            fault: text.clone(),
+            reason: e.to_string(),
+        })?;
+        self.catch_up()?;
+        let index = self
+            .sim
+            .inject(spec.clone())
+            .map_err(|reason| SwarmError::Fault {
+                fault: text,
+                reason,
+            })?;
+        self.sync_clock().await;
+        Ok(FaultHandle { index, spec })
+    }
+
+    /// Heals an injected fault now (see the `sim` module for what healing undoes). A fault
+    /// that already healed (its `for DURATION` ran out) stays healed; one that has not started
+    /// yet (`@ START` in the future) never starts.
+    pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
+        self.catch_up()?;
+        self.sim.heal(handle.index);
+        self.sync_clock().await;
+        Ok(())
     }
 }

@@ -7,7 +7,7 @@
 
 use swarm_test_spec::{FaultKind, FaultSpec, Role};
 
-use super::faults::{Applied, BASE_MEMORY_MB, MEMORY_LIMIT_MB};
+use super::faults::{BASE_MEMORY_MB, MEMORY_LIMIT_MB};
 use super::model::MS;
 use super::{Event, FaultOutcome, Sim};
 use crate::core::{Task, TaskId};
@@ -106,47 +106,11 @@ impl Sim {
     /// if it has one. Agent faults only (`error_rate`, `cpu_spike`, `hang`, `crash`,
     /// `memory_leak`); it is reported with the run's other faults.
     pub fn apply_fault_to(&mut self, fault: &FaultSpec, targets: &[AgentId]) {
-        let now = self.now_us;
         let index = self.faults.len();
         self.faults.push(fault.clone());
-        self.outcomes.push(FaultOutcome {
-            targets: targets.to_vec(),
-            at_us: Some(now),
-            ..FaultOutcome::default()
-        });
-        self.trace.record(
-            now,
-            format_args!("fault `{}` starts on agents {targets:?}", fault.text),
-        );
-        match &fault.kind {
-            FaultKind::Crash {
-                restart_after_ms, ..
-            } => {
-                for &agent in targets {
-                    self.kill(agent);
-                    if let Some(d) = restart_after_ms {
-                        self.schedule(d * MS, Event::Restart(agent));
-                    }
-                }
-            }
-            FaultKind::MemoryLeak { rate_mb_per_s, .. } => {
-                let secs =
-                    (MEMORY_LIMIT_MB - BASE_MEMORY_MB) / rate_mb_per_s.max(f64::MIN_POSITIVE);
-                let until = fault.for_ms.map_or(f64::INFINITY, |d| d as f64 / 1_000.0);
-                if secs <= until {
-                    for &agent in targets {
-                        self.schedule((secs * 1e6) as u64, Event::OutOfMemory(agent));
-                    }
-                }
-            }
-            _ => {}
-        }
-        self.active.start(Applied {
-            index,
-            spec: fault.clone(),
-            targets: targets.to_vec(),
-            at_us: now,
-        });
+        self.outcomes.push(FaultOutcome::default());
+        self.recovery.add_fault();
+        self.apply_fault(index, targets.to_vec());
         if let Some(d) = fault.for_ms {
             self.schedule(d * MS, Event::FaultEnd(index));
         }

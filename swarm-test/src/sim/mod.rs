@@ -6,8 +6,10 @@
 //! times, applies faults, and runs the trade logic at the executor.
 
 mod faults;
+mod inject;
 mod membership;
 mod model;
+mod recovery;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -15,8 +17,10 @@ use std::sync::Arc;
 
 use swarm_test_spec::{FaultKind, FaultSpec, Spec};
 
+use crate::config::InjectedBug;
 use crate::core::{
-    roles_for, Agent, Core, Endpoint, Envelope, Hop, Output, Step, Task, TaskId, WorkResult,
+    roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Step, Task, TaskId,
+    WorkResult,
 };
 use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
@@ -59,7 +63,8 @@ enum Event {
     Arrival,
 }
 
-/// What a fault did, measured.
+/// What a fault did, measured. How a reroute or a failure is owed to a fault is described in
+/// the `recovery` module: a fault is credited when it acted on the attempt the swarm gave up.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultOutcome {
     /// The agents it hit.
@@ -68,12 +73,17 @@ pub struct FaultOutcome {
     pub at_us: Option<u64>,
     /// When it healed, µs.
     pub healed_us: Option<u64>,
-    /// First time the swarm noticed (a task on a target timed out or errored), µs.
+    /// The first time the swarm noticed it: a client timeout or an error answer, on an attempt
+    /// this fault acted on, that made the coordination layer reroute or fail the task, µs.
     pub detected_us: Option<u64>,
-    /// First time a task rerouted after detection completed, µs.
+    /// The first time a task this fault had caused to be rerouted completed, µs.
     pub recovered_us: Option<u64>,
-    /// Tasks that timed out or errored on its targets while it was in force.
+    /// Tasks with at least one attempt given up (rerouted or failed) because of it.
     pub tasks_affected: u64,
+    /// Tasks rerouted to another agent because of it.
+    pub tasks_rerouted: u64,
+    /// Tasks that ended failed because of it.
+    pub tasks_failed: u64,
 }
 
 /// A simulated swarm in virtual time. See the module docs.
@@ -103,6 +113,12 @@ pub struct Sim {
     delivered: u64,
     /// The market regime before each volatility fault, restored when it heals.
     calm_before: BTreeMap<usize, RegimeSegment>,
+    /// Which fault each reroute and failure is owed to.
+    recovery: recovery::Recovery,
+    /// A deliberate bug, for testing the harness (`SWARM_TEST_FAULT_INJECT_BUG`).
+    bug: Option<InjectedBug>,
+    /// The rerouted task the `drop_rerouted` bug dropped.
+    bug_dropped: Option<TaskId>,
 }
 
 /// The built-in trade flow: `remaining` trades arriving with exponential gaps.
@@ -163,6 +179,9 @@ impl Sim {
             dropped: 0,
             delivered: 0,
             calm_before: BTreeMap::new(),
+            recovery: recovery::Recovery::new(spec.inject.len()),
+            bug: None,
+            bug_dropped: None,
         })
     }
 
@@ -413,9 +432,13 @@ impl Sim {
                 epoch,
             } => {
                 if !self.alive[agent] || self.epoch[agent] != epoch {
+                    let killer = self.recovery.killer(agent);
+                    self.recovery.blame(task, killer);
                     return; // Work in progress dies with the agent.
                 }
                 if self.active.is_hung(agent) {
+                    let hangs = self.active.blame(Some(agent), faults::hangs);
+                    self.recovery.blame(task, hangs);
                     let event = Event::WorkDone {
                         agent,
                         task,
@@ -426,24 +449,34 @@ impl Sim {
                     return self.defer_until_resumed(agent, event);
                 }
                 let result = self.finish_work(agent, task, &plan, hop);
+                let before = recovery::Recovery::before(self.core.ledger(), task);
+                let error = matches!(result, WorkResult::Error(_));
                 self.core
                     .handle_work_done(now, agent, task, plan, hop, result);
+                if error {
+                    self.recovery
+                        .gave_up(before, self.core.ledger(), now, &mut self.outcomes);
+                }
             }
             Event::Timeout(task) => {
                 if !self.core.ledger().has_ended(task) {
                     let on = self.core.ledger().assignments(task).last().copied();
                     self.trace
                         .record(now, format_args!("{task} timed out on agent {on:?}"));
-                    if let Some(agent) = on {
-                        self.note_trouble(agent);
-                    }
                 }
+                let before = recovery::Recovery::before(self.core.ledger(), task);
                 self.core.handle_timeout(now, task);
+                self.recovery
+                    .gave_up(before, self.core.ledger(), now, &mut self.outcomes);
             }
             Event::FaultStart(i) => self.start_fault(i),
             Event::FaultEnd(i) => self.heal_fault(i),
             Event::OutOfMemory(agent) => {
                 if self.alive[agent] {
+                    let leaks = self.active.blame(Some(agent), faults::kills);
+                    if let Some(&leak) = leaks.first() {
+                        self.recovery.killed(agent, leak);
+                    }
                     self.memory_mb[agent] = MEMORY_LIMIT_MB;
                     self.trace.record(
                         now,
@@ -453,6 +486,9 @@ impl Sim {
                 }
             }
             Event::Restart(agent) => {
+                if self.alive[agent] {
+                    return; // Already back (restarted by an overlapping crash's end).
+                }
                 self.alive[agent] = true;
                 self.epoch[agent] += 1;
                 self.memory_mb[agent] = BASE_MEMORY_MB;
@@ -465,15 +501,20 @@ impl Sim {
 
     fn deliver(&mut self, envelope: Envelope) {
         if let Endpoint::Agent(agent) = envelope.to {
+            let task = task_of(&envelope.msg);
             if !self.alive[agent] {
                 self.dropped += 1;
                 self.trace.record(
                     self.now_us,
                     format_args!("message to dead agent {agent} dropped"),
                 );
+                let killer = self.recovery.killer(agent);
+                self.recovery.blame(task, killer);
                 return;
             }
             if self.active.is_hung(agent) {
+                let hangs = self.active.blame(Some(agent), faults::hangs);
+                self.recovery.blame(task, hangs);
                 return self.defer_until_resumed(agent, Event::Deliver(envelope));
             }
         }
@@ -511,7 +552,8 @@ impl Sim {
                 now,
                 format_args!("agent {agent} answered {task} with an error"),
             );
-            self.note_trouble(agent);
+            let errs = self.active.blame(Some(agent), faults::errs);
+            self.recovery.blame(task, errs);
             return WorkResult::Error(format!("agent {agent} answered with an injected error"));
         }
         if let Some(symbol) = self.core.trade_symbol(task).map(str::to_owned) {
@@ -539,24 +581,21 @@ impl Sim {
         WorkResult::Done
     }
 
-    /// Marks the first detection of every active fault on `agent` (or network-wide).
-    fn note_trouble(&mut self, agent: AgentId) {
-        let now = self.now_us;
-        for f in self.active.iter() {
-            let hits = f.targets.contains(&agent) || faults::target_of(&f.spec.kind).is_none();
-            let outcome = &mut self.outcomes[f.index];
-            if hits {
-                outcome.tasks_affected += 1;
-                outcome.detected_us.get_or_insert(now);
-            }
-        }
-    }
-
     /// Carries out the core's outputs.
     fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
-                Output::Transmit(envelope) => self.transmit(envelope),
+                Output::Transmit(envelope) => {
+                    if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =
+                        (envelope.from, &envelope.msg)
+                    {
+                        self.recovery.attempt_started(*task);
+                        if self.bug_drops(*task) {
+                            continue;
+                        }
+                    }
+                    self.transmit(envelope)
+                }
                 Output::Execute {
                     agent,
                     task,
@@ -566,7 +605,12 @@ impl Sim {
                 } => {
                     let role = self.core.agents()[agent].role;
                     let base = self.model.service_us(role, step, &mut self.work_rng);
-                    let took = (base as f64 * self.active.slowdown(agent)) as u64;
+                    let slowdown = self.active.slowdown(agent);
+                    if slowdown > 1.0 {
+                        let spikes = self.active.blame(Some(agent), faults::slows);
+                        self.recovery.blame(task, spikes);
+                    }
+                    let took = (base as f64 * slowdown) as u64;
                     let epoch = self.epoch[agent];
                     self.schedule(
                         took,
@@ -579,7 +623,11 @@ impl Sim {
                         },
                     );
                 }
-                Output::Timer { task, at_us } => self.schedule_at(at_us, Event::Timeout(task)),
+                Output::Timer { task, at_us } => {
+                    if self.bug_dropped != Some(task) {
+                        self.schedule_at(at_us, Event::Timeout(task))
+                    }
+                }
                 Output::Ended(task) => self.task_ended(task),
             }
         }
@@ -587,29 +635,26 @@ impl Sim {
 
     fn task_ended(&mut self, task: TaskId) {
         let now = self.now_us;
-        let rerouted = self.core.ledger().assignments(task).len() > 1;
         let ending = self.core.ledger().ending(task).cloned();
         self.trace
             .record(now, format_args!("{task} ended: {ending:?}"));
-        if rerouted {
-            for outcome in &mut self.outcomes {
-                if outcome.detected_us.is_some() && outcome.recovered_us.is_none() {
-                    outcome.recovered_us = Some(now);
-                }
-            }
-        }
+        self.recovery
+            .ended(task, self.core.ledger(), now, &mut self.outcomes);
     }
 
     fn transmit(&mut self, envelope: Envelope) {
         let n = self.alive.len();
+        let task = task_of(&envelope.msg);
         let mut latency = match (envelope.from, envelope.to) {
             (Endpoint::Agent(a), Endpoint::Agent(b)) => {
-                if self.active.partitioned(a, b, n) {
+                let cut = self.active.separating(a, b, n);
+                if !cut.is_empty() {
                     self.dropped += 1;
                     self.trace.record(
                         self.now_us,
                         format_args!("partition dropped a message {a} -> {b}"),
                     );
+                    self.recovery.blame(task, cut);
                     return;
                 }
                 self.model.link_us(&mut self.net_rng)
@@ -625,15 +670,25 @@ impl Sim {
                     envelope.from, envelope.to
                 ),
             );
+            let lossy = self.active.blame(None, faults::loses);
+            self.recovery.blame(task, lossy);
             return;
         }
         let (delay, jitter) = self.active.extra_delay_us();
-        latency += delay + self.net_rng.below(jitter + 1);
+        let extra = delay + self.net_rng.below(jitter + 1);
+        if extra > 0 {
+            let delaying = self.active.blame(None, faults::delays);
+            self.recovery.blame(task, delaying);
+        }
+        latency += extra;
         self.schedule(latency, Event::Deliver(envelope));
     }
 
     fn start_fault(&mut self, index: usize) {
         let now = self.now_us;
+        if self.outcomes[index].healed_us.is_some() {
+            return; // Healed by the test body before it started.
+        }
         let spec = self.faults[index].clone();
         let targets = match faults::target_of(&spec.kind) {
             Some(target) => {
@@ -656,6 +711,13 @@ impl Sim {
             }
             None => Vec::new(),
         };
+        self.apply_fault(index, targets);
+    }
+
+    /// Starts fault `index` now on `targets`: its effects, its report entry, its trace line.
+    fn apply_fault(&mut self, index: usize, targets: Vec<AgentId>) {
+        let now = self.now_us;
+        let spec = self.faults[index].clone();
         self.trace.record(
             now,
             format_args!("fault `{}` starts on agents {targets:?}", spec.text),
@@ -667,6 +729,9 @@ impl Sim {
                 restart_after_ms, ..
             } => {
                 for &agent in &targets {
+                    if self.alive[agent] {
+                        self.recovery.killed(agent, index);
+                    }
                     self.kill(agent);
                     if let Some(d) = restart_after_ms {
                         self.schedule(d * MS, Event::Restart(agent));
@@ -714,6 +779,21 @@ impl Sim {
             if let Some(before) = self.calm_before.remove(&index) {
                 self.desk.market.set_segment(market_ms(now), before);
             }
+            if let FaultKind::Crash { .. } = applied.spec.kind {
+                // The crash is over: the agents a crash killed restart, unless another crash
+                // still holds them (an agent a leak killed stays dead).
+                let crash = |k: &FaultKind| matches!(k, FaultKind::Crash { .. });
+                for &agent in &applied.targets {
+                    let by_crash = self
+                        .recovery
+                        .killer(agent)
+                        .is_some_and(|k| crash(&self.faults[k].kind));
+                    let held = !self.active.blame(Some(agent), crash).is_empty();
+                    if !self.alive[agent] && by_crash && !held {
+                        self.schedule(0, Event::Restart(agent));
+                    }
+                }
+            }
         }
     }
 
@@ -734,6 +814,13 @@ impl Sim {
     /// Whether an agent's process is alive (mock: not crashed).
     pub fn is_alive(&self, agent: AgentId) -> bool {
         self.alive[agent]
+    }
+}
+
+/// The task a message is about.
+fn task_of(msg: &Message) -> TaskId {
+    match msg {
+        Message::Task { task, .. } | Message::Result { task, .. } => *task,
     }
 }
 
