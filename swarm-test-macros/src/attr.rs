@@ -31,14 +31,15 @@ pub(crate) struct Entry {
 /// `"ring"` or `["ring", "star"]`.
 pub(crate) enum Values {
     One(Item),
-    List(Vec<Item>),
+    /// The items, and the span of the whole list (brackets included).
+    List(Vec<Item>, Span),
 }
 
 impl Values {
     fn items(&self) -> &[Item] {
         match self {
             Values::One(item) => std::slice::from_ref(item),
-            Values::List(items) => items,
+            Values::List(items, _) => items,
         }
     }
 }
@@ -116,13 +117,14 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Vec<Entry> {
                     errors.push(span, format!("`{name}` has an empty list"));
                     continue;
                 }
+                let span = array.bracket_token.span.join();
                 let mut items = Vec::new();
                 for elem in array.elems {
                     if let Some(item) = item(&name, elem, errors) {
                         items.push(item);
                     }
                 }
-                Values::List(items)
+                Values::List(items, span)
             }
             other => match item(&name, other, errors) {
                 Some(item) => Values::One(item),
@@ -163,8 +165,11 @@ fn item(key: &str, expr: Expr, errors: &mut Errors) -> Option<Item> {
                     }
                 },
                 Lit::Bool(b) => Value::Bool(b.value),
-                Lit::Float(_) => {
-                    errors.push(span, format!("`{key}` expects {expected}, found a float"));
+                Lit::Float(f) => {
+                    errors.push(
+                        span,
+                        format!("`{key}` expects {expected}, found a float `{f}`"),
+                    );
                     return None;
                 }
                 _ => {
@@ -175,7 +180,7 @@ fn item(key: &str, expr: Expr, errors: &mut Errors) -> Option<Item> {
             Some(Item { value, span })
         }
         Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => {
-            errors.push(unary.span(), format!("`{key}` cannot be negative"));
+            errors.push_spanned(&unary, format!("`{key}` cannot be negative"));
             None
         }
         Expr::Array(array) => {
@@ -207,11 +212,10 @@ pub(crate) fn check_keys(test: &str, entries: &[Entry], errors: &mut Errors) {
             continue;
         }
         let first_time = seen.insert(name);
-        if let Values::List(items) = &entry.values {
+        if let Values::List(_, span) = &entry.values {
             if !LIST_KEYS.contains(&name) {
-                let span = items.first().map_or(entry.key.span(), |i| i.span);
                 errors.push(
-                    span,
+                    *span,
                     format!(
                         "`{name}` does not take a list; only `topology` and `agents` (one test per value) \
                          and `inject` (several faults) do"
@@ -266,7 +270,7 @@ pub(crate) fn cases(entries: &[Entry]) -> Vec<Case> {
     let list_of = |key: &str| {
         entries
             .iter()
-            .position(|e| e.name == key && matches!(e.values, Values::List(_)))
+            .position(|e| e.name == key && matches!(e.values, Values::List(..)))
     };
     let (topologies, agents) = (list_of("topology"), list_of("agents"));
     let count = |i: Option<usize>| i.map_or(1, |i| entries[i].values.items().len());
@@ -384,7 +388,7 @@ mod tests {
         ));
         assert!(errors.is_empty());
         assert_eq!(e.len(), 3);
-        assert!(matches!(&e[0].values, Values::List(items) if items.len() == 2));
+        assert!(matches!(&e[0].values, Values::List(items, _) if items.len() == 2));
         assert!(matches!(
             &e[1].values,
             Values::One(Item {

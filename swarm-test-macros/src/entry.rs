@@ -3,8 +3,8 @@
 //! Validation collects every error it can find (unknown or duplicate keys, bad values, keys that
 //! do not fit together, a function the macro cannot call) and puts each on the offending token.
 //! On any error the output is the user's function, unchanged apart from its test attributes and
-//! marked `#[allow(dead_code)]`, followed by the `compile_error!`s, so editors keep working and
-//! no second error appears. The macro never panics.
+//! marked `#[allow(dead_code, unused_variables)]`, followed by the `compile_error!`s, so editors
+//! keep working and no second error or warning appears. The macro never panics.
 //!
 //! Without lists the output is one `#[test]` with the user's name, containing the user's
 //! function verbatim (same name, so insta's name detection inside the body sees it) and a call
@@ -58,17 +58,23 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-/// The user's function as a plain function, plus the errors.
+/// The user's function as a plain function (no test attributes, no warnings about it being
+/// unused), plus the errors.
 fn fallback(mut item: ItemFn, errors: &Errors) -> TokenStream {
     let rstest = item.attrs.iter().any(sig::is_rstest_attr);
     item.attrs.retain(|a| {
         !(sig::is_test_attr(a)
             || sig::is_rstest_attr(a)
+            || a.path()
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "swarm_test")
             || a.path().is_ident("ignore")
             || a.path().is_ident("should_panic")
             || (rstest && is_rstest_fn_attr(a)))
     });
-    item.attrs.push(parse_quote!(#[allow(dead_code)]));
+    item.attrs
+        .push(parse_quote!(#[allow(dead_code, unused_variables)]));
     strip_param_attrs(&mut item);
     let errors = errors.to_compile_errors();
     quote!(#item #errors)
@@ -607,7 +613,13 @@ mod tests {
             .iter()
             .map(|a| a.to_token_stream().to_string())
             .collect();
-        assert_eq!(attrs, ["# [doc = \"d\"]", "# [allow (dead_code)]"]);
+        assert_eq!(
+            attrs,
+            [
+                "# [doc = \"d\"]",
+                "# [allow (dead_code , unused_variables)]"
+            ]
+        );
         assert_eq!(file.items.len(), 3, "the function and two errors");
     }
 
@@ -656,5 +668,52 @@ mod tests {
             let out = swarm_test(args, item);
             assert!(out.to_string().contains("compile_error"), "{out}");
         }
+    }
+
+    #[test]
+    fn scaling_and_deployment_errors_are_compile_errors() {
+        let item = quote!(
+            fn t() {}
+        );
+        let bounds = errors(
+            quote!(
+                topology = "mesh",
+                agents = 3,
+                min_agents = 5,
+                max_agents = 4
+            ),
+            item.clone(),
+        );
+        assert_eq!(
+            bounds,
+            ["`min_agents = 5` is above `max_agents = 4`; make `min_agents` at most `max_agents`"]
+        );
+        let weights = errors(
+            quote!(
+                topology = "mesh",
+                agents = 3,
+                deploy = "blue_green",
+                weights = "100/0, 70/40, 0/100"
+            ),
+            item.clone(),
+        );
+        assert_eq!(
+            weights,
+            ["`weights` step `70/40` sums to 110; each step's blue and green weights must sum to 100"]
+        );
+        let threshold = errors(
+            quote!(topology = "mesh", agents = 3, target_cpu = "120%"),
+            item.clone(),
+        );
+        assert_eq!(threshold.len(), 1);
+        assert!(
+            threshold[0].starts_with("`target_cpu` must be a fraction"),
+            "{threshold:?}"
+        );
+        assert!(errors(
+            quote!(topology = "mesh", agents = 3, deploy = "canary"),
+            item
+        )
+        .is_empty());
     }
 }

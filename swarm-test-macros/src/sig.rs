@@ -73,10 +73,18 @@ pub(crate) fn check(item: &ItemFn, errors: &mut Errors) -> Option<Checked> {
     let sig = &item.sig;
     let rstest = item.attrs.iter().any(is_rstest_attr);
     for attr in &item.attrs {
+        if last_segment(attr).is_some_and(|s| s == "swarm_test") {
+            errors.push_spanned(
+                attr,
+                "#[swarm_test] is given twice; merge the keys into one attribute \
+                 (lists like `topology = [\"ring\", \"star\"]` make one test per value)",
+            );
+        }
         if is_test_attr(attr) {
             errors.push_spanned(
                 attr,
-                "a second #[test] attribute: #[swarm_test] already generates the test; remove this one",
+                "a second #[test] attribute: #[swarm_test] already generates the test; remove this one \
+                 (with #[rstest], write #[swarm_test(…)] above #[rstest])",
             );
         }
     }
@@ -355,6 +363,11 @@ mod tests {
             fn t() {}
         ))
         .contains("a second #[test]"));
+        assert!(err(parse_quote!(
+            #[swarm_test(agents = 3)]
+            fn t() {}
+        ))
+        .contains("given twice"));
     }
 
     #[test]

@@ -37,6 +37,35 @@
 //! | `timeout` | duration, `"30s"` | `"60s"` |
 //! | `snapshot` | `true`, `false` or a name (letters, digits, `_`, `-`) | `true` |
 //!
+//! Autoscaling ([`ScaleSpec`]; any of these turns it on; not on a ring):
+//!
+//! | key | value | default |
+//! |---|---|---|
+//! | `min_agents`, `max_agents` | integers, `min_agents ≤ agents ≤ max_agents` | 1, 10 |
+//! | `target_cpu` | fraction as a string, `"0.5"` or `"50%"`, above 0 and at most 1 | `"0.5"` |
+//! | `target_memory` | fraction (memory / limit) | not watched |
+//! | `scale_interval` | duration between evaluations | `"15s"` |
+//! | `scale_down_window` | duration: scale-down stabilisation window | `"300s"` |
+//! | `cooldown` | duration with no scale event after one | `"60s"` |
+//!
+//! Deployment patterns ([`DeploySpec`]; each key only with the patterns that use it; not on a
+//! ring; not together with autoscaling):
+//!
+//! | key | value | default |
+//! |---|---|---|
+//! | `deploy` | `"blue_green"`, `"canary"`, `"strategy_mix"`, `"rotation"` | none |
+//! | `weights` | blue-green steps `"100/0, 75/25, 50/50, 25/75, 0/100"`; each sums to 100, the last is `0/100` | that |
+//! | `canary_steps` | canary percentages, increasing, `"5, 25, 50"` | `"5"` |
+//! | `step_requests` | requests per step (per window for a rotation) | 40 blue-green, 100 canary, 50 rotation |
+//! | `max_error_rate` | blue-green: roll back above this error rate of green (fraction, 0..=1) | `"0.1"` |
+//! | `min_requests` | requests before an error rate is judged | 5 |
+//! | `max_p99` | duration: a step fails above this p99 of the new version | not checked |
+//! | `success_ratio` | canary passes at ≥ this × stable's success rate (fraction) | `"0.95"` |
+//! | `analysis` | `"argo"`, `"argo(failure_limit = N, consecutive_error_limit = N)"`, `"flagger(threshold = N)"` | `"argo"` (0, 4) |
+//! | `canary_agents`, `rollout_agents` | canary size, agents added on promotion | 1, 4 |
+//! | `scale_down_delay` | duration before the old version is removed | `"30s"` |
+//! | `new_version_fault` | a fault spec the new version carries, `"error_rate(0.3)"` | none |
+//!
 //! # Fault specs
 //!
 //! `NAME[(ARGS)] [@ START] [for DURATION]`, for example `"cpu_spike"`, `"crash(hub) @ 2s"`,
@@ -66,21 +95,25 @@
 
 mod args;
 mod choice;
+mod deploy;
 mod duration;
 mod error;
 mod fault;
 mod kind;
 mod lex;
 mod roster;
+mod scale;
 mod spec;
 mod target;
 mod types;
 mod value;
 
 pub use choice::did_you_mean;
+pub use deploy::{Analysis, DeployKind, DeploySpec, DEPLOY_KEYS};
 pub use duration::{format_duration, parse_duration};
 pub use error::SpecError;
 pub use kind::FAULT_NAMES;
+pub use scale::{ScaleSpec, SCALE_KEYS};
 pub use spec::{
     Spec, SpecBuilder, DEFAULT_TIMEOUT_MS, DEFAULT_TRADES, KEYS, LIST_KEYS, MAX_AGENTS,
 };

@@ -9,17 +9,52 @@
 use serde::{Deserialize, Serialize};
 
 use crate::choice::unknown;
+use crate::deploy::{DeployKeys, DeploySpec, DEPLOY_KEYS};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{backticked, SpecError};
+use crate::scale::{ScaleKeys, ScaleSpec, SCALE_KEYS};
 use crate::types::{
     FaultSpec, MarketSpec, Millis, Regime, Roster, SnapshotSetting, Strategy, Target, TopologyKind,
 };
 use crate::value::{int, market, snapshot, string, Value};
 
 /// Every attribute key, in documentation order.
+///
+/// After the core keys come the autoscaling keys ([`SCALE_KEYS`]) and the deployment keys
+/// ([`DEPLOY_KEYS`]).
 pub const KEYS: &[&str] = &[
-    "topology", "agents", "roles", "strategy", "inject", "trades", "market", "seed", "timeout",
+    "topology",
+    "agents",
+    "roles",
+    "strategy",
+    "inject",
+    "trades",
+    "market",
+    "seed",
+    "timeout",
     "snapshot",
+    // SCALE_KEYS
+    "min_agents",
+    "max_agents",
+    "target_cpu",
+    "target_memory",
+    "scale_interval",
+    "scale_down_window",
+    "cooldown",
+    // DEPLOY_KEYS
+    "deploy",
+    "weights",
+    "canary_steps",
+    "step_requests",
+    "max_error_rate",
+    "min_requests",
+    "max_p99",
+    "success_ratio",
+    "analysis",
+    "canary_agents",
+    "rollout_agents",
+    "scale_down_delay",
+    "new_version_fault",
 ];
 
 /// The keys that accept a list in the attribute: `topology` and `agents` (one test per
@@ -68,6 +103,14 @@ pub struct Spec {
     /// Whether and how the summary is snapshotted (`snapshot`). The default value is
     /// [`SnapshotSetting::Auto`].
     pub snapshot: SnapshotSetting,
+    /// Autoscaling, on when any of [`SCALE_KEYS`] is given. The default is `None` (a fixed
+    /// number of agents).
+    #[serde(default)]
+    pub scale: Option<ScaleSpec>,
+    /// A deployment pattern (`deploy` and the other [`DEPLOY_KEYS`]). The default is `None`
+    /// (the built-in trade flow).
+    #[serde(default)]
+    pub deploy: Option<DeploySpec>,
 }
 
 impl Spec {
@@ -118,6 +161,8 @@ pub struct SpecBuilder {
     seed: Option<u64>,
     timeout_ms: Millis,
     snapshot: SnapshotSetting,
+    scale: ScaleKeys,
+    deploy: DeployKeys,
     error: Option<SpecError>,
 }
 
@@ -139,6 +184,8 @@ impl SpecBuilder {
             seed: None,
             timeout_ms: DEFAULT_TIMEOUT_MS,
             snapshot: SnapshotSetting::Auto,
+            scale: ScaleKeys::default(),
+            deploy: DeployKeys::default(),
             error: None,
         }
     }
@@ -199,6 +246,8 @@ impl SpecBuilder {
                 self.timeout_ms = ms;
             }
             "snapshot" => self.snapshot = snapshot(value)?,
+            k if SCALE_KEYS.contains(&k) => self.scale.set(k, value)?,
+            k if DEPLOY_KEYS.contains(&k) => self.deploy.set(k, value)?,
             _ => unreachable!("every key in KEYS is handled"),
         }
         Ok(())
@@ -278,6 +327,15 @@ impl SpecBuilder {
             )
             .map_err(|e| e.context(format!("`{}`", fault.text)).with_key("inject"))?;
         }
+        let scale = self.scale.finish(topology, agents)?;
+        let deploy = self.deploy.finish(topology, agents, self.roles.as_ref())?;
+        if scale.is_some() && deploy.is_some() {
+            return Err(SpecError::new(
+                "autoscaling keys and `deploy` cannot be combined: a deployment sizes each \
+                 version itself; use either the scale keys or `deploy`, not both",
+            )
+            .with_key("deploy"));
+        }
         Ok(Spec {
             name: self.name,
             module_path: self.module_path,
@@ -292,6 +350,8 @@ impl SpecBuilder {
             seed: self.seed,
             timeout_ms: self.timeout_ms,
             snapshot: self.snapshot,
+            scale,
+            deploy,
         })
     }
 }
@@ -367,6 +427,8 @@ mod tests {
                 seed: None,
                 timeout_ms: 60_000,
                 snapshot: SnapshotSetting::Auto,
+                scale: None,
+                deploy: None,
             }
         );
     }
@@ -428,8 +490,10 @@ mod tests {
         assert_eq!(e.key(), Some("topolgy"));
         assert_eq!(
             e.to_string(),
-            "unknown key `topolgy`; did you mean `topology`? expected one of `topology`, `agents`, \
-             `roles`, `strategy`, `inject`, `trades`, `market`, `seed`, `timeout`, `snapshot`"
+            format!(
+                "unknown key `topolgy`; did you mean `topology`? expected one of {}",
+                backticked(KEYS.iter().copied())
+            )
         );
         let e = err(base().with("agents", 3u64));
         assert_eq!(e.key(), Some("agents"));

@@ -23,6 +23,16 @@ fn spec_like() -> impl Strategy<Value = String> {
     proptest::collection::vec(word, 0..12).prop_map(|parts| parts.join(""))
 }
 
+/// An error is a message a user can read: not empty, lowercase first (the project's style).
+fn error_is_a_message(message: &str) -> Result<(), TestCaseError> {
+    prop_assert!(!message.trim().is_empty(), "an empty error message");
+    prop_assert!(
+        !message.starts_with(char::is_uppercase),
+        "error messages start lowercase: {message:?}"
+    );
+    Ok(())
+}
+
 fn target() -> impl Strategy<Value = Target> {
     prop_oneof![
         Just(Target::Hub),
@@ -92,14 +102,17 @@ proptest! {
 
     #[test]
     fn fault_parser_never_panics_on_any_string(text in any::<String>()) {
-        let _ = FaultSpec::parse(&text);
+        if let Err(e) = FaultSpec::parse(&text) {
+            error_is_a_message(&e.to_string())?;
+        }
     }
 
     #[test]
     fn fault_parser_never_panics_on_near_misses(text in spec_like()) {
-        if let Ok(spec) = FaultSpec::parse(&text) {
+        match FaultSpec::parse(&text) {
             // Whatever parses has a normalised text that parses back to the same spec.
-            prop_assert_eq!(FaultSpec::parse(&spec.text), Ok(spec.clone()));
+            Ok(spec) => prop_assert_eq!(FaultSpec::parse(&spec.text), Ok(spec.clone())),
+            Err(e) => error_is_a_message(&e.to_string())?,
         }
     }
 

@@ -66,29 +66,28 @@ fn run(topology: &str, agents: usize, tasks: u64, task: impl Fn() -> Task) -> Fi
     }
 }
 
-fn turmoil(agents: usize, messages: u64, hops: u32) -> Option<f64> {
+/// Turmoil's msg/s on the same ring workload, or why there is none. Each run is limited to
+/// `TURMOIL_LIMIT_S` seconds (`timeout(1)`), since turmoil slows steeply with swarm size.
+fn turmoil(agents: usize, messages: u64, hops: u32) -> Result<f64, String> {
+    const TURMOIL_LIMIT_S: u32 = 300;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/anchors/turmoil-ring/run.sh");
-    let out = Command::new("bash")
+    let out = Command::new("timeout")
+        .arg(TURMOIL_LIMIT_S.to_string())
+        .arg("bash")
         .arg(&script)
         .args([agents.to_string(), messages.to_string(), hops.to_string()])
         .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let rate = text
-        .split("= ")
-        .last()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok();
-    if rate.is_none() {
-        eprintln!(
-            "turmoil anchor gave no figure: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if out.status.code() == Some(124) {
+        return Err(format!("> {TURMOIL_LIMIT_S} s"));
     }
-    rate
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split("= ")
+        .last()
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|rate| rate.parse().ok())
+        .ok_or_else(|| format!("no figure: {text}{}", String::from_utf8_lossy(&out.stderr)))
 }
 
 fn main() {
@@ -119,14 +118,11 @@ fn main() {
     );
     for &n in sizes {
         let ring = run("ring", n, messages, || Task::relay(hops - 1));
-        let anchor = if with_turmoil {
-            turmoil(n, messages, hops)
-        } else {
-            None
+        let compare = match with_turmoil.then(|| turmoil(n, messages, hops)) {
+            None => String::new(),
+            Some(Ok(t)) => format!("  {t:>13.0}  {:>5.1}×", ring.rate() / t),
+            Some(Err(why)) => format!("  {why:>13}"),
         };
-        let compare = anchor
-            .map(|t| format!("  {t:>13.0}  {:>5.1}×", ring.rate() / t))
-            .unwrap_or_default();
         println!(
             "{:<6} {:>6} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×{compare}",
             "ring",

@@ -1,8 +1,48 @@
-//! Run configuration from the environment: mode, backend, seeds, report directory.
+//! Run configuration from the environment: mode, backend, seeds, report directory,
+//! determinism check, regression seeds.
 //!
 //! Parsing is a pure function of a lookup, so it is tested without touching the process
 //! environment. An invalid value is an error naming the variable, the value and the choices;
 //! nothing runs.
+//!
+//! | variable | values | meaning |
+//! |---|---|---|
+//! | `SWARM_TEST_MODE` | `mock` (default), `live` | where agents run |
+//! | `SWARM_TEST_BACKEND` | `process` (default), `e2b` | the live backend |
+//! | `SWARM_TEST_SEED` | `u64` | replay this one seed (regression seeds are not run) |
+//! | `SWARM_TEST_SEEDS` | `N` ≥ 1 (default 1) | run N seeds per test: the test's own, then N − 1 more |
+//! | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
+//! | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
+//! | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
+//!
+//! # Many seeds
+//!
+//! `SWARM_TEST_SEEDS=1000 cargo test` runs every test with 1,000 seeds: the test's own seed
+//! first (the only one whose snapshot is asserted), then a fixed sequence derived from it
+//! ([`nth_seed`](crate::nth_seed)). The first failing seed stops the test; the failure names
+//! it (`seed 17 of 1000`) and prints a command that replays exactly that run,
+//! `SWARM_TEST_SEED=<seed> cargo test -p <crate> -- --exact <test>`.
+//!
+//! # Regression seeds
+//!
+//! A seed that fails while exploring (`SWARM_TEST_SEEDS` above 1) is appended to a regressions
+//! file, like proptest's: `swarm-test-regressions/<test>.txt` in the directory of the test's
+//! source file, `<test>` being the test's path with `::` written `__`. Every later run of the
+//! test (unless `SWARM_TEST_SEED` picks one seed) replays the seeds in that file first, before
+//! its own seed, so a bug found once by exploration stays covered. Commit the file; delete a
+//! line once its failure is fixed and covered by a test of its own. The file holds one
+//! `seed N` per line, with `#` comments. `SWARM_TEST_REGRESSIONS=off` neither reads nor writes
+//! it; `SWARM_TEST_REGRESSIONS=./some/dir` (any value with a `/`) keeps the files in that
+//! directory instead.
+//!
+//! # Determinism check
+//!
+//! `SWARM_TEST_CHECK_DETERMINISM=1` runs each seed twice in the same process, like madsim's
+//! `MADSIM_TEST_CHECK_DETERMINISM`, and compares the two runs: the number of trace events, the
+//! hash of the whole event trace and the report. Any difference fails the test with the seed,
+//! both runs' figures and the first differing lines of the two reports. It finds state that
+//! leaks between runs (statics, thread-locals), iteration over hash maps, wall-clock reads, and
+//! unseeded randomness, in the library or in a test body. The snapshot is asserted once.
 
 use std::path::PathBuf;
 
@@ -18,6 +58,14 @@ pub const SEED_VAR: &str = "SWARM_TEST_SEED";
 pub const SEEDS_VAR: &str = "SWARM_TEST_SEEDS";
 /// `SWARM_TEST_REPORT`.
 pub const REPORT_VAR: &str = "SWARM_TEST_REPORT";
+/// `SWARM_TEST_CHECK_DETERMINISM`.
+pub const CHECK_DETERMINISM_VAR: &str = "SWARM_TEST_CHECK_DETERMINISM";
+/// `SWARM_TEST_REGRESSIONS`.
+pub const REGRESSIONS_VAR: &str = "SWARM_TEST_REGRESSIONS";
+/// `SWARM_TEST_FAULT_INJECT_BUG`: plants a deliberate bug, so the harness's own tests can
+/// prove that it catches one. Not for users.
+#[doc(hidden)]
+pub const INJECT_BUG_VAR: &str = "SWARM_TEST_FAULT_INJECT_BUG";
 
 /// Where agents run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -51,6 +99,38 @@ pub enum Backend {
     E2b,
 }
 
+/// Where the seeds that failed while exploring are kept (`SWARM_TEST_REGRESSIONS`). See the
+/// [module docs](self#regression-seeds).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Regressions {
+    /// `swarm-test-regressions/` in the directory of the test's source file. The default.
+    #[default]
+    Beside,
+    /// Neither read nor written.
+    Off,
+    /// In this directory instead.
+    Dir(PathBuf),
+}
+
+/// A deliberate bug planted by `SWARM_TEST_FAULT_INJECT_BUG`, so the harness's tests can
+/// prove it is caught. Not for users.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InjectedBug {
+    /// `drop_rerouted`: the first task the swarm reroutes is dropped on the way, with its
+    /// timer, as a coordinator that forgot it while rerouting would: the task is lost.
+    DropRerouted,
+}
+
+impl InjectedBug {
+    /// The name as written in the variable.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InjectedBug::DropRerouted => "drop_rerouted",
+        }
+    }
+}
+
 /// The run configuration read from `SWARM_TEST_*` variables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
@@ -64,6 +144,15 @@ pub struct Config {
     pub seeds: u64,
     /// `SWARM_TEST_REPORT`: also write each run's report as JSON into this directory.
     pub report_dir: Option<PathBuf>,
+    /// `SWARM_TEST_CHECK_DETERMINISM`: run each seed twice and compare. The default value is
+    /// `false`.
+    pub check_determinism: bool,
+    /// `SWARM_TEST_REGRESSIONS`: where failing seeds are kept. The default value is
+    /// [`Regressions::Beside`].
+    pub regressions: Regressions,
+    /// `SWARM_TEST_FAULT_INJECT_BUG`: a deliberate bug. The default value is none.
+    #[doc(hidden)]
+    pub inject_bug: Option<InjectedBug>,
 }
 
 /// An environment variable with a value swarm-test cannot use.
@@ -149,12 +238,50 @@ impl Config {
             },
         };
         let report_dir = get(REPORT_VAR).map(PathBuf::from);
+        let check_determinism = match get(CHECK_DETERMINISM_VAR).as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no" | "off") => false,
+            Some("1" | "true" | "yes" | "on") => true,
+            Some(other) => {
+                return Err(bad(
+                    CHECK_DETERMINISM_VAR,
+                    other,
+                    "expected `1` (run each seed twice and compare) or `0` (unset means `0`)",
+                ))
+            }
+        };
+        let regressions =
+            match get(REGRESSIONS_VAR).as_deref().map(str::trim) {
+                None | Some("beside") => Regressions::Beside,
+                Some("off") => Regressions::Off,
+                Some(dir) if dir.contains(['/', '\\']) => Regressions::Dir(PathBuf::from(dir)),
+                Some(other) => return Err(bad(
+                    REGRESSIONS_VAR,
+                    other,
+                    "expected `beside` (a `swarm-test-regressions/` directory beside the test's \
+                     source; unset means `beside`), `off`, or a directory path with a `/`, \
+                     like `./regressions`",
+                )),
+            };
+        let inject_bug = match get(INJECT_BUG_VAR).as_deref().map(str::trim) {
+            None | Some("none") => None,
+            Some("drop_rerouted") => Some(InjectedBug::DropRerouted),
+            Some(other) => {
+                return Err(bad(
+                    INJECT_BUG_VAR,
+                    other,
+                    "expected one of `drop_rerouted`, `none` (unset means `none`)",
+                ))
+            }
+        };
         Ok(Config {
             mode,
             backend,
             seed,
             seeds,
             report_dir,
+            check_determinism,
+            regressions,
+            inject_bug,
         })
     }
 }
@@ -191,6 +318,9 @@ mod tests {
             (SEED_VAR, "42"),
             (SEEDS_VAR, "100"),
             (REPORT_VAR, "/tmp/r"),
+            (CHECK_DETERMINISM_VAR, "1"),
+            (REGRESSIONS_VAR, "/tmp/regressions"),
+            (INJECT_BUG_VAR, "drop_rerouted"),
         ])
         .unwrap();
         assert_eq!(c.mode, Mode::Live);
@@ -198,6 +328,64 @@ mod tests {
         assert_eq!(c.seed, Some(42));
         assert_eq!(c.seeds, 100);
         assert_eq!(c.report_dir, Some(PathBuf::from("/tmp/r")));
+        assert!(c.check_determinism);
+        assert_eq!(
+            c.regressions,
+            Regressions::Dir(PathBuf::from("/tmp/regressions"))
+        );
+        assert_eq!(c.inject_bug, Some(InjectedBug::DropRerouted));
+    }
+
+    #[test]
+    fn determinism_check_and_regressions_have_defaults_and_words() {
+        let c = with(&[]).unwrap();
+        assert!(!c.check_determinism);
+        assert_eq!(c.regressions, Regressions::Beside);
+        assert_eq!(c.inject_bug, None);
+        for (value, on) in [("true", true), ("yes", true), ("0", false), ("off", false)] {
+            let c = with(&[(CHECK_DETERMINISM_VAR, value)]).unwrap();
+            assert_eq!(c.check_determinism, on, "{value}");
+        }
+        assert_eq!(
+            with(&[(REGRESSIONS_VAR, "off")]).unwrap().regressions,
+            Regressions::Off
+        );
+        assert_eq!(
+            with(&[(REGRESSIONS_VAR, "beside")]).unwrap().regressions,
+            Regressions::Beside
+        );
+        assert_eq!(
+            with(&[(REGRESSIONS_VAR, "./seeds")]).unwrap().regressions,
+            Regressions::Dir(PathBuf::from("./seeds"))
+        );
+        assert_eq!(with(&[(INJECT_BUG_VAR, "none")]).unwrap().inject_bug, None);
+    }
+
+    #[test]
+    fn bad_new_values_name_variable_value_and_choices() {
+        let e = with(&[(CHECK_DETERMINISM_VAR, "twice")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "SWARM_TEST_CHECK_DETERMINISM=\"twice\" is not valid: expected `1` (run each seed \
+             twice and compare) or `0` (unset means `0`)"
+        );
+        let e = with(&[(REGRESSIONS_VAR, "of")]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("SWARM_TEST_REGRESSIONS=\"of\" is not valid: expected `beside`")
+                && e.contains("`off`")
+                && e.contains("`./regressions`"),
+            "{e}"
+        );
+        let e = with(&[(INJECT_BUG_VAR, "drop_everything")])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "SWARM_TEST_FAULT_INJECT_BUG=\"drop_everything\" is not valid: expected one of \
+             `drop_rerouted`, `none` (unset means `none`)"
+        );
     }
 
     #[test]

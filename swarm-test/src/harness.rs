@@ -10,6 +10,10 @@
 //! 8. Teardown: always, after success, panic, `Err` or timeout.
 //!
 //! A failure names the seed, the mode, a command that replays it, and the tail of the trace.
+//!
+//! Around these steps: the seeds to run (the regressions file's, then `SWARM_TEST_SEEDS` of
+//! them, see [`Config`]), each run twice and compared under `SWARM_TEST_CHECK_DETERMINISM`, and
+//! a seed that fails while exploring saved to the regressions file.
 
 use std::any::Any;
 use std::future::Future;
@@ -19,12 +23,14 @@ use std::time::Duration;
 
 use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
 
-use crate::config::{Config, Mode, SEED_VAR};
+use crate::config::{Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
 use crate::metrics;
+use crate::regressions::{self, Origin};
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
-use crate::swarm::{Swarm, Teardown};
+use crate::swarm::Swarm;
+use crate::teardown::TeardownGuard;
 use crate::topology::Topology;
 
 /// What a test body came to: `Ok`, or the `Err` it returned, formatted.
@@ -34,6 +40,10 @@ pub type Outcome = Result<(), String>;
 pub type BodyFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + 'a>>;
 
 /// Conversion of a test function's return value into an [`Outcome`].
+#[diagnostic::on_unimplemented(
+    message = "a #[swarm_test] function must return `()` or `Result<(), E>` with `E: Debug`, not `{Self}`",
+    label = "this return type is not supported"
+)]
 pub trait TestResult {
     /// `()` is success; `Err(e)` fails the test with `e`'s `Debug` form.
     fn into_outcome(self) -> Outcome;
@@ -99,6 +109,9 @@ pub struct ScenarioInfo {
     pub seed: u64,
     /// The test's timeout, ms.
     pub timeout_ms: u64,
+    /// The autoscaling or deployment pattern, if any (left out of the header without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
 }
 
 impl ScenarioInfo {
@@ -119,13 +132,18 @@ impl ScenarioInfo {
             },
             seed,
             timeout_ms: spec.timeout_ms,
+            pattern: crate::patterns::describe(spec),
         }
     }
 
     /// One line: `star of 7 agents, round_robin routing, 24 trades, calm market, no faults`.
     fn describe(&self) -> String {
+        let pattern = self
+            .pattern
+            .as_ref()
+            .map_or(String::new(), |p| format!(", {p}"));
         format!(
-            "{} of {} agents, {} routing, {} trades, {} market, {}",
+            "{} of {} agents, {} routing, {} trades, {} market, {}{pattern}",
             self.topology,
             self.agents,
             self.strategy,
@@ -145,12 +163,18 @@ impl ScenarioInfo {
 pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
     /// `CARGO_PKG_NAME` of the test's crate, for replay commands.
     pub package: &'static str,
+    /// `CARGO_MANIFEST_DIR` of the test's crate, to find its source file.
+    pub manifest_dir: &'static str,
+    /// `file!()` of the test, to put its regressions file beside it.
+    pub file: &'static str,
     /// Asserts one snapshot.
     pub assert: F,
 }
 
 struct Context {
     spec: Spec,
+    /// The case of a parametrised test: a list value or an rstest case.
+    case: Option<String>,
     config: Config,
     test_path: String,
     package: &'static str,
@@ -162,6 +186,14 @@ struct Failure {
     trace: Vec<String>,
     events: u64,
     now_us: u64,
+}
+
+/// What a passing run came to, compared by the determinism check.
+struct Digest {
+    events: u64,
+    now_us: u64,
+    trace_hash: u64,
+    report: String,
 }
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
@@ -182,28 +214,112 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         );
     }
     let test_path = test_path(&spec);
+    let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
     let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
-    let seeds: Vec<u64> = match config.seed {
-        Some(seed) => vec![seed],
-        None => (0..config.seeds).map(|i| nth_seed(base_seed, i)).collect(),
+    let file = regressions::locate(
+        &config.regressions,
+        snapshotter.manifest_dir,
+        snapshotter.file,
+        &test_path,
+    );
+    let saved = match (&file, config.seed) {
+        (Some(file), None) => match regressions::read(file) {
+            Ok(seeds) => seeds,
+            Err(e) => panic!(
+                "swarm_test: the regressions file is not valid: {e}. Fix or delete the line \
+                 (or set SWARM_TEST_REGRESSIONS=off). Nothing ran."
+            ),
+        },
+        _ => Vec::new(),
     };
     let ctx = Context {
         spec,
+        case,
         config,
         test_path,
         package: snapshotter.package,
         base_seed,
     };
-    for (i, &seed) in seeds.iter().enumerate() {
-        if let Err(failure) = run_seed(&ctx, seed, &body, &snapshotter.assert) {
-            let of = if seeds.len() > 1 {
-                format!(" (seed {} of {})", i + 1, seeds.len())
-            } else {
-                String::new()
-            };
-            panic!("{}", explain(&ctx, seed, &of, &failure));
+    for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
+        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+            Ok(first) if ctx.config.check_determinism => {
+                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
+                    Ok(second) => compare(&first, &second),
+                    Err(second) => Some(Failure {
+                        message: format!(
+                            "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
+                             {seed} passed, the second failed: {}",
+                            second.message
+                        ),
+                        ..second
+                    }),
+                }
+            }
+            Ok(_) => None,
+            Err(failure) => Some(failure),
+        };
+        let Some(failure) = failure else { continue };
+        let mut text = explain(&ctx, seed, &origin.describe(file.as_deref()), &failure);
+        if matches!(origin, Origin::Explore { of, .. } if of > 1) {
+            text.push_str(&match &file {
+                Some(file) => match regressions::record(file, &ctx.test_path, seed, &failure.message) {
+                    Ok(true) => format!(
+                        "\nsaved: seed {seed} was added to {}; every run of this test replays it first\n",
+                        file.display()
+                    ),
+                    Ok(false) => String::new(),
+                    Err(e) => format!("\nthe seed could not be saved: {e}\n"),
+                },
+                None => "\nthe seed was not saved: no regressions file (SWARM_TEST_REGRESSIONS=off, \
+                         or the test's source file was not found)\n"
+                    .to_owned(),
+            });
+        }
+        panic!("{text}");
+    }
+}
+
+/// The determinism check: two runs of one seed must agree on the trace and the report.
+fn compare(first: &Digest, second: &Digest) -> Option<Failure> {
+    if first.events == second.events
+        && first.trace_hash == second.trace_hash
+        && first.report == second.report
+    {
+        return None;
+    }
+    let mut message = format!(
+        "not deterministic ({CHECK_DETERMINISM_VAR}): the same seed gave two different runs\n  \
+         run 1: {} trace events, trace hash {:#018x}\n  run 2: {} trace events, trace hash {:#018x}",
+        first.events, first.trace_hash, second.events, second.trace_hash
+    );
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        first.report.lines().collect(),
+        second.report.lines().collect(),
+    );
+    let differing: Vec<usize> = (0..a.len().max(b.len()))
+        .filter(|&i| a.get(i) != b.get(i))
+        .take(5)
+        .collect();
+    if differing.is_empty() {
+        message.push_str("\n  the reports are identical; only the event traces differ");
+    } else {
+        message.push_str("\n  first differences in the report (JSON):");
+        for i in differing {
+            let line = |l: Option<&&str>| l.map_or("(none)".to_owned(), |l| l.trim().to_owned());
+            message.push_str(&format!(
+                "\n    line {}: run 1 `{}`, run 2 `{}`",
+                i + 1,
+                line(a.get(i)),
+                line(b.get(i))
+            ));
         }
     }
+    Some(Failure {
+        message,
+        trace: Vec::new(),
+        events: second.events,
+        now_us: second.now_us,
+    })
 }
 
 /// The `i`-th seed of a many-seed run: the base seed first, then a SplitMix64 sequence.
@@ -237,6 +353,8 @@ fn test_path(spec: &Spec) -> String {
         .map_or("", |(_, rest)| rest);
     let mut path = if module.is_empty() {
         spec.name.clone()
+    } else if spec.case.is_some() {
+        module.to_owned() // A list's cases live in `mod name`: the name is in the module.
     } else {
         format!("{module}::{}", spec.name)
     };
@@ -246,36 +364,51 @@ fn test_path(spec: &Spec) -> String {
     path
 }
 
+/// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
 fn run_seed<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
     body: &Body,
     assert_snapshot: &F,
-) -> Result<(), Failure> {
+    snapshot: bool,
+) -> Result<Digest, Failure> {
     let spec = &ctx.spec;
     let mut sim = match Sim::new(spec, seed) {
         Ok(sim) => sim,
         Err(e) => return Err(bare(e.to_string())),
     };
-    let mut teardown: Vec<Teardown> = Vec::new();
+    if let Some(bug) = ctx.config.inject_bug {
+        sim.inject_bug(bug);
+    }
+    let mut teardown = TeardownGuard::default();
     let result = guarded("the harness", || {
-        scenario(ctx, seed, &mut sim, &mut teardown, body, assert_snapshot)
+        scenario(
+            ctx,
+            seed,
+            &mut sim,
+            &mut teardown,
+            body,
+            assert_snapshot,
+            snapshot,
+        )
     })
     .and_then(|r| r);
-    // Teardown always runs: the sim is dropped below and every registered step runs, each
-    // guarded so one failing step does not skip the others.
-    let mut teardown_errors = Vec::new();
-    for Teardown(step) in teardown.into_iter().rev() {
-        if let Err(panic) = catch_unwind(AssertUnwindSafe(step)) {
-            teardown_errors.push(panic_message(&*panic));
-        }
-    }
+    // Teardown always runs (the guard would run it on drop, too): every registered step, each
+    // guarded so one failing step does not skip the others; then the swarm is dropped.
+    let teardown_errors = teardown.run();
     let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
-    let (events, now_us) = (sim.trace().events(), sim.now_us());
+    let (events, now_us, trace_hash) = (sim.trace().events(), sim.now_us(), sim.trace().hash());
     drop(sim);
     let mut message = match result {
-        Ok(()) if teardown_errors.is_empty() => return Ok(()),
-        Ok(()) => String::new(),
+        Ok(report) if teardown_errors.is_empty() => {
+            return Ok(Digest {
+                events,
+                now_us,
+                trace_hash,
+                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
+            })
+        }
+        Ok(_) => String::new(),
         Err(message) => message,
     };
     for e in teardown_errors {
@@ -289,27 +422,30 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     })
 }
 
-/// Steps 2 to 7. `Err` carries the failure message.
+/// Steps 2 to 7: the report, or the failure message.
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
     sim: &mut Sim,
-    teardown: &mut Vec<Teardown>,
+    teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
-) -> Result<(), String> {
+    snapshot: bool,
+) -> Result<Report, String> {
     let spec = &ctx.spec;
     sim.setup().map_err(|e| e.to_string())?;
     check_shape(sim.core().topology())?;
-    match body {
-        Body::Swarm(f) => drive(ctx, seed, sim, teardown, f)?,
-        _ => {
-            sim.start_trades(spec.trades);
-            sim.run_until_idle().map_err(|e| e.to_string())?;
+    // The built-in trade flow, or the spec's autoscaling / deployment pattern.
+    let patterns = match body {
+        Body::Swarm(f) => {
+            drive(ctx, seed, sim, teardown, f)?;
+            crate::patterns::PatternLog::default()
         }
-    }
+        _ => crate::patterns::run(spec, seed, sim)?,
+    };
     check_coordination(sim)?;
-    let report = metrics::capture(sim, &report_name(spec), seed);
+    let mut report = metrics::capture(sim, &ctx.report_name(), seed);
+    patterns.fill(&mut report);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
     }
@@ -320,11 +456,11 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         Body::Swarm(_) => Ok(()),
     })?;
     outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
-    if seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
-        let request = snapshot_request(spec, report);
+    if snapshot && seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+        let request = snapshot_request(spec, ctx.case.clone(), report.clone());
         guarded("the snapshot", || assert_snapshot(&request))?;
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Runs the imperative body on a current-thread tokio runtime with a paused clock, so its
@@ -333,13 +469,13 @@ fn drive(
     ctx: &Context,
     seed: u64,
     sim: &mut Sim,
-    teardown: &mut Vec<Teardown>,
+    teardown: &mut TeardownGuard,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
     let runtime = paused_runtime()?;
     let placeholder = Sim::new(&ctx.spec, seed).map_err(|e| e.to_string())?;
     let taken = std::mem::replace(sim, placeholder);
-    let mut swarm = runtime.block_on(async { Swarm::new(taken, report_name(&ctx.spec), seed) });
+    let mut swarm = runtime.block_on(async { Swarm::new(taken, ctx.report_name(), seed) });
     let limit = Duration::from_millis(ctx.spec.timeout_ms);
     let outcome = guarded("the test body", || {
         runtime.block_on(async {
@@ -372,7 +508,7 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
         .map_err(|p| format!("{what} panicked: {}", panic_message(&*p)))
 }
 
-fn panic_message(panic: &(dyn Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = panic.downcast_ref::<String>() {
@@ -429,10 +565,13 @@ fn check_coordination(sim: &Sim) -> Result<(), String> {
     ))
 }
 
-fn report_name(spec: &Spec) -> String {
-    match &spec.case {
-        Some(case) => format!("{}@{case}", spec.name),
-        None => spec.name.clone(),
+impl Context {
+    /// The test's name with its case: `name@case`.
+    fn report_name(&self) -> String {
+        match &self.case {
+            Some(case) => format!("{}@{case}", self.spec.name),
+            None => self.spec.name.clone(),
+        }
     }
 }
 
@@ -453,7 +592,7 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
         })
 }
 
-fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
+fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.
@@ -467,7 +606,6 @@ fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
         SnapshotSetting::Named(name) => name.clone(),
         _ => spec.name.clone(),
     };
-    let suffix = spec.case.clone().or_else(|| rstest_case(&spec.name));
     let info = ScenarioInfo::new(spec, report.seed);
     SnapshotRequest {
         name: format!("{module}__{base}"),
@@ -496,8 +634,16 @@ fn bare(message: String) -> Failure {
 }
 
 fn explain(ctx: &Context, seed: u64, of: &str, failure: &Failure) -> String {
+    // Everything that shapes the run goes into the replay command.
+    let mut env = String::new();
+    if let Some(bug) = ctx.config.inject_bug {
+        env.push_str(&format!("{INJECT_BUG_VAR}={} ", bug.as_str()));
+    }
+    if ctx.config.check_determinism {
+        env.push_str(&format!("{CHECK_DETERMINISM_VAR}=1 "));
+    }
     let mut text = format!(
-        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
+        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {env}{SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
         ctx.test_path,
         failure.message,
         ctx.config.mode.as_str(),

@@ -17,30 +17,36 @@
 //!     assert_eq!(report.tasks.completed, 24);
 //!     assert_eq!(report.tasks.lost, 0);
 //! }
-//! # ring_survives_cpu_spike();
-//! # star_routes_through_the_hub();
 //! ```
 //!
 //! `SWARM_TEST_MODE=mock` (the default) runs everything in-process in virtual time,
 //! deterministic from a seed. See the README for modes, environment variables and reviewing
 //! snapshots.
 //!
-//! Layout: [`core`] is the sans-IO coordination core; `sim` drives it in virtual time;
+//! Layout: [`core`] is the sans-IO coordination core; [`scale`] (autoscaler) and [`deploy`]
+//! (blue-green, canary, strategy rotation) are sans-IO controllers; `sim` drives them in
+//! virtual time;
 //! `market` is the trading model; [`Report`] is what a run measured.
 
 #![warn(missing_docs, unreachable_pub)]
 
 mod config;
 pub mod core;
+pub mod deploy;
 mod error;
+mod fault_handle;
 mod harness;
 pub mod market;
 mod metrics;
+mod patterns;
+mod regressions;
 mod report;
 pub mod rng;
+pub mod scale;
 pub mod sim;
 pub mod summary;
 mod swarm;
+mod teardown;
 mod topology;
 
 #[doc(hidden)]
@@ -48,21 +54,25 @@ mod topology;
 pub mod __private;
 
 pub use config::{
-    Backend, Config, ConfigError, Mode, BACKEND_VAR, MODE_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
+    Backend, Config, ConfigError, Mode, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR,
+    REGRESSIONS_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
 };
+#[doc(hidden)]
+pub use config::{InjectedBug, INJECT_BUG_VAR};
 pub use core::{Agent, AgentState, Decision, Proposal, Task, TaskId, Vote};
 pub use error::SwarmError;
+pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
-    ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
+    RotationWindow, ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
 };
 pub use swarm::{Completed, Swarm};
 pub use swarm_test_macros::swarm_test;
 pub use swarm_test_spec::{
-    FaultKind, FaultSpec, MarketSpec, Partition, Regime, Role, Roster, Spec, SpecBuilder,
-    SpecError, Strategy, Target, TopologyKind,
+    Analysis, DeployKind, DeploySpec, FaultKind, FaultSpec, MarketSpec, Partition, Regime, Role,
+    Roster, ScaleSpec, Spec, SpecBuilder, SpecError, Strategy, Target, TopologyKind,
 };
 pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
 

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! swarm-test run [CARGO TEST ARGS…]   run `cargo test` with reports on, then print the summary
-//! swarm-test report DIR               print the summary of the reports in DIR
+//! swarm-test report DIR [--plots OUT] print the summary of the reports in DIR (and SVG plots)
 //! ```
 
 use std::path::PathBuf;
@@ -12,13 +12,17 @@ use swarm_test::summary;
 
 const USAGE: &str = "usage:
   swarm-test run [CARGO TEST ARGS…]   run `cargo test ARGS` with SWARM_TEST_REPORT set, then print the summary
-  swarm-test report DIR               print the summary of the reports in DIR (written with SWARM_TEST_REPORT)";
+  swarm-test report DIR [--plots OUT] print the summary of the reports in DIR (written with SWARM_TEST_REPORT);
+                                      with --plots, also write latency.svg and throughput.svg into OUT";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
-        Some("report") if args.len() == 2 => report(&PathBuf::from(&args[1])),
+        Some("report") if args.len() == 2 => report(&PathBuf::from(&args[1]), None),
+        Some("report") if args.len() == 4 && args[2] == "--plots" => {
+            report(&PathBuf::from(&args[1]), Some(&PathBuf::from(&args[3])))
+        }
         Some("-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn report(dir: &std::path::Path) -> ExitCode {
+fn report(dir: &std::path::Path, plots: Option<&std::path::Path>) -> ExitCode {
     match summary::read_reports(dir) {
         Ok(reports) if reports.is_empty() => {
             eprintln!(
@@ -42,7 +46,19 @@ fn report(dir: &std::path::Path) -> ExitCode {
         }
         Ok(reports) => {
             print!("{}", summary::markdown(&reports));
-            ExitCode::SUCCESS
+            match plots.map(|out| summary::write_plots(&reports, out)) {
+                None => ExitCode::SUCCESS,
+                Some(Ok(files)) => {
+                    for file in files {
+                        println!("\nplot: {}", file.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Some(Err(e)) => {
+                    eprintln!("swarm-test report: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             eprintln!("swarm-test report: {e}");
@@ -52,10 +68,17 @@ fn report(dir: &std::path::Path) -> ExitCode {
 }
 
 fn run(cargo_args: &[String]) -> ExitCode {
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
+    let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("swarm-test-reports");
+        .unwrap_or_else(|| PathBuf::from("target"));
+    // Absolute: cargo runs each test binary in its own package's directory.
+    let dir = match std::path::absolute(target.join("swarm-test-reports")) {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("swarm-test run: cannot resolve the report directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let _ = std::fs::remove_dir_all(&dir);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
@@ -71,7 +94,7 @@ fn run(cargo_args: &[String]) -> ExitCode {
         }
     };
     println!("\nSummary of the runs (reports in {}):\n", dir.display());
-    let summary = report(&dir);
+    let summary = report(&dir, Some(&dir));
     if tests_passed {
         summary
     } else {

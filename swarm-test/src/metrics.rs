@@ -139,7 +139,7 @@ pub(crate) fn latency(samples_us: &[u64]) -> LatencyReport {
 pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
     let trades = sim.trades_report();
     let core = sim.core();
-    let topology = core.configured_topology();
+    let topology = core.topology();
     let audit = core.ledger().audit();
     let executed_total: u64 = core.agents().iter().map(|a| a.executed).sum();
     let max_executed = core.agents().iter().map(|a| a.executed).max().unwrap_or(0);
@@ -181,6 +181,8 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
                 detected_after_ms: since(outcome.detected_us),
                 recovered_after_ms: since(outcome.recovered_us),
                 tasks_affected: outcome.tasks_affected,
+                tasks_rerouted: outcome.tasks_rerouted,
+                tasks_failed: outcome.tasks_failed,
             }
         })
         .collect();
@@ -192,7 +194,7 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
         setup_ms: ms(setup_us),
         topology: TopologyReport {
             kind: topology.kind(),
-            agents: topology.len() as u64,
+            agents: topology.live_len() as u64,
             edges: topology.edges().len() as u64,
             diameter: topology.diameter().unwrap_or(0) as u64,
             single_points_of_failure: single_points_of_failure(topology, |_| true),
@@ -241,6 +243,7 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
         health: health(sim, setup_us),
         scaling: Vec::new(),
         deploy: Vec::new(),
+        rotation: Vec::new(),
         consensus: core
             .decisions()
             .map(|(_, d)| ConsensusRound {

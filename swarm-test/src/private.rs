@@ -4,7 +4,9 @@
 //! `#[swarm_test(topology = "ring", agents = 5)] fn ring_runs() {}` is:
 //!
 //! ```
+//! # /*
 //! #[test]
+//! # */
 //! fn ring_runs() {
 //!     fn ring_runs() {}
 //!     swarm_test::__private::run(
@@ -62,6 +64,8 @@ macro_rules! __swarm_test_snapshot_fn {
     () => {
         $crate::__private::Snapshotter {
             package: ::core::env!("CARGO_PKG_NAME"),
+            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+            file: ::core::file!(),
             assert: |request: &$crate::__private::SnapshotRequest| {
                 let mut settings = $crate::__private::insta::Settings::clone_current();
                 settings.set_prepend_module_to_snapshot(false);

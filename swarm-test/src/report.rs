@@ -4,6 +4,8 @@
 //! are `f64` in `0..=1` rounded to four decimals, counts are `u64`. Every collection is
 //! ordered, so the same seed serialises to the same bytes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use swarm_test_spec::{Role, TopologyKind};
 
@@ -59,6 +61,10 @@ pub struct Report {
     pub scaling: Vec<ScaleEvent>,
     /// Progressive-delivery steps (blue-green, canary); empty without a deployment pattern.
     pub deploy: Vec<DeployStep>,
+    /// Strategy weights over time (`deploy = "strategy_mix"` or `"rotation"`), one entry per
+    /// window; left out of the summary when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rotation: Vec<RotationWindow>,
     /// Consensus rounds, in order.
     pub consensus: Vec<ConsensusRound>,
     /// Why tasks failed, one line per failed task, ordered by task id.
@@ -157,22 +163,50 @@ pub struct MessagesReport {
 }
 
 /// What one fault did, measured.
+///
+/// A reroute or a failure is owed to a fault when the fault *acted on* the attempt the swarm
+/// gave up: it dropped, delayed or held one of the attempt's messages, killed or paused the
+/// agent holding its work, slowed that work, or answered it with an error. "The swarm gave up"
+/// means the coordination layer rerouted or failed the task, after the client's timeout or an
+/// error answer. A fault that acted on nothing the swarm gave up on (a volatility shock, a mild
+/// CPU spike) has `detected_after_ms: null` and zero counts; several faults acting on one
+/// attempt are all credited.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn recovered_within_two_seconds(report: &Report) {
+///     let crash = &report.faults[0];
+///     assert!(crash.tasks_rerouted > 0 && crash.tasks_failed == 0);
+///     assert!(crash.recovered_after_ms.unwrap() < 2_000.0);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultReport {
     /// The fault spec, normalised.
     pub name: String,
     /// The agents it hit (empty for swarm-wide faults).
     pub targets: Vec<AgentId>,
-    /// When it started, ms after setup.
+    /// When it started, ms after setup (`null` if it never started).
     pub at_ms: Option<f64>,
-    /// When it healed, ms after setup.
+    /// When it healed, ms after setup (`null` if it lasted to the end).
     pub healed_at_ms: Option<f64>,
-    /// From start until the swarm noticed (a task on a target timed out or errored), ms.
+    /// From its start until the swarm first noticed it, ms: the first client timeout or error
+    /// answer, on an attempt it acted on, that made the swarm reroute or fail the task. (A
+    /// failure detector that declares a target failed is another way of noticing; the first
+    /// way counts.) `null` if the swarm never noticed.
     pub detected_after_ms: Option<f64>,
-    /// From start until a rerouted task completed after detection, ms.
+    /// From its start until the first completion of a task it had caused to be rerouted, ms:
+    /// the swarm worked around it. `null` if no task it rerouted completed. Minus
+    /// `detected_after_ms`, this is the time to recover once noticed.
     pub recovered_after_ms: Option<f64>,
-    /// Tasks that timed out or errored on its targets.
+    /// Tasks with at least one attempt given up (rerouted or failed) because of it.
     pub tasks_affected: u64,
+    /// Of those, tasks rerouted to another agent because of it (at least once).
+    #[serde(default)]
+    pub tasks_rerouted: u64,
+    /// Of those, tasks that ended failed because of it (see `Report::failures` for why).
+    #[serde(default)]
+    pub tasks_failed: u64,
 }
 
 /// One scaling decision.
@@ -188,17 +222,45 @@ pub struct ScaleEvent {
     pub reason: String,
 }
 
-/// One step of a progressive delivery.
+/// One step of a progressive delivery. Per-version lists are `[old, new]`: blue and green,
+/// or stable and canary (see `versions`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeployStep {
+    /// When the step was decided, ms after setup.
+    pub at_ms: f64,
+    /// `step 1`, `step 1 (5 %)`, `promote`, `rollback`, `scale_down`.
+    pub phase: String,
+    /// The versions' names, `[old, new]`.
+    pub versions: Vec<String>,
     /// The weights of each version in this step, percent.
     pub weights: Vec<u64>,
-    /// Requests each version served.
+    /// Requests routed to each version in this step.
     pub observed: Vec<u64>,
-    /// Error rate of each version, 0..=1.
+    /// Error rate of each version, 0..=1 (a request is an error when its first attempt
+    /// failed or timed out).
     pub error_rates: Vec<f64>,
-    /// What the analysis decided.
+    /// p99 latency of each version's completed requests, ms.
+    pub p99_ms: Vec<f64>,
+    /// What the analysis decided: `passed`, `failed`, `inconclusive`, `promoted`,
+    /// `rolled_back`, `scaled_down`.
     pub outcome: String,
+    /// Why, with the figures.
+    pub reason: String,
+}
+
+/// The strategy weights after one rotation window. Maps are keyed by strategy (role) name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RotationWindow {
+    /// End of the window, ms after setup.
+    pub at_ms: f64,
+    /// Share of traffic for the next window, 0..=1.
+    pub weights: BTreeMap<String, f64>,
+    /// Requests served in the window.
+    pub requests: BTreeMap<String, u64>,
+    /// Error rate in the window, 0..=1.
+    pub error_rates: BTreeMap<String, f64>,
+    /// Net PnL over the window.
+    pub pnl: BTreeMap<String, f64>,
 }
 
 /// One consensus round.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::core::{Agent, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
+use crate::fault_handle::{FaultHandle, IntoFaultSpec};
 use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
@@ -78,6 +79,19 @@ impl Swarm {
     ///
     /// Returns how it completed, or [`SwarmError::TaskFailed`] with the reason (for example,
     /// no agent has the capability the task requires).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "star", agents = 4, snapshot = false)]
+    /// async fn one_trade(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let done = swarm.dispatch(Task::trade("SPY")).await?;
+    ///     assert_ne!(done.by, 0, "spokes execute, the hub routes");
+    ///     let err = swarm.dispatch(Task::trade("SPY").requires("teleportation")).await;
+    ///     assert!(matches!(err, Err(SwarmError::TaskFailed { .. })));
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
         self.catch_up()?;
         let id = self.sim.dispatch(task);
@@ -162,6 +176,17 @@ impl Swarm {
 
     /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols
     /// SPY, QQQ, AAPL, TSLA in turn) and waits until all of them ended. Returns the ids.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "ring", agents = 4, snapshot = false)]
+    /// async fn a_burst(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let ids = swarm.run_trades(12).await?;
+    ///     assert_eq!(ids.len(), 12);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
         self.catch_up()?;
         let before = self.sim.flow_tasks().len();
@@ -173,6 +198,17 @@ impl Swarm {
     }
 
     /// Lets `duration` of swarm time pass (virtual in mock mode: no wall time).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn an_hour_in_no_time(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.sleep(std::time::Duration::from_secs(30)).await?;
+    ///     assert!(swarm.now() >= std::time::Duration::from_secs(30));
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
         self.catch_up()?;
         let until = self.sim.now_us() + duration.as_micros() as u64;
@@ -187,11 +223,31 @@ impl Swarm {
     }
 
     /// The communication graph.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "star", agents = 5, snapshot = false)]
+    /// async fn shape(swarm: &mut Swarm) {
+    ///     assert_eq!(swarm.topology().degree(0), 4);
+    ///     assert_eq!(swarm.topology().articulation_points(), vec![0]);
+    /// }
+    /// ```
     pub fn topology(&self) -> &Topology {
         self.sim.core().topology()
     }
 
     /// The agents, by id, as the coordination layer sees them.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "hierarchical", agents = 5, snapshot = false)]
+    /// async fn roster(swarm: &mut Swarm) {
+    ///     assert_eq!(swarm.agents().len(), 5);
+    ///     assert!(swarm.agents()[1].can("trade_execution"));
+    /// }
+    /// ```
     pub fn agents(&self) -> &[Agent] {
         self.sim.agents()
     }
@@ -202,12 +258,55 @@ impl Swarm {
     }
 
     /// The report so far.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn so_far(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.run_trades(6).await?;
+    ///     assert_eq!(swarm.report().tasks.completed, 6);
+    ///     Ok(())
+    /// }
+    /// ```
     pub fn report(&mut self) -> Report {
         metrics::capture(&mut self.sim, &self.name, self.seed)
     }
 
+    /// From now on, the market's prices follow `regime` (a synthetic market only; a replayed
+    /// bar file is not affected).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    /// use swarm_test::Regime;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn crash_midway(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     swarm.run_trades(10).await?;
+    ///     swarm.set_regime(Regime::Crash);
+    ///     swarm.run_trades(10).await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
+        self.sim.set_regime(regime);
+    }
+
     /// Registers a cleanup step that runs at teardown, after the body, whether it returned,
     /// failed or panicked. Steps run in reverse order of registration.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn cleans_up(swarm: &mut Swarm) {
+    ///     let dir = std::env::temp_dir().join("my-swarm-scratch");
+    ///     std::fs::create_dir_all(&dir).unwrap();
+    ///     swarm.on_teardown(move || {
+    ///         let _ = std::fs::remove_dir_all(dir);
+    ///     });
+    /// }
+    /// ```
     pub fn on_teardown(&mut self, step: impl FnOnce() + Send + 'static) {
         self.teardown.push(Teardown(Box::new(step)));
     }
@@ -225,5 +324,63 @@ impl Swarm {
     /// Brings tokio's (paused) clock up to the swarm's, so both agree after each call.
     async fn sync_clock(&self) {
         tokio::time::sleep_until(self.started + Duration::from_micros(self.sim.now_us())).await;
+    }
+}
+
+/// Faults at run time.
+impl Swarm {
+    /// Injects a fault now: a [`FaultSpec`](crate::FaultSpec) or its text, parsed by the same
+    /// parser as the `inject` attribute (`"crash(2, restart = 1s)"`, `"latency(50ms) for 2s"`).
+    /// `@ START` counts from now; `for DURATION` heals it after that long. It goes through the
+    /// same effects as the attribute's faults (see `swarm_test::sim`), and its measurements
+    /// join `report.faults`, after the attribute's.
+    ///
+    /// Returns the handle that [`Swarm::heal`] takes, or [`SwarmError::Fault`] if the text is
+    /// not a fault spec or its target cannot exist here (e.g. `hub` outside a star).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 4, snapshot = false)]
+    /// async fn work_goes_around_a_crash(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let crash = swarm.inject("crash(1)").await?;
+    ///     swarm.run_trades(8).await?;
+    ///     swarm.heal(crash).await?; // agent 1 restarts, empty
+    ///     swarm.sleep(Duration::from_millis(100)).await?;
+    ///     let report = swarm.report();
+    ///     assert_eq!(report.tasks.completed, 8);
+    ///     assert_eq!(report.faults[0].targets, vec![1]);
+    ///     assert!(report.faults[0].healed_at_ms.is_some());
+    ///     assert!(swarm.inject("crash(hub)").await.is_err(), "a mesh has no hub");
+    ///     Ok(())
+    /// }
+    /// ```
+    pub async fn inject(&mut self, fault: impl IntoFaultSpec) -> Result<FaultHandle, SwarmError> {
+        let text = fault.text();
+        let spec = fault.into_fault_spec().map_err(|e| SwarmError::Fault {
+            fault: text.clone(),
+            reason: e.to_string(),
+        })?;
+        self.catch_up()?;
+        let index = self
+            .sim
+            .inject(spec.clone())
+            .map_err(|reason| SwarmError::Fault {
+                fault: text,
+                reason,
+            })?;
+        self.sync_clock().await;
+        Ok(FaultHandle { index, spec })
+    }
+
+    /// Heals an injected fault now (see the `sim` module for what healing undoes). A fault
+    /// that already healed (its `for DURATION` ran out) stays healed; one that has not started
+    /// yet (`@ START` in the future) never starts.
+    pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
+        self.catch_up()?;
+        self.sim.heal(handle.index);
+        self.sync_clock().await;
+        Ok(())
     }
 }

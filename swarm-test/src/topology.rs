@@ -13,6 +13,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use swarm_test_spec::TopologyKind;
 
+mod membership;
+
 /// An agent's index in the swarm, `0..agents`.
 pub type AgentId = usize;
 
@@ -32,6 +34,8 @@ pub const HIERARCHY_FANOUT: usize = 4;
 pub struct Topology {
     kind: TopologyKind,
     adjacency: Vec<BTreeSet<AgentId>>,
+    /// Agents taken out of the swarm (no edges left); see `membership.rs`.
+    retired: BTreeSet<AgentId>,
 }
 
 impl Topology {
@@ -44,6 +48,7 @@ impl Topology {
         let mut topology = Topology {
             kind,
             adjacency: vec![BTreeSet::new(); agents],
+            retired: BTreeSet::new(),
         };
         match kind {
             TopologyKind::Mesh => {
@@ -108,6 +113,21 @@ impl Topology {
         moved
     }
 
+    /// Moves a newcomer's edges (to `from`) onto `to`: a star whose hub was replaced
+    /// connects joiners to the hub in force.
+    pub(crate) fn promote_edges_of_newcomer(
+        &mut self,
+        agent: AgentId,
+        from: &[AgentId],
+        to: AgentId,
+    ) {
+        for &x in from {
+            self.adjacency[agent].remove(&x);
+            self.adjacency[x].remove(&agent);
+        }
+        self.connect(agent, to);
+    }
+
     /// The parent of every agent in the tree rooted at `root` (`None` for the root and for
     /// agents not reachable from it), by breadth-first search.
     pub fn parents_from(&self, root: AgentId) -> Vec<Option<AgentId>> {
@@ -143,6 +163,7 @@ impl Topology {
         Topology {
             kind: self.kind,
             adjacency,
+            retired: self.retired.clone(),
         }
     }
 
@@ -239,12 +260,14 @@ impl Topology {
     }
 
     /// The longest shortest path between two agents, in hops; `None` if the graph is
-    /// disconnected.
+    /// disconnected. Retired agents do not count.
     pub fn diameter(&self) -> Option<usize> {
         let mut diameter = 0;
-        for from in 0..self.len() {
-            for d in self.distances(from) {
-                diameter = diameter.max(d?);
+        for from in (0..self.len()).filter(|a| !self.retired.contains(a)) {
+            for (to, d) in self.distances(from).into_iter().enumerate() {
+                if !self.retired.contains(&to) {
+                    diameter = diameter.max(d?);
+                }
             }
         }
         Some(diameter)
@@ -303,10 +326,11 @@ impl Topology {
 
     /// The groups the rest of the swarm would split into if `agent` were lost, each in
     /// ascending order, ordered by their lowest agent. One group means nothing is cut off.
+    /// Retired agents are in no group.
     pub fn components_without(&self, agent: AgentId) -> Vec<Vec<AgentId>> {
         let mut seen = vec![false; self.len()];
         let mut groups = Vec::new();
-        for start in (0..self.len()).filter(|&a| a != agent) {
+        for start in (0..self.len()).filter(|&a| a != agent && !self.retired.contains(&a)) {
             if seen[start] {
                 continue;
             }

@@ -35,6 +35,8 @@ use super::routing::{router_for, Router};
 use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
+mod membership;
+
 /// How many agents a task is tried on before it fails. The default value is 3.
 pub const MAX_ATTEMPTS: usize = 3;
 
@@ -199,6 +201,15 @@ pub enum Output {
     Decided(RoundId),
     /// Something changed in the swarm's health (for traces and metrics).
     Health(HealthEvent),
+    /// Failover rerouted (or, with nowhere to go, failed) `task` because an agent it still
+    /// had to pass was declared failed or restarted. `attempts` is how many attempts it had
+    /// before, so a driver can tell what the failover did (for metrics).
+    FailedOver {
+        /// The task.
+        task: TaskId,
+        /// Its attempts before the failover.
+        attempts: usize,
+    },
 }
 
 /// Where a task stands: the agent expected to act on it next.
@@ -258,6 +269,8 @@ pub struct Core {
     pub(super) rounds: BTreeMap<RoundId, Round>,
     pub(super) decisions: BTreeMap<RoundId, Decision>,
     pub(super) next_round: u64,
+    /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
+    pub(super) membership: membership::Membership,
 }
 
 impl Core {
@@ -318,6 +331,7 @@ impl Core {
             rounds: BTreeMap::new(),
             decisions: BTreeMap::new(),
             next_round: 0,
+            membership: Default::default(),
         })
     }
 

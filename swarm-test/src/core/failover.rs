@@ -42,6 +42,21 @@ impl Core {
         }
     }
 
+    /// Health bookkeeping for an agent that just joined (see `Core::add_agent`): a detector
+    /// slot, a closed breaker, and, in a star whose hub was replaced, its edge to the hub in
+    /// force rather than to the original one.
+    pub(super) fn joined(&mut self, agent: AgentId) {
+        self.detector.grow();
+        self.ticked_incarnation.push(0);
+        self.breakers.push(Default::default());
+        if let (TopologyKind::Star, Some(hub)) = (self.topology.kind(), self.root()) {
+            if !self.topology.is_edge(hub, agent) {
+                let wrong: Vec<AgentId> = self.topology.neighbours(agent).collect();
+                self.topology.promote_edges_of_newcomer(agent, &wrong, hub);
+            }
+        }
+    }
+
     /// The agents `agent` exchanges heartbeats with: its neighbours in the topology in force
     /// (not starting or removed), or in a mesh the nearest available agents before and after
     /// it by id (a monitoring ring over the mesh's edges).
@@ -270,6 +285,9 @@ impl Core {
         for task in hit {
             if !self.ledger.has_ended(task) {
                 super::coordinator::avoid_insert(&mut self.avoid, task, agent);
+                let attempts = self.ledger.assignments(task).len();
+                self.outputs
+                    .push_back(Output::FailedOver { task, attempts });
                 self.route(now_us, task);
             }
         }

@@ -134,6 +134,13 @@ impl Detector {
         }
     }
 
+    /// Makes room for one more agent (it joined the running swarm).
+    pub fn grow(&mut self) {
+        self.heard.push(BTreeMap::new());
+        self.suspects.push(BTreeSet::new());
+        self.incarnation.push(0);
+    }
+
     /// Heartbeats received so far.
     pub fn heartbeats(&self) -> u64 {
         self.heartbeats

@@ -68,6 +68,10 @@ impl Core {
             _ if !self.admits(now_us, agent) => {
                 Some(format!("agent {agent} has its circuit breaker open"))
             }
+            _ if self.membership.is_draining(agent) => Some(format!("agent {agent} is draining")),
+            _ if !self.membership.eligible(task, agent) => Some(format!(
+                "agent {agent} is outside the pool {task} is pinned to"
+            )),
             _ if self.avoid.get(&task).is_some_and(|s| s.contains(&agent)) => Some(format!(
                 "agent {agent} already failed or was tried for {task}"
             )),
@@ -265,6 +269,7 @@ impl Core {
         let avoid = self.avoid.get(&task);
         let fits = |core: &Core, a: AgentId| {
             core.eligible(now_us, avoid, a)
+                && core.membership.eligible(task, a)
                 && capability.as_deref().is_none_or(|c| core.agents[a].can(c))
         };
         let mut candidates: Vec<_> = self
@@ -279,12 +284,17 @@ impl Core {
                     return Err(match &capability {
                         Some(c) => self.missing_capability(now_us, task, c),
                         None => {
+                            let pool = self.membership.pool(task);
                             let why = (0..self.agents.len())
                                 .filter(|&a| Some(a) != root)
+                                .filter(|a| pool.is_none_or(|p| p.contains(a)))
                                 .filter_map(|a| self.why_not(now_us, task, a))
                                 .collect();
+                            let pinned = pool
+                                .map(|p| format!(" (pinned to agents {p:?})"))
+                                .unwrap_or_default();
                             format!(
-                                "no agent is available to execute {task}: {}",
+                                "no agent is available to execute {task}{pinned}: {}",
                                 Self::list(why)
                             )
                         }

@@ -8,12 +8,16 @@
 //! | `packet_loss(rate)` | every message is dropped with probability `rate` |
 //! | `network_issue` | latency and packet loss together |
 //! | `partition(halves \| isolate = T)` | messages between the two sides are dropped |
-//! | `crash(T)` | target is dead: drops messages, loses work in progress; `restart` brings it back empty |
+//! | `crash(T)` | target is dead: drops messages, loses work in progress; `restart = D`, or the end of `for D`, brings it back empty |
 //! | `hang(T)` | target is paused: messages and work wait until the fault heals, then resume |
 //! | `error_rate(rate)` | target answers each task (or its pipeline stage of a task) with an error with probability `rate` |
 //! | `volatility(level)` | market shock: the price model's volatility follows `level` |
 //!
-//! Faults heal at the end of their duration (`for D`), or never if none is given.
+//! Faults heal at the end of their duration (`for D`), or never if none is given; a test body
+//! can also inject and heal them at run time (`Swarm::inject`, `Swarm::heal`), through the same
+//! code. Healing undoes what is still undoable: a crashed target restarts (empty), a hung one
+//! resumes, the network and the market go back to normal; memory already leaked stays, and an
+//! agent a leak killed stays dead.
 
 use std::collections::BTreeSet;
 
@@ -103,6 +107,12 @@ pub(crate) fn resolve(
     };
     picked.sort_unstable();
     Ok(picked)
+}
+
+/// Checks that `target` can hit something in this swarm, without drawing from the run's RNG
+/// (the checks never depend on a draw: `random` and fractions always find agents).
+pub(crate) fn check(target: &Target, kind: TopologyKind, agents: &[Agent]) -> Result<(), String> {
+    resolve(target, kind, agents, &mut SimRng::new(0)).map(|_| ())
 }
 
 /// The agents a fault of this kind targets, or `None` for swarm-wide faults.
@@ -212,17 +222,184 @@ impl Active {
             .fold(0.0, |acc, r| 1.0 - (1.0 - acc) * (1.0 - r))
     }
 
-    /// Whether a partition separates agents `a` and `b`.
-    pub(crate) fn partitioned(&self, a: AgentId, b: AgentId, agents: usize) -> bool {
-        self.faults.iter().any(|f| match &f.spec.kind {
-            FaultKind::Partition {
-                cut: Partition::Halves,
-            } => (a < agents / 2) != (b < agents / 2),
-            FaultKind::Partition { .. } => {
-                let side: BTreeSet<_> = f.targets.iter().collect();
-                side.contains(&a) != side.contains(&b)
-            }
-            _ => false,
-        })
+    /// The faults in force that match `pick` and, with `agent` given, target that agent: the
+    /// faults to blame for what happened to a message or a piece of work.
+    pub(crate) fn blame(
+        &self,
+        agent: Option<AgentId>,
+        pick: impl Fn(&FaultKind) -> bool,
+    ) -> Vec<usize> {
+        self.faults
+            .iter()
+            .filter(|f| agent.is_none_or(|a| f.targets.contains(&a)) && pick(&f.spec.kind))
+            .map(|f| f.index)
+            .collect()
+    }
+
+    /// The partitions in force that separate agents `a` and `b` (empty: they can talk).
+    pub(crate) fn separating(&self, a: AgentId, b: AgentId, agents: usize) -> Vec<usize> {
+        self.faults
+            .iter()
+            .filter(|f| match &f.spec.kind {
+                FaultKind::Partition {
+                    cut: Partition::Halves,
+                } => (a < agents / 2) != (b < agents / 2),
+                FaultKind::Partition { .. } => {
+                    let side: BTreeSet<_> = f.targets.iter().collect();
+                    side.contains(&a) != side.contains(&b)
+                }
+                _ => false,
+            })
+            .map(|f| f.index)
+            .collect()
+    }
+}
+
+/// Whether a fault of this kind slows `agent`'s work (for [`Active::blame`]).
+pub(crate) fn slows(kind: &FaultKind) -> bool {
+    matches!(kind, FaultKind::CpuSpike { load, .. } if *load > 0.0)
+}
+
+/// Whether a fault of this kind makes an agent answer with errors.
+pub(crate) fn errs(kind: &FaultKind) -> bool {
+    matches!(kind, FaultKind::ErrorRate { rate, .. } if *rate > 0.0)
+}
+
+/// Whether a fault of this kind pauses an agent.
+pub(crate) fn hangs(kind: &FaultKind) -> bool {
+    matches!(kind, FaultKind::Hang { .. })
+}
+
+/// Whether a fault of this kind kills an agent (a crash, or a leak at the memory limit).
+pub(crate) fn kills(kind: &FaultKind) -> bool {
+    matches!(kind, FaultKind::Crash { .. } | FaultKind::MemoryLeak { .. })
+}
+
+/// Whether a fault of this kind delays messages.
+pub(crate) fn delays(kind: &FaultKind) -> bool {
+    match *kind {
+        FaultKind::Latency {
+            delay_ms,
+            jitter_ms,
+        }
+        | FaultKind::NetworkIssue {
+            delay_ms,
+            jitter_ms,
+            ..
+        } => delay_ms + jitter_ms > 0,
+        _ => false,
+    }
+}
+
+/// Whether a fault of this kind drops messages at random.
+pub(crate) fn loses(kind: &FaultKind) -> bool {
+    match *kind {
+        FaultKind::PacketLoss { rate } | FaultKind::NetworkIssue { loss: rate, .. } => rate > 0.0,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use swarm_test_spec::{Role, Spec, SpecBuilder};
+
+    use super::*;
+    use crate::sim::Sim;
+
+    fn applied(index: usize, text: &str, targets: Vec<AgentId>) -> Applied {
+        Applied {
+            index,
+            spec: FaultSpec::parse(text).unwrap(),
+            targets,
+            at_us: 0,
+        }
+    }
+
+    #[test]
+    fn partitions_separate_the_right_pairs() {
+        let mut active = Active::default();
+        active.start(applied(0, "partition(halves)", vec![]));
+        active.start(applied(3, "partition(isolate = 5)", vec![5]));
+        assert_eq!(active.separating(0, 1, 6), Vec::<usize>::new());
+        assert_eq!(active.separating(2, 3, 6), vec![0]);
+        assert_eq!(active.separating(4, 5, 6), vec![3]);
+        assert_eq!(active.separating(0, 5, 6), vec![0, 3]);
+        active.heal(0);
+        assert_eq!(active.separating(2, 3, 6), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn blame_picks_faults_by_kind_and_target() {
+        let mut active = Active::default();
+        active.start(applied(0, "hang(1)", vec![1]));
+        active.start(applied(1, "error_rate(0.5, target = all)", vec![0, 1, 2]));
+        active.start(applied(2, "latency(10ms)", vec![]));
+        active.start(applied(3, "network_issue(0ms, loss = 0.1)", vec![]));
+        active.start(applied(4, "cpu_spike(0, target = 1)", vec![1]));
+        assert_eq!(active.blame(Some(1), hangs), vec![0]);
+        assert_eq!(active.blame(Some(2), hangs), Vec::<usize>::new());
+        assert_eq!(active.blame(Some(2), errs), vec![1]);
+        assert_eq!(
+            active.blame(None, delays),
+            vec![2],
+            "a 0 ms delay delays nothing"
+        );
+        assert_eq!(active.blame(None, loses), vec![3]);
+        assert_eq!(active.blame(Some(1), slows), Vec::<usize>::new(), "load 0");
+    }
+
+    #[test]
+    fn impossible_targets_are_named_without_drawing() {
+        let agents: Vec<Agent> = (0..4)
+            .map(|i| Agent::new(i, Role::MomentumTrader))
+            .collect();
+        let e = check(&Target::Hub, TopologyKind::Mesh, &agents).unwrap_err();
+        assert_eq!(
+            e,
+            "target `hub` needs a star topology, but this swarm is a mesh"
+        );
+        let e = check(&Target::Index(4), TopologyKind::Mesh, &agents).unwrap_err();
+        assert!(e.contains("agents 0..=3"), "{e}");
+        let e = check(
+            &Target::Role(Role::RiskManager),
+            TopologyKind::Mesh,
+            &agents,
+        )
+        .unwrap_err();
+        assert!(e.contains("matches no agent"), "{e}");
+        assert!(check(&Target::Random, TopologyKind::Mesh, &agents).is_ok());
+        assert!(check(&Target::Fraction(0.5), TopologyKind::Mesh, &agents).is_ok());
+    }
+
+    fn sim(pairs: &[(&str, &str)], seed: u64) -> Sim {
+        let mut builder = SpecBuilder::new("t", "sim::faults::tests");
+        for (k, v) in pairs {
+            builder = match v.parse::<u64>() {
+                Ok(n) => builder.with(k, n),
+                Err(_) => builder.with(k, *v),
+            };
+        }
+        let spec: Spec = builder.build().expect("valid spec");
+        let mut sim = Sim::new(&spec, seed).unwrap();
+        sim.setup().unwrap();
+        sim
+    }
+
+    #[test]
+    fn a_crash_heals_at_the_end_of_its_duration() {
+        let mut s = sim(
+            &[
+                ("topology", "mesh"),
+                ("agents", "4"),
+                ("inject", "crash(1) @ 10ms for 500ms"),
+            ],
+            1,
+        );
+        let start = s.now_us();
+        s.run_until(start + 200_000).unwrap();
+        assert!(!s.is_alive(1));
+        s.run_until(start + 600_000).unwrap();
+        assert!(s.is_alive(1), "healed: restarted");
+        assert_eq!(s.fault_outcomes()[0].healed_us, Some(start + 510_000));
     }
 }

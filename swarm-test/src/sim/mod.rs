@@ -20,7 +20,10 @@
 #[cfg(test)]
 mod coordination_tests;
 mod faults;
+mod inject;
+mod membership;
 mod model;
+mod recovery;
 mod trace;
 
 use std::collections::BTreeMap;
@@ -30,8 +33,9 @@ use swarm_test_spec::{FaultKind, FaultSpec, Spec};
 
 use swarm_test_spec::Strategy;
 
+use crate::config::InjectedBug;
 use crate::core::{
-    roles_for, Agent, Core, Endpoint, Envelope, HealthEvent, Hop, Output, Proposal, RoundId, Step,
+    roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Proposal, RoundId, Step,
     Task, TaskId, Vote, WorkResult, HEARTBEAT_INTERVAL_US,
 };
 use crate::market::{
@@ -87,7 +91,8 @@ enum Event {
     RoundTimeout(RoundId),
 }
 
-/// What a fault did, measured.
+/// What a fault did, measured. How a reroute or a failure is owed to a fault is described in
+/// the `recovery` module: a fault is credited when it acted on the attempt the swarm gave up.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FaultOutcome {
     /// The agents it hit.
@@ -96,12 +101,17 @@ pub struct FaultOutcome {
     pub at_us: Option<u64>,
     /// When it healed, µs.
     pub healed_us: Option<u64>,
-    /// First time the swarm noticed (a task on a target timed out or errored), µs.
+    /// The first time the swarm noticed it: a client timeout or an error answer, on an attempt
+    /// this fault acted on, that made the coordination layer reroute or fail the task, µs.
     pub detected_us: Option<u64>,
-    /// First time a task rerouted after detection completed, µs.
+    /// The first time a task this fault had caused to be rerouted completed, µs.
     pub recovered_us: Option<u64>,
-    /// Tasks that timed out or errored on its targets while it was in force.
+    /// Tasks with at least one attempt given up (rerouted or failed) because of it.
     pub tasks_affected: u64,
+    /// Tasks rerouted to another agent because of it.
+    pub tasks_rerouted: u64,
+    /// Tasks that ended failed because of it.
+    pub tasks_failed: u64,
 }
 
 /// A simulated swarm in virtual time. See the module docs.
@@ -135,10 +145,18 @@ pub struct Sim {
     /// The market regime before each volatility fault, restored when it heals.
     calm_before: BTreeMap<usize, RegimeSegment>,
     heartbeats_delivered: u64,
+    /// Events queued that are not background (see `is_background`).
+    pending_work: u64,
     /// Per agent: when its process went silent (crashed or hung), in order.
     went_silent: Vec<Vec<u64>>,
     /// Votes cast: round, voter, when.
     votes_cast: Vec<(RoundId, AgentId, u64)>,
+    /// Which fault each reroute and failure is owed to.
+    recovery: recovery::Recovery,
+    /// A deliberate bug, for testing the harness (`SWARM_TEST_FAULT_INJECT_BUG`).
+    bug: Option<InjectedBug>,
+    /// The rerouted task the `drop_rerouted` bug dropped.
+    bug_dropped: Option<TaskId>,
 }
 
 /// The built-in trade flow: `remaining` trades arriving with exponential gaps.
@@ -204,8 +222,12 @@ impl Sim {
             delivered: 0,
             calm_before: BTreeMap::new(),
             heartbeats_delivered: 0,
+            pending_work: 0,
             went_silent: vec![Vec::new(); n],
             votes_cast: Vec::new(),
+            recovery: recovery::Recovery::new(spec.inject.len()),
+            bug: None,
+            bug_dropped: None,
         })
     }
 
@@ -222,6 +244,13 @@ impl Sim {
     /// The trading desk (market, portfolio, execution).
     pub fn desk(&self) -> &TradingDesk {
         &self.desk
+    }
+
+    /// From now on, prices follow `regime` (no effect on a replayed bar file).
+    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
+        self.desk.market.set_regime(market_ms(self.now_us), regime);
+        self.trace
+            .record(self.now_us, format_args!("market regime set to {regime}"));
     }
 
     /// The trades report, positions marked to market now.
@@ -416,7 +445,7 @@ impl Sim {
     /// Runs every event up to virtual time `t_us`, then sets the clock to it.
     pub fn run_until(&mut self, t_us: u64) -> Result<(), SimError> {
         while self.queue.keys().next().is_some_and(|&(t, _)| t <= t_us) {
-            self.step()?;
+            self.step_any()?;
         }
         self.check_deadline(t_us)?;
         self.now_us = self.now_us.max(t_us);
@@ -438,12 +467,26 @@ impl Sim {
     }
 
     /// Processes the next event. `Ok(false)` when there is none.
+    /// Processes the next event, unless only background events (heartbeat timers and
+    /// heartbeats) are left: then the swarm is idle, as if the queue were empty, and
+    /// `Ok(false)` says so. Heartbeats go on forever; they alone never keep a run going.
     fn step(&mut self) -> Result<bool, SimError> {
+        if self.pending_work == 0 {
+            return Ok(false);
+        }
+        self.step_any()
+    }
+
+    /// Processes the next event, background or not. `Ok(false)` when there is none.
+    fn step_any(&mut self) -> Result<bool, SimError> {
         let Some((&(at, seq), _)) = self.queue.iter().next() else {
             return Ok(false);
         };
         self.check_deadline(at)?;
         let event = self.queue.remove(&(at, seq)).expect("key just seen");
+        if !is_background(&event) {
+            self.pending_work -= 1;
+        }
         self.now_us = at;
         self.handle(event);
         self.drain();
@@ -455,6 +498,9 @@ impl Sim {
     }
 
     fn schedule_at(&mut self, at_us: u64, event: Event) {
+        if !is_background(&event) {
+            self.pending_work += 1;
+        }
         self.seq += 1;
         self.queue.insert((at_us, self.seq), event);
     }
@@ -541,9 +587,13 @@ impl Sim {
                 epoch,
             } => {
                 if !self.alive[agent] || self.epoch[agent] != epoch {
+                    let killer = self.recovery.killer(agent);
+                    self.recovery.blame(task, killer);
                     return; // Work in progress dies with the agent.
                 }
                 if self.active.is_hung(agent) {
+                    let hangs = self.active.blame(Some(agent), faults::hangs);
+                    self.recovery.blame(task, hangs);
                     let event = Event::WorkDone {
                         agent,
                         task,
@@ -554,24 +604,34 @@ impl Sim {
                     return self.defer_until_resumed(agent, event);
                 }
                 let result = self.finish_work(agent, task, &plan, hop);
+                let before = recovery::Recovery::before(self.core.ledger(), task);
+                let error = matches!(result, WorkResult::Error(_));
                 self.core
                     .handle_work_done(now, agent, task, plan, hop, result);
+                if error {
+                    self.recovery
+                        .gave_up(before, self.core.ledger(), now, &mut self.outcomes);
+                }
             }
             Event::Timeout(task) => {
                 if !self.core.ledger().has_ended(task) {
                     let on = self.core.ledger().assignments(task).last().copied();
                     self.trace
                         .record(now, format_args!("{task} timed out on agent {on:?}"));
-                    if let Some(agent) = on {
-                        self.note_trouble(agent);
-                    }
                 }
+                let before = recovery::Recovery::before(self.core.ledger(), task);
                 self.core.handle_timeout(now, task);
+                self.recovery
+                    .gave_up(before, self.core.ledger(), now, &mut self.outcomes);
             }
             Event::FaultStart(i) => self.start_fault(i),
             Event::FaultEnd(i) => self.heal_fault(i),
             Event::OutOfMemory(agent) => {
                 if self.alive[agent] {
+                    let leaks = self.active.blame(Some(agent), faults::kills);
+                    if let Some(&leak) = leaks.first() {
+                        self.recovery.killed(agent, leak);
+                    }
                     self.memory_mb[agent] = MEMORY_LIMIT_MB;
                     self.trace.record(
                         now,
@@ -581,6 +641,9 @@ impl Sim {
                 }
             }
             Event::Restart(agent) => {
+                if self.alive[agent] {
+                    return; // Already back (restarted by an overlapping crash's end).
+                }
                 self.alive[agent] = true;
                 self.epoch[agent] += 1;
                 self.memory_mb[agent] = BASE_MEMORY_MB;
@@ -596,6 +659,7 @@ impl Sim {
     fn deliver(&mut self, envelope: Envelope) {
         let heartbeat = envelope.msg.is_heartbeat();
         if let Endpoint::Agent(agent) = envelope.to {
+            let task = task_of(&envelope.msg);
             if !self.alive[agent] {
                 self.dropped += 1;
                 if !heartbeat {
@@ -604,6 +668,8 @@ impl Sim {
                         format_args!("message to dead agent {agent} dropped"),
                     );
                 }
+                let killer = self.recovery.killer(agent);
+                self.blame(task, killer);
                 return;
             }
             if self.active.is_hung(agent) {
@@ -611,6 +677,8 @@ impl Sim {
                     self.dropped += 1; // Stale by the time it resumes.
                     return;
                 }
+                let hangs = self.active.blame(Some(agent), faults::hangs);
+                self.blame(task, hangs);
                 return self.defer_until_resumed(agent, Event::Deliver(envelope));
             }
         }
@@ -651,7 +719,8 @@ impl Sim {
                 now,
                 format_args!("agent {agent} answered {task} with an error"),
             );
-            self.note_trouble(agent);
+            let errs = self.active.blame(Some(agent), faults::errs);
+            self.recovery.blame(task, errs);
             return WorkResult::Error(format!("agent {agent} answered with an injected error"));
         }
         if plan[hop].step != Step::Execute {
@@ -682,27 +751,10 @@ impl Sim {
         WorkResult::Done
     }
 
-    /// Marks the first detection of every active fault on `agent` (or network-wide).
-    fn note_trouble(&mut self, agent: AgentId) {
-        let now = self.now_us;
-        for f in self.active.iter() {
-            let hits = f.targets.contains(&agent) || faults::target_of(&f.spec.kind).is_none();
-            let outcome = &mut self.outcomes[f.index];
-            if hits {
-                outcome.tasks_affected += 1;
-                outcome.detected_us.get_or_insert(now);
-            }
-        }
-    }
-
-    /// Failure detection declared `agent` failed: the faults on it are detected (if nothing
-    /// noticed them earlier).
-    fn note_detected(&mut self, agent: AgentId) {
-        let now = self.now_us;
-        for f in self.active.iter() {
-            if f.targets.contains(&agent) {
-                self.outcomes[f.index].detected_us.get_or_insert(now);
-            }
+    /// `faults` acted on the task `task` is about, if it is about one.
+    fn blame(&mut self, task: Option<TaskId>, faults: impl IntoIterator<Item = usize>) {
+        if let Some(task) = task {
+            self.recovery.blame(task, faults);
         }
     }
 
@@ -710,7 +762,17 @@ impl Sim {
     fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
-                Output::Transmit(envelope) => self.transmit(envelope),
+                Output::Transmit(envelope) => {
+                    if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =
+                        (envelope.from, &envelope.msg)
+                    {
+                        self.recovery.attempt_started(*task);
+                        if self.bug_drops(*task) {
+                            continue;
+                        }
+                    }
+                    self.transmit(envelope)
+                }
                 Output::Execute {
                     agent,
                     task,
@@ -720,7 +782,12 @@ impl Sim {
                 } => {
                     let role = self.core.agents()[agent].role;
                     let base = self.model.service_us(role, step, &mut self.work_rng);
-                    let took = (base as f64 * self.active.slowdown(agent)) as u64;
+                    let slowdown = self.active.slowdown(agent);
+                    if slowdown > 1.0 {
+                        let spikes = self.active.blame(Some(agent), faults::slows);
+                        self.recovery.blame(task, spikes);
+                    }
+                    let took = (base as f64 * slowdown) as u64;
                     let epoch = self.epoch[agent];
                     self.schedule(
                         took,
@@ -733,7 +800,11 @@ impl Sim {
                         },
                     );
                 }
-                Output::Timer { task, at_us } => self.schedule_at(at_us, Event::Timeout(task)),
+                Output::Timer { task, at_us } => {
+                    if self.bug_dropped != Some(task) {
+                        self.schedule_at(at_us, Event::Timeout(task))
+                    }
+                }
                 Output::Ended(task) => self.task_ended(task),
                 Output::CastVote {
                     agent,
@@ -762,9 +833,12 @@ impl Sim {
                 Output::Health(event) => {
                     self.trace
                         .record(self.now_us, format_args!("health: {event:?}"));
-                    if let HealthEvent::Failed { agent, .. } = event {
-                        self.note_detected(agent);
-                    }
+                }
+                Output::FailedOver { task, attempts } => {
+                    let now = self.now_us;
+                    let ledger = self.core.ledger();
+                    self.recovery
+                        .failed_over(task, attempts, ledger, now, &mut self.outcomes);
                 }
             }
         }
@@ -810,29 +884,25 @@ impl Sim {
 
     fn task_ended(&mut self, task: TaskId) {
         let now = self.now_us;
-        let rerouted = self.core.ledger().assignments(task).len() > 1;
         let ending = self.core.ledger().ending(task).cloned();
         self.trace
             .record(now, format_args!("{task} ended: {ending:?}"));
-        if rerouted {
-            for outcome in &mut self.outcomes {
-                if outcome.detected_us.is_some() && outcome.recovered_us.is_none() {
-                    outcome.recovered_us = Some(now);
-                }
-            }
-        }
+        self.recovery
+            .ended(task, self.core.ledger(), now, &mut self.outcomes);
     }
 
     fn transmit(&mut self, envelope: Envelope) {
         let n = self.alive.len();
         let heartbeat = envelope.msg.is_heartbeat();
+        let task = task_of(&envelope.msg);
         let rng = match heartbeat {
             true => &mut self.heartbeat_rng,
             false => &mut self.net_rng,
         };
         let mut latency = match (envelope.from, envelope.to) {
             (Endpoint::Agent(a), Endpoint::Agent(b)) => {
-                if self.active.partitioned(a, b, n) {
+                let cut = self.active.separating(a, b, n);
+                if !cut.is_empty() {
                     self.dropped += 1;
                     if !heartbeat {
                         self.trace.record(
@@ -840,6 +910,7 @@ impl Sim {
                             format_args!("partition dropped a message {a} -> {b}"),
                         );
                     }
+                    self.blame(task, cut);
                     return;
                 }
                 self.model.link_us(rng)
@@ -857,15 +928,25 @@ impl Sim {
                     ),
                 );
             }
+            let lossy = self.active.blame(None, faults::loses);
+            self.blame(task, lossy);
             return;
         }
         let (delay, jitter) = self.active.extra_delay_us();
-        latency += delay + rng.below(jitter + 1);
+        let extra = delay + rng.below(jitter + 1);
+        if extra > 0 {
+            let delaying = self.active.blame(None, faults::delays);
+            self.blame(task, delaying);
+        }
+        latency += extra;
         self.schedule(latency, Event::Deliver(envelope));
     }
 
     fn start_fault(&mut self, index: usize) {
         let now = self.now_us;
+        if self.outcomes[index].healed_us.is_some() {
+            return; // Healed by the test body before it started.
+        }
         let spec = self.faults[index].clone();
         let targets = match faults::target_of(&spec.kind) {
             Some(target) => {
@@ -888,6 +969,13 @@ impl Sim {
             }
             None => Vec::new(),
         };
+        self.apply_fault(index, targets);
+    }
+
+    /// Starts fault `index` now on `targets`: its effects, its report entry, its trace line.
+    fn apply_fault(&mut self, index: usize, targets: Vec<AgentId>) {
+        let now = self.now_us;
+        let spec = self.faults[index].clone();
         self.trace.record(
             now,
             format_args!("fault `{}` starts on agents {targets:?}", spec.text),
@@ -899,6 +987,9 @@ impl Sim {
                 restart_after_ms, ..
             } => {
                 for &agent in &targets {
+                    if self.alive[agent] {
+                        self.recovery.killed(agent, index);
+                    }
                     self.kill(agent);
                     if let Some(d) = restart_after_ms {
                         self.schedule(d * MS, Event::Restart(agent));
@@ -951,6 +1042,21 @@ impl Sim {
             if let Some(before) = self.calm_before.remove(&index) {
                 self.desk.market.set_segment(market_ms(now), before);
             }
+            if let FaultKind::Crash { .. } = applied.spec.kind {
+                // The crash is over: the agents a crash killed restart, unless another crash
+                // still holds them (an agent a leak killed stays dead).
+                let crash = |k: &FaultKind| matches!(k, FaultKind::Crash { .. });
+                for &agent in &applied.targets {
+                    let by_crash = self
+                        .recovery
+                        .killer(agent)
+                        .is_some_and(|k| crash(&self.faults[k].kind));
+                    let held = !self.active.blame(Some(agent), crash).is_empty();
+                    if !self.alive[agent] && by_crash && !held {
+                        self.schedule(0, Event::Restart(agent));
+                    }
+                }
+            }
         }
     }
 
@@ -972,6 +1078,24 @@ impl Sim {
     /// Whether an agent's process is alive (mock: not crashed).
     pub fn is_alive(&self, agent: AgentId) -> bool {
         self.alive[agent]
+    }
+}
+
+/// Heartbeat timers and heartbeats: they run in the background for ever, so they never count
+/// as work that keeps a run going.
+fn is_background(event: &Event) -> bool {
+    match event {
+        Event::Tick(..) => true,
+        Event::Deliver(envelope) => envelope.msg.is_heartbeat(),
+        _ => false,
+    }
+}
+
+/// The task a message is about, if it is about one (not a heartbeat or a vote).
+fn task_of(msg: &Message) -> Option<TaskId> {
+    match msg {
+        Message::Task { task, .. } | Message::Result { task, .. } => Some(*task),
+        Message::Heartbeat { .. } | Message::VoteRequest { .. } | Message::VoteReply { .. } => None,
     }
 }
 
@@ -1060,7 +1184,7 @@ mod tests {
         assert_eq!(sim.core().root(), Some(1));
         assert!(sim.core().health_log().iter().any(|e| matches!(
             e,
-            HealthEvent::Promoted {
+            crate::core::HealthEvent::Promoted {
                 failed: 0,
                 successor: 1,
                 ..

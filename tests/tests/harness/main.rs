@@ -1,10 +1,12 @@
 //! Tests of the harness itself: teardown on every way a test can end, bad environment
-//! values, seed replay and determinism.
+//! values, seed replay and determinism, and (in `faults`) a planted bug caught with a working
+//! replay command, the determinism check and regression seeds.
 //!
 //! Each check runs a *subject* test (in `subjects`, `#[ignore]`d so it only runs when asked)
 //! in a child process of this very test binary, and reads what it printed: the real macro, the
 //! real runtime and libtest's real failure path, with the environment under our control.
 
+mod faults;
 mod subjects;
 
 use std::path::PathBuf;
@@ -171,6 +173,11 @@ fn live_mode_says_it_has_no_backend_instead_of_falling_back() {
 }
 
 fn report_dir(tag: &str) -> PathBuf {
+    temp_dir(tag)
+}
+
+/// A fresh directory for one check, unique to this process.
+fn temp_dir(tag: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("swarm-test-harness-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir

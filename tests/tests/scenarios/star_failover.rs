@@ -23,8 +23,8 @@ fn hub_failover_promotes_a_spoke(report: &Report) {
         .collect();
     assert_eq!(
         spof,
-        vec![0],
-        "the configured hub is the single point of failure"
+        vec![1],
+        "the topology in force names its single point of failure: the new hub"
     );
     let promotion = &report.health.promotions[0];
     assert_eq!((promotion.failed, promotion.promoted), (0, 1));

@@ -1,0 +1,152 @@
+//! Faults injected while the simulation runs (`Swarm::inject`, `Swarm::heal`), through the
+//! same effects as the attribute's faults; and the deliberate bug the harness's own tests
+//! plant to prove it catches one.
+
+use swarm_test_spec::FaultSpec;
+
+use super::{faults, Event, FaultOutcome, Sim, MS};
+use crate::config::InjectedBug;
+use crate::core::TaskId;
+
+impl Sim {
+    /// Adds a fault at run time, `spec.at_ms` from now (at once for 0), lasting `spec.for_ms`,
+    /// through the same effects as the faults of the attribute. Returns its index in
+    /// [`Sim::fault_specs`] and [`Sim::fault_outcomes`]; an error if its target cannot exist
+    /// in this swarm (e.g. `hub` outside a star).
+    pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+        if let Some(target) = faults::target_of(&spec.kind) {
+            faults::check(target, self.core.topology().kind(), self.core.agents())?;
+        }
+        let index = self.faults.len();
+        let start = self.now_us + spec.at_ms * MS;
+        if let Some(d) = spec.for_ms {
+            self.schedule_at(start + d * MS, Event::FaultEnd(index));
+        }
+        self.faults.push(spec);
+        self.outcomes.push(FaultOutcome::default());
+        self.recovery.add_fault();
+        if start == self.now_us {
+            self.start_fault(index);
+        } else {
+            self.schedule_at(start, Event::FaultStart(index));
+        }
+        Ok(index)
+    }
+
+    /// Heals fault `index` now (see [`Sim::inject`]); one that has not started yet never will.
+    /// Healing a fault that already healed does nothing.
+    pub fn heal(&mut self, index: usize) {
+        if self
+            .outcomes
+            .get(index)
+            .is_none_or(|o| o.healed_us.is_some())
+        {
+            return;
+        }
+        self.heal_fault(index);
+        // Not started yet: mark it healed so its start is skipped.
+        self.outcomes[index].healed_us.get_or_insert(self.now_us);
+    }
+
+    /// Plants a deliberate bug, so tests can prove the harness catches it. Not for users.
+    #[doc(hidden)]
+    pub fn inject_bug(&mut self, bug: InjectedBug) {
+        self.bug = Some(bug);
+    }
+
+    /// `drop_rerouted`: the first rerouted attempt is dropped with its timer, as a coordinator
+    /// that forgot a task while rerouting it would: the task is lost.
+    pub(super) fn bug_drops(&mut self, task: TaskId) -> bool {
+        let rerouted = self.core.ledger().assignments(task).len() > 1;
+        if self.bug != Some(InjectedBug::DropRerouted) || !rerouted {
+            return false;
+        }
+        if self.bug_dropped.is_none() {
+            self.bug_dropped = Some(task);
+            self.trace.record(
+                self.now_us,
+                format_args!("(injected bug drop_rerouted) {task} dropped while rerouting"),
+            );
+        }
+        self.bug_dropped == Some(task)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use swarm_test_spec::{FaultSpec, Spec, SpecBuilder};
+
+    use crate::config::InjectedBug;
+    use crate::sim::Sim;
+
+    fn sim(pairs: &[(&str, &str)], seed: u64) -> Sim {
+        let mut builder = SpecBuilder::new("t", "sim::faults::tests");
+        for (k, v) in pairs {
+            builder = match v.parse::<u64>() {
+                Ok(n) => builder.with(k, n),
+                Err(_) => builder.with(k, *v),
+            };
+        }
+        let spec: Spec = builder.build().expect("valid spec");
+        let mut sim = Sim::new(&spec, seed).unwrap();
+        sim.setup().unwrap();
+        sim
+    }
+
+    #[test]
+    fn faults_injected_at_run_time_take_effect_and_heal() {
+        let mut s = sim(&[("topology", "star"), ("agents", "4")], 2);
+        let now = s.now_us();
+        let crash = s.inject(FaultSpec::parse("crash(2)").unwrap()).unwrap();
+        assert!(!s.is_alive(2), "@ 0: at once");
+        assert_eq!(s.fault_outcomes()[crash].at_us, Some(now));
+        let later = s.inject(FaultSpec::parse("hang(3) @ 1s").unwrap()).unwrap();
+        let net = s
+            .inject(FaultSpec::parse("latency(50ms) for 100ms").unwrap())
+            .unwrap();
+        assert_eq!((crash, later, net), (0, 1, 2));
+        s.heal(crash);
+        s.heal(later); // before it started: it never will
+        s.run_until(now + 2_000_000).unwrap();
+        assert!(s.is_alive(2), "healing a crash restarts its target");
+        let o = s.fault_outcomes();
+        assert_eq!(o[later].at_us, None);
+        assert_eq!(o[later].healed_us, Some(now));
+        assert_eq!(o[net].healed_us, Some(now + 100_000), "`for` heals on time");
+        let e = s.inject(FaultSpec::parse("crash(coordinator)").unwrap());
+        assert_eq!(
+            e,
+            Err(
+                "target `coordinator` needs a hierarchical topology, but this swarm is a star"
+                    .into()
+            )
+        );
+        assert_eq!(s.fault_specs().len(), 3, "a rejected fault is not added");
+        s.heal(7); // no such fault: nothing happens
+    }
+
+    #[test]
+    fn the_planted_bug_loses_exactly_one_rerouted_task() {
+        let pairs = [
+            ("topology", "star"),
+            ("agents", "5"),
+            ("trades", "40"),
+            ("inject", "crash(2) @ 200ms"),
+        ];
+        let mut s = sim(&pairs, 3);
+        s.inject_bug(InjectedBug::DropRerouted);
+        s.start_trades(40);
+        s.run_until_idle().unwrap();
+        let v = s.core().ledger().violations();
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert!(v[0].contains("was lost"), "{v:?}");
+        let mut clean = sim(&pairs, 3);
+        clean.start_trades(40);
+        clean.run_until_idle().unwrap();
+        assert!(clean.core().ledger().violations().is_empty());
+        assert!(
+            clean.core().ledger().audit().rerouted > 0,
+            "the bug had a reroute to drop"
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! Every fault on every topology: six agents, 40 trades (about a second of arrivals), the
+//! fault starting 100 ms into the run. Each test is four cases, one per topology, and each
+//! case has its own snapshot (`faults__matrix__<fault>@<topology>.snap`).
+
+use swarm_test::prelude::*;
+
+use super::check;
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "cpu_spike(0.9, target = all)"
+)]
+fn cpu_spike(report: &Report) {
+    check(report);
+    assert!(
+        report.agents.iter().all(|a| a.cpu == 0.9),
+        "every agent reports the spike's load"
+    );
+    assert_eq!(report.faults[0].targets, vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        report.tasks.completed, 40,
+        "10× slower service is still far below the timeout"
+    );
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "memory_leak(4000, target = 1) @ 100ms"
+)]
+fn memory_leak(report: &Report) {
+    check(report);
+    // 128 MB + 4000 MB/s reaches the 1024 MB limit 224 ms after the leak starts: killed.
+    assert_eq!(report.agents[1].memory_mb, 1024.0);
+    assert!(report
+        .agents
+        .iter()
+        .filter(|a| a.id != 1)
+        .all(|a| a.memory_mb == 128.0));
+    let leak = &report.faults[0];
+    if report.topology.kind == TopologyKind::Ring {
+        // The killed stage is detected by its neighbours and routed around.
+        assert!(
+            leak.tasks_rerouted > 0 && report.health.stages_skipped > 0,
+            "a dead stage is skipped: {leak:?} {:?}",
+            report.health
+        );
+        assert_eq!(report.tasks.completed, 40);
+    }
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "latency(50ms, jitter = 10ms)"
+)]
+fn latency(report: &Report) {
+    check(report);
+    // Client → ingress and ingress → client each take at least 50 ms more.
+    assert!(report.latency.p50_ms >= 100.0, "{:?}", report.latency);
+    assert_eq!(report.tasks.completed, 40);
+    assert_eq!(
+        report.faults[0].tasks_affected, 0,
+        "slower, but no attempt timed out"
+    );
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "packet_loss(0.3) @ 100ms for 500ms"
+)]
+fn packet_loss(report: &Report) {
+    check(report);
+    assert!(report.messages.dropped > 0);
+    assert_eq!(report.faults[0].healed_at_ms, Some(600.0));
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "network_issue @ 100ms for 500ms"
+)]
+fn network_issue(report: &Report) {
+    check(report);
+    // Every message sent while it lasts is 200 ms late; trades keep arriving throughout.
+    assert!(report.latency.max_ms >= 400.0, "{:?}", report.latency);
+    assert_eq!(report.faults[0].healed_at_ms, Some(600.0));
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "partition(halves) @ 100ms for 500ms"
+)]
+fn partition(report: &Report) {
+    check(report);
+    let cut = &report.faults[0];
+    assert_eq!(cut.at_ms, Some(100.0));
+    match report.topology.kind {
+        // In a mesh the executor is the ingress: no message crosses between agents, and the
+        // run may even end before the partition does.
+        TopologyKind::Mesh => {
+            assert_eq!(cut.tasks_affected, 0, "{cut:?}");
+            assert!(matches!(cut.healed_at_ms, None | Some(600.0)), "{cut:?}");
+        }
+        // Agents 0..3 and 3..6: the ring's links 2–3 and 5–0 cross the cut, and so do the
+        // star's and the hierarchy's links from agent 0 to agents 3, 4, 5.
+        _ => assert!(
+            report.messages.dropped > 0 && cut.tasks_affected > 0,
+            "{cut:?}"
+        ),
+    }
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "crash(random, restart = 500ms) @ 100ms"
+)]
+fn crash(report: &Report) {
+    check(report);
+    let crash = &report.faults[0];
+    assert_eq!(crash.targets.len(), 1);
+    assert!(
+        crash.healed_at_ms.is_none(),
+        "no `for`: in force to the end"
+    );
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "hang(random) @ 100ms for 500ms"
+)]
+fn hang(report: &Report) {
+    check(report);
+    let hang = &report.faults[0];
+    assert_eq!(hang.targets.len(), 1);
+    assert_eq!((hang.at_ms, hang.healed_at_ms), (Some(100.0), Some(600.0)));
+    assert_eq!(
+        report.tasks.failed, 0,
+        "a hang pauses; what it held resumes"
+    );
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "error_rate(0.5, target = all) @ 100ms for 500ms"
+)]
+fn error_rate(report: &Report) {
+    check(report);
+    let errors: u64 = report.agents.iter().map(|a| a.errors).sum();
+    let fault = &report.faults[0];
+    assert!(
+        errors > 0 && fault.tasks_affected > 0,
+        "{errors} errors, {fault:?}"
+    );
+    // An error answer is noticed at once: no timeout to wait for.
+    assert!(fault.detected_after_ms.unwrap() < 500.0, "{fault:?}");
+}
+
+#[swarm_test(
+    topology = ["mesh", "hierarchical", "ring", "star"],
+    agents = 6,
+    trades = 40,
+    inject = "volatility(0.9) @ 100ms for 500ms"
+)]
+fn volatility(report: &Report) {
+    check(report);
+    let shock = &report.faults[0];
+    assert_eq!(report.tasks.completed, 40);
+    assert_eq!(
+        shock.tasks_affected, 0,
+        "a market shock drops and delays nothing"
+    );
+    assert_eq!(shock.detected_after_ms, None);
+}
