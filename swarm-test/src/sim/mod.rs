@@ -25,6 +25,7 @@ mod membership;
 mod model;
 mod recovery;
 mod trace;
+mod voting;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,11 +37,9 @@ use swarm_test_spec::Strategy;
 use crate::config::InjectedBug;
 use crate::core::{
     roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Proposal, RoundId, Step,
-    Task, TaskId, Vote, WorkResult, HEARTBEAT_INTERVAL_US,
+    Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
 };
-use crate::market::{
-    decide, Decision, Market, RegimeSegment, Side, TradingDesk, BAR_MS, WARMUP_BARS,
-};
+use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 
@@ -393,29 +392,6 @@ impl Sim {
     /// The tasks the built-in flow dispatched so far.
     pub fn flow_tasks(&self) -> &[TaskId] {
         &self.flow.tasks
-    }
-
-    /// Puts `proposal` to a vote now; the round ends with a decision
-    /// ([`Core::decision`]). Errors: an invalid proposal.
-    pub fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
-        let label = proposal.describe();
-        let round = self.core.propose(self.now_us, proposal)?;
-        self.trace.record(
-            self.now_us,
-            format_args!("propose {label} (round {})", round.0),
-        );
-        self.drain();
-        Ok(round)
-    }
-
-    /// Runs until `round` is decided.
-    pub fn run_until_decided(&mut self, round: RoundId) -> Result<(), SimError> {
-        while self.core.decision(round).is_none() {
-            if !self.step()? {
-                break;
-            }
-        }
-        Ok(())
     }
 
     /// Runs until every dispatched task has ended, every vote is decided and the trade flow
@@ -840,44 +816,6 @@ impl Sim {
                     self.recovery
                         .failed_over(task, attempts, ledger, now, &mut self.outcomes);
                 }
-            }
-        }
-    }
-
-    /// What `agent`'s role would do about `symbol` now, as a vote.
-    fn vote_of(&mut self, agent: AgentId, symbol: &str) -> Vote {
-        let role = self.core.agents()[agent].role;
-        let desk = &mut self.desk;
-        match decide(
-            role,
-            &mut desk.market,
-            symbol,
-            market_ms(self.now_us),
-            &desk.portfolio,
-            &desk.params,
-        ) {
-            Decision::Order(o) if o.side == Side::Buy => Vote::Buy,
-            Decision::Order(_) => Vote::Sell,
-            Decision::Hold(_) => Vote::Hold,
-        }
-    }
-
-    /// A round ended: if the trade flow proposed it and it was reached, the trade goes out.
-    fn round_decided(&mut self, round: RoundId) {
-        let Some(decision) = self.core.decision(round).cloned() else {
-            return;
-        };
-        self.trace.record(
-            self.now_us,
-            format_args!(
-                "round {} on {}: {}",
-                round.0, decision.proposal, decision.reason
-            ),
-        );
-        if let Some(symbol) = self.flow.rounds.remove(&round) {
-            if decision.reached {
-                let id = self.dispatch(Task::trade(symbol));
-                self.flow.tasks.push(id);
             }
         }
     }
