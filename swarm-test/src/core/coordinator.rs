@@ -261,6 +261,8 @@ pub struct Core {
     pub(super) ticked_incarnation: Vec<u32>,
     pub(super) breakers: Vec<Breaker>,
     pub(super) breaker_config: BreakerConfig,
+    /// Breakers not closed: while none is, routing skips asking them.
+    pub(super) breakers_tripped: usize,
     pub(super) health_log: Vec<HealthEvent>,
     pub(super) stages_skipped: u64,
     /// Edges a promotion took away (low, high), and sends refused because of it.
@@ -324,6 +326,7 @@ impl Core {
             ticked_incarnation: vec![0; n],
             breakers: vec![Breaker::default(); n],
             breaker_config: BreakerConfig::default(),
+            breakers_tripped: 0,
             health_log: Vec::new(),
             stages_skipped: 0,
             moved_edges: BTreeSet::new(),
@@ -615,16 +618,7 @@ impl Core {
     }
 
     fn arrive(&mut self, agent: AgentId, task: TaskId, plan: Arc<[Hop]>, hop: usize) {
-        if self.plans.get(&task).is_some_and(|p| Arc::ptr_eq(p, &plan)) {
-            self.holders.insert(
-                task,
-                Holder {
-                    agent,
-                    hop,
-                    result: false,
-                },
-            );
-        }
+        // The holder is already `agent` at `hop`: set when the task was sent to it.
         let step = plan[hop].step;
         if step == Step::Forward {
             return self.send_task(agent, task, plan, hop + 1);

@@ -36,6 +36,12 @@ impl Core {
         to: BreakerState,
         reason: String,
     ) {
+        if from == BreakerState::Closed {
+            self.breakers_tripped += 1;
+        }
+        if to == BreakerState::Closed {
+            self.breakers_tripped -= 1;
+        }
         let event = HealthEvent::Breaker(Transition {
             agent,
             at_us,

@@ -54,7 +54,8 @@ impl Core {
     /// routing decision ([`Core::why_not`] explains a `false`).
     fn eligible(&self, now_us: u64, avoid: Option<&BTreeSet<AgentId>>, agent: AgentId) -> bool {
         self.agents[agent].state.is_available()
-            && self.breakers[agent].admit(&self.breaker_config, now_us) != Admit::No
+            && (self.breakers_tripped == 0
+                || self.breakers[agent].admit(&self.breaker_config, now_us) != Admit::No)
             && avoid.is_none_or(|s| !s.contains(&agent))
     }
 
