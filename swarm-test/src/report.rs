@@ -35,7 +35,8 @@ pub struct Report {
     pub duration_ms: f64,
     /// Time until the agents were ready, ms.
     pub setup_ms: f64,
-    /// The communication graph.
+    /// The communication graph in force at the end of the run (a promotion after a failed
+    /// hub or coordinator, and scaling, change it; see `health.promotions`).
     pub topology: TopologyReport,
     /// Every agent, by id.
     pub agents: Vec<AgentReport>,

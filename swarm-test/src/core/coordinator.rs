@@ -467,12 +467,15 @@ impl Core {
         a.refresh_state();
     }
 
-    /// Takes `agent` out of the swarm on purpose (scale-down, retirement): it gets no new
-    /// work, its open tasks are rerouted, and it is no longer monitored.
+    /// Takes `agent` out of the swarm at once, without draining (compare
+    /// [`Core::drain_agent`] then [`Core::retire_agent`]): it gets no new work, its open tasks
+    /// are rerouted, it loses its edges (the graph is mended as for a retirement) and it is
+    /// no longer monitored.
     pub fn remove_agent(&mut self, now_us: u64, agent: AgentId) {
         self.agents[agent].state = AgentState::Removed;
         self.lose_work(now_us, agent);
         self.agents[agent].in_flight = 0;
+        self.topology.retire(agent);
     }
 
     /// Hands a task to the swarm and returns its id. The task ends (see [`Output::Ended`]) with
