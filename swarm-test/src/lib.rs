@@ -42,6 +42,7 @@ pub mod sim;
 pub mod summary;
 mod swarm;
 mod topology;
+pub mod wire;
 
 #[doc(hidden)]
 #[path = "private.rs"]
