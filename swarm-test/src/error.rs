@@ -27,6 +27,9 @@ pub enum SwarmError {
     /// Setup failed (agents did not become ready, an invalid roster, …).
     #[error("setup failed: {0}")]
     Setup(String),
+    /// The live swarm could not go on (an agent broke the protocol, the controller stopped).
+    #[error("the live swarm failed: {0}")]
+    Live(String),
 }
 
 impl From<crate::sim::SimError> for SwarmError {

@@ -19,12 +19,16 @@ use std::time::Duration;
 
 use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
 
-use crate::config::{Config, Mode, SEED_VAR};
+use crate::backend::process::ProcessBackend;
+use crate::backend::Launch;
+use crate::config::{Backend, Config, Mode, SEED_VAR};
+use crate::core::Core;
+use crate::live::{redact, AgentEnv, LiveRun};
 use crate::metrics;
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
-use crate::swarm::{Swarm, Teardown};
+use crate::swarm::{Driver, Swarm, Teardown};
 use crate::topology::Topology;
 
 /// What a test body came to: `Ok`, or the `Err` it returned, formatted.
@@ -74,8 +78,39 @@ pub struct SnapshotRequest {
     pub description: String,
     /// The scenario as data (`set_info`).
     pub info: ScenarioInfo,
-    /// What is snapshotted.
+    /// The run's report.
     pub report: Report,
+    /// In live mode, the report with its timing redacted (the `@live` variant); `None` in
+    /// mock mode, where the report is snapshotted as it is.
+    pub live: Option<serde_json::Value>,
+}
+
+impl SnapshotRequest {
+    /// What is snapshotted: the report (mock) or its redacted form (live).
+    pub fn body(&self) -> SnapshotBody<'_> {
+        match &self.live {
+            Some(value) => SnapshotBody::Live(value),
+            None => SnapshotBody::Report(&self.report),
+        }
+    }
+}
+
+/// What a snapshot shows; serialises as the report itself or as its redacted form.
+#[derive(Debug)]
+pub enum SnapshotBody<'a> {
+    /// Mock mode: the report, byte for byte.
+    Report(&'a Report),
+    /// Live mode: the report with timing redacted.
+    Live(&'a serde_json::Value),
+}
+
+impl serde::Serialize for SnapshotBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SnapshotBody::Report(report) => report.serialize(serializer),
+            SnapshotBody::Live(value) => value.serialize(serializer),
+        }
+    }
 }
 
 /// The scenario a snapshot describes, as shown in its header by `cargo insta review`.
@@ -165,7 +200,13 @@ struct Failure {
 }
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
+///
+/// In a process started as a live agent (the agent variable is set), runs the agent program
+/// instead and exits: that check comes first.
 pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+    if let Some(env) = AgentEnv::from_env() {
+        crate::live::agent::main(env, builder.build().map_err(|e| e.to_string()));
+    }
     let spec = match builder.build() {
         Ok(spec) => spec,
         Err(e) => panic!("swarm_test: invalid test specification: {e}"),
@@ -174,11 +215,12 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         Ok(config) => config,
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
     };
-    if config.mode == Mode::Live {
+    if config.mode == Mode::Live && config.backend == Backend::E2b {
         panic!(
-            "swarm_test: SWARM_TEST_MODE=live, but this version of swarm-test has no live \
-             backend yet, so nothing ran (it never falls back to mock). Unset SWARM_TEST_MODE \
-             or set SWARM_TEST_MODE=mock."
+            "swarm_test: SWARM_TEST_MODE=live with SWARM_TEST_BACKEND=e2b, but the E2B backend \
+             is not available in this version of swarm-test, so nothing ran (it never falls \
+             back to another backend or to mock). Unset SWARM_TEST_BACKEND or set it to \
+             `process` to run the agents as local processes."
         );
     }
     let test_path = test_path(&spec);
@@ -246,33 +288,193 @@ fn test_path(spec: &Spec) -> String {
     path
 }
 
+/// The driver of one seed's run and the tokio runtime it lives on.
+struct Run {
+    // Dropped before the runtime: the live controller's tasks and pipes belong to it.
+    driver: Option<Driver>,
+    runtime: tokio::runtime::Runtime,
+    mode: Mode,
+}
+
+impl Run {
+    fn new(ctx: &Context, seed: u64) -> Result<Run, String> {
+        let spec = &ctx.spec;
+        match ctx.config.mode {
+            Mode::Mock => {
+                let sim = Sim::new(spec, seed).map_err(|e| e.to_string())?;
+                let runtime = paused_runtime()?;
+                let started = runtime.block_on(async { tokio::time::Instant::now() });
+                Ok(Run {
+                    driver: Some(Driver::Mock {
+                        sim: Box::new(sim),
+                        started,
+                    }),
+                    runtime,
+                    mode: Mode::Mock,
+                })
+            }
+            Mode::Live => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("could not start the live controller's runtime: {e}"))?;
+                let program = std::env::current_exe().map_err(|e| {
+                    format!("live mode starts agents from the test binary, but its path is unknown: {e}")
+                })?;
+                let launch = Launch {
+                    program,
+                    args: [
+                        "--exact",
+                        &ctx.test_path,
+                        "--nocapture",
+                        "--include-ignored",
+                        "--test-threads",
+                        "1",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    env: Vec::new(),
+                };
+                let backend = ProcessBackend::new()?;
+                let live = LiveRun::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                Ok(Run {
+                    driver: Some(Driver::Live(Box::new(live))),
+                    runtime,
+                    mode: Mode::Live,
+                })
+            }
+        }
+    }
+
+    fn driver(&mut self) -> &mut Driver {
+        self.driver
+            .as_mut()
+            .expect("the driver is only taken while the body runs")
+    }
+
+    fn setup(&mut self) -> Result<(), String> {
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
+            Some(Driver::Live(live)) => self.runtime.block_on(live.setup()),
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    fn topology(&mut self) -> Topology {
+        match self.driver() {
+            Driver::Mock { sim, .. } => sim.core().topology().clone(),
+            Driver::Live(live) => live.topology().clone(),
+        }
+    }
+
+    fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
+        match self.driver() {
+            Driver::Mock { sim, .. } => f(sim.core()),
+            Driver::Live(live) => live.with_state(|s| f(&s.core)),
+        }
+    }
+
+    /// The built-in trade flow, within the test's timeout.
+    fn trades(&mut self, n: u64, timeout_ms: u64) -> Result<(), String> {
+        let runtime = &self.runtime;
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => {
+                sim.start_trades(n);
+                sim.run_until_idle().map_err(|e| e.to_string())
+            }
+            Some(Driver::Live(live)) => {
+                let limit = Duration::from_millis(timeout_ms);
+                let remaining = limit.saturating_sub(live.now());
+                let ran = runtime
+                    .block_on(async { tokio::time::timeout(remaining, live.run_trades(n)).await });
+                match ran {
+                    Ok(ran) => ran.map(|_| ()),
+                    Err(_) => Err(format!(
+                        "timed out after {limit:?} of wall time (the test's `timeout`): {}",
+                        live.with_state(|s| {
+                            let audit = s.core.ledger().audit();
+                            format!(
+                                "{} of {} tasks still in flight, {} trades not yet sent",
+                                audit.in_flight, audit.dispatched, s.flow.remaining
+                            )
+                        })
+                    )),
+                }
+            }
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    fn capture(&mut self, name: &str, seed: u64) -> Report {
+        match self.driver() {
+            Driver::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
+            Driver::Live(live) => live.with_state(|s| metrics::capture(s, name, seed)),
+        }
+    }
+
+    /// Live agents that broke the protocol or failed: each fails the run.
+    fn live_errors(&mut self) -> Result<(), String> {
+        let errors = match self.driver() {
+            Driver::Mock { .. } => return Ok(()),
+            Driver::Live(live) => live.errors(),
+        };
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "live agents failed or broke the protocol:\n  - {}",
+            errors.join("\n  - ")
+        ))
+    }
+
+    /// Kills every live agent (mock: nothing to do). Idempotent.
+    fn shutdown(&mut self) {
+        if let Some(Driver::Live(live)) = self.driver.as_mut() {
+            live.shutdown();
+        }
+    }
+
+    fn trace(&mut self) -> (Vec<String>, u64, u64) {
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => (
+                sim.trace().tail().map(str::to_owned).collect(),
+                sim.trace().events(),
+                sim.now_us(),
+            ),
+            Some(Driver::Live(live)) => live.trace_tail(),
+            None => (Vec::new(), 0, 0),
+        }
+    }
+}
+
 fn run_seed<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
     body: &Body,
     assert_snapshot: &F,
 ) -> Result<(), Failure> {
-    let spec = &ctx.spec;
-    let mut sim = match Sim::new(spec, seed) {
-        Ok(sim) => sim,
-        Err(e) => return Err(bare(e.to_string())),
+    let mut run = match Run::new(ctx, seed) {
+        Ok(run) => run,
+        Err(message) => return Err(bare(message)),
     };
     let mut teardown: Vec<Teardown> = Vec::new();
     let result = guarded("the harness", || {
-        scenario(ctx, seed, &mut sim, &mut teardown, body, assert_snapshot)
+        scenario(ctx, seed, &mut run, &mut teardown, body, assert_snapshot)
     })
     .and_then(|r| r);
-    // Teardown always runs: the sim is dropped below and every registered step runs, each
-    // guarded so one failing step does not skip the others.
+    // Teardown always runs: live agents are killed first, then every registered step runs,
+    // each guarded so one failing step does not skip the others.
     let mut teardown_errors = Vec::new();
+    if let Err(e) = guarded("stopping the live agents", || run.shutdown()) {
+        teardown_errors.push(e);
+    }
     for Teardown(step) in teardown.into_iter().rev() {
         if let Err(panic) = catch_unwind(AssertUnwindSafe(step)) {
             teardown_errors.push(panic_message(&*panic));
         }
     }
-    let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
-    let (events, now_us) = (sim.trace().events(), sim.now_us());
-    drop(sim);
+    let (trace, events, now_us) = run.trace();
+    drop(run);
     let mut message = match result {
         Ok(()) if teardown_errors.is_empty() => return Ok(()),
         Ok(()) => String::new(),
@@ -293,30 +495,28 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
-    sim: &mut Sim,
+    run: &mut Run,
     teardown: &mut Vec<Teardown>,
     body: &Body,
     assert_snapshot: &F,
 ) -> Result<(), String> {
     let spec = &ctx.spec;
-    sim.setup().map_err(|e| e.to_string())?;
-    check_shape(sim.core().topology())?;
+    run.setup()?;
+    check_shape(&run.topology())?;
     match body {
-        Body::Swarm(f) => drive(ctx, seed, sim, teardown, f)?,
-        _ => {
-            sim.start_trades(spec.trades);
-            sim.run_until_idle().map_err(|e| e.to_string())?;
-        }
+        Body::Swarm(f) => drive(ctx, seed, run, teardown, f)?,
+        _ => run.trades(spec.trades, spec.timeout_ms)?,
     }
-    check_coordination(sim)?;
-    let report = metrics::capture(sim, &report_name(spec), seed);
+    run.live_errors()?;
+    run.with_core(check_coordination)?;
+    let report = run.capture(&report_name(spec), seed);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
     }
     let outcome = guarded("the test body", || match body {
         Body::Declarative(f) => f(),
         Body::Report(f) => f(&report),
-        Body::ReportAsync(f) => paused_runtime()?.block_on(f(&report)),
+        Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
     })?;
     outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
@@ -327,33 +527,42 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     Ok(())
 }
 
-/// Runs the imperative body on a current-thread tokio runtime with a paused clock, so its
-/// sleeps are virtual, within the test's timeout (virtual too).
+/// Runs the imperative body within the test's timeout: on a current-thread tokio runtime with
+/// a paused clock in mock mode (its sleeps are virtual, and so is the timeout), on the live
+/// controller's runtime in real time in live mode.
 fn drive(
     ctx: &Context,
     seed: u64,
-    sim: &mut Sim,
+    run: &mut Run,
     teardown: &mut Vec<Teardown>,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
-    let runtime = paused_runtime()?;
-    let placeholder = Sim::new(&ctx.spec, seed).map_err(|e| e.to_string())?;
-    let taken = std::mem::replace(sim, placeholder);
-    let mut swarm = runtime.block_on(async { Swarm::new(taken, report_name(&ctx.spec), seed) });
+    let Some(mut driver) = run.driver.take() else {
+        return Err("the swarm is gone".into());
+    };
+    if let Driver::Mock { started, .. } = &mut driver {
+        *started = run.runtime.block_on(async { tokio::time::Instant::now() });
+    }
+    let clock = match run.mode {
+        Mode::Mock => "virtual time",
+        Mode::Live => "wall time",
+    };
+    let mut swarm = Swarm::new(driver, report_name(&ctx.spec), seed);
     let limit = Duration::from_millis(ctx.spec.timeout_ms);
+    let runtime = &run.runtime;
     let outcome = guarded("the test body", || {
         runtime.block_on(async {
             let remaining = limit.saturating_sub(swarm.now());
             match tokio::time::timeout(remaining, f(&mut swarm)).await {
                 Ok(outcome) => Ok(outcome),
                 Err(_) => Err(format!(
-                    "timed out after {limit:?} of virtual time (the test's `timeout`)"
+                    "timed out after {limit:?} of {clock} (the test's `timeout`)"
                 )),
             }
         })
     });
-    let (taken, steps) = swarm.into_parts();
-    *sim = taken;
+    let (driver, steps) = swarm.into_parts();
+    run.driver = Some(driver);
     teardown.extend(steps);
     outcome??.map_err(|e| format!("the test body returned Err: {e}"))
 }
@@ -409,9 +618,9 @@ fn check_shape(t: &Topology) -> Result<(), String> {
 }
 
 /// Every task ended exactly once, and every message travelled along an edge.
-fn check_coordination(sim: &Sim) -> Result<(), String> {
-    let mut problems = sim.core().ledger().violations();
-    problems.extend(sim.core().edge_violations().iter().cloned());
+fn check_coordination(core: &Core) -> Result<(), String> {
+    let mut problems = core.ledger().violations();
+    problems.extend(core.edge_violations().iter().cloned());
     if problems.is_empty() {
         return Ok(());
     }
@@ -454,6 +663,7 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
 }
 
 fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
+    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(&report));
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.
@@ -467,7 +677,14 @@ fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
         SnapshotSetting::Named(name) => name.clone(),
         _ => spec.name.clone(),
     };
-    let suffix = spec.case.clone().or_else(|| rstest_case(&spec.name));
+    let mut suffix = spec.case.clone().or_else(|| rstest_case(&spec.name));
+    if live.is_some() {
+        // Live runs have their own snapshot files: they never touch the mock ones.
+        suffix = Some(match suffix {
+            Some(case) => format!("{case}-live"),
+            None => "live".to_owned(),
+        });
+    }
     let info = ScenarioInfo::new(spec, report.seed);
     SnapshotRequest {
         name: format!("{module}__{base}"),
@@ -475,6 +692,7 @@ fn snapshot_request(spec: &Spec, report: Report) -> SnapshotRequest {
         description: info.describe(),
         info,
         report,
+        live,
     }
 }
 
@@ -497,12 +715,20 @@ fn bare(message: String) -> Failure {
 
 fn explain(ctx: &Context, seed: u64, of: &str, failure: &Failure) -> String {
     let mut text = format!(
-        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
+        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  {}: {:.3} ms after {} events\n  replay: {}{SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
         ctx.test_path,
         failure.message,
         ctx.config.mode.as_str(),
+        match ctx.config.mode {
+            Mode::Mock => "virtual time",
+            Mode::Live => "wall time",
+        },
         failure.now_us as f64 / 1_000.0,
         failure.events,
+        match ctx.config.mode {
+            Mode::Mock => "",
+            Mode::Live => "SWARM_TEST_MODE=live ",
+        },
         ctx.package,
         ctx.test_path,
     );

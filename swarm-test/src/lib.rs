@@ -30,12 +30,14 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod backend;
 mod config;
 pub mod core;
 mod error;
 mod harness;
+pub mod live;
 pub mod market;
-mod metrics;
+pub(crate) mod metrics;
 mod report;
 pub mod rng;
 pub mod sim;

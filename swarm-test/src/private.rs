@@ -20,8 +20,10 @@
 //! ```
 
 pub use crate::harness::{
-    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotRequest, Snapshotter, TestResult,
+    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter,
+    TestResult,
 };
+pub use crate::live::agent::run_if_agent;
 pub use insta;
 pub use swarm_test_spec::{SpecBuilder, Value};
 
@@ -72,7 +74,7 @@ macro_rules! __swarm_test_snapshot_fn {
                 settings.bind(|| {
                     $crate::__private::insta::assert_yaml_snapshot!(
                         request.name.as_str(),
-                        &request.report
+                        &request.body()
                     );
                 });
             },
