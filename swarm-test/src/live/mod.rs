@@ -249,6 +249,14 @@ impl LiveRun {
         self.refresh();
     }
 
+    /// One controller → agent → controller round trip (a heartbeat), on an idle swarm.
+    pub(crate) async fn round_trip(&mut self, agent: usize) -> Result<Duration, String> {
+        let pong = self.with_state(|s| s.ping(agent));
+        pong.await
+            .map(Duration::from_micros)
+            .map_err(|_| format!("agent {agent} did not answer the ping"))
+    }
+
     /// Time since setup started.
     pub(crate) fn now(&self) -> Duration {
         Duration::from_micros(self.with_state(|s| s.now_us()))

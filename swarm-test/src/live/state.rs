@@ -144,6 +144,7 @@ pub(crate) struct State {
     deliveries: BTreeMap<u64, (AgentId, u32, Envelope)>,
     works: BTreeMap<u64, PendingWork>,
     pings: BTreeMap<u64, (AgentId, Instant)>,
+    pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
     /// Controller ↔ agent heartbeat round trips, µs.
     pub(crate) round_trips_us: Vec<u64>,
     /// Protocol errors and agent failures: each fails the run.
@@ -197,6 +198,7 @@ impl State {
             deliveries: BTreeMap::new(),
             works: BTreeMap::new(),
             pings: BTreeMap::new(),
+            pong_waiters: BTreeMap::new(),
             round_trips_us: Vec::new(),
             errors: Vec::new(),
             stopping: false,
@@ -401,6 +403,9 @@ impl State {
                 if let Some((_, sent)) = self.pings.remove(&seq) {
                     let rtt = at.saturating_duration_since(sent).as_micros() as u64;
                     self.round_trips_us.push(rtt);
+                    if let Some(waiter) = self.pong_waiters.remove(&seq) {
+                        let _ = waiter.send(rtt);
+                    }
                 }
                 if self.slots[agent].missing {
                     self.slots[agent].missing = false;
@@ -608,6 +613,8 @@ impl State {
         // Forget pings that will never be answered (dead or paused agents).
         let horizon = std::time::Duration::from_micros(10 * TICK_US);
         self.pings.retain(|_, (_, sent)| sent.elapsed() < horizon);
+        let pings = &self.pings;
+        self.pong_waiters.retain(|seq, _| pings.contains_key(seq));
     }
 
     fn sample(&mut self, agent: AgentId, now: u64) {
@@ -631,6 +638,18 @@ impl State {
             let limit = crate::sim::MEMORY_LIMIT_MB;
             self.kill(agent, &format!("killed: memory reached {limit} MB"));
         }
+    }
+
+    /// Pings `agent` now; the receiver gets the round trip, µs, when the pong arrives.
+    pub(crate) fn ping(&mut self, agent: AgentId) -> oneshot::Receiver<u64> {
+        let (tx, rx) = oneshot::channel();
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.pings.insert(seq, (agent, Instant::now()));
+        if self.send(agent, &ToAgent::Ping { seq }) {
+            self.pong_waiters.insert(seq, tx);
+        }
+        rx
     }
 
     /// Hands a task to the swarm now.
@@ -680,6 +699,7 @@ impl State {
 
     /// Wakes nobody: drops every waiter, so their receivers see the driver stopped.
     pub(crate) fn abandon_waiters(&mut self) {
+        self.pong_waiters.clear();
         self.ended_waiters.clear();
         self.idle_waiters.clear();
     }

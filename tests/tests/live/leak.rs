@@ -2,7 +2,8 @@
 //! SIGKILL leave no agent process alive.
 //!
 //! `LIVE_LEAK_RUNS` sets the number of runs (the default value is 10; the figure in the README
-//! is from 100), `LIVE_LEAK_SEED` the seed of the random points.
+//! is from 100: `LIVE_LEAK_RUNS=100 cargo test -p tests --test live leak:: -- --nocapture`),
+//! `LIVE_LEAK_SEED` the seed of the random points.
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
