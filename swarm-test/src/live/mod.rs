@@ -8,8 +8,10 @@
 //! through [`LiveRun`].
 //!
 //! - [`agent`]: the agent program (what each agent process runs);
-//! - `state`: the controller's state and event handling (the switch, work, heartbeats);
+//! - `state`: the controller's state and event handling (frames, work, timers);
+//! - `switch`: messages between agents, along edges, with the network's faults;
 //! - `faults`: real faults;
+//! - `health`: heartbeats and CPU/memory sampling;
 //! - `redact`: the `@live` snapshot variant.
 //!
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
@@ -20,9 +22,11 @@
 
 pub mod agent;
 mod faults;
+mod health;
 mod io;
 pub(crate) mod redact;
 mod state;
+mod switch;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;

@@ -16,9 +16,7 @@ use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
-use crate::core::{
-    roles_for, Core, Endpoint, Envelope, Hop, Output, Step, Task, TaskId, WorkResult,
-};
+use crate::core::{roles_for, Core, Envelope, Hop, Output, Step, Task, TaskId, WorkResult};
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::sim::{Active, FaultOutcome, Model, Trace, SYMBOLS};
@@ -89,7 +87,7 @@ pub(crate) struct Slot {
     pub(crate) exit: Option<String>,
     pub(crate) last_seen_us: u64,
     pub(crate) missing: bool,
-    cpu_samples: VecDeque<(u64, f64)>,
+    pub(crate) cpu_samples: VecDeque<(u64, f64)>,
     pub(crate) cpu_load: f64,
     pub(crate) rss_mb: f64,
 }
@@ -119,7 +117,7 @@ pub(crate) struct State {
     pub(crate) core: Core,
     pub(crate) desk: TradingDesk,
     model: Model,
-    net_rng: SimRng,
+    pub(crate) net_rng: SimRng,
     work_rng: SimRng,
     pub(crate) fault_rng: SimRng,
     pub(crate) faults: Vec<FaultSpec>,
@@ -140,11 +138,11 @@ pub(crate) struct State {
     pub(crate) delivered: u64,
     ended_waiters: BTreeMap<TaskId, Vec<oneshot::Sender<()>>>,
     idle_waiters: Vec<oneshot::Sender<()>>,
-    next_seq: u64,
-    deliveries: BTreeMap<u64, (AgentId, u32, Envelope)>,
+    pub(crate) next_seq: u64,
+    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope)>,
     works: BTreeMap<u64, PendingWork>,
-    pings: BTreeMap<u64, (AgentId, Instant)>,
-    pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
+    pub(crate) pings: BTreeMap<u64, (AgentId, Instant)>,
+    pub(crate) pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
     /// Controller ↔ agent heartbeat round trips, µs.
     pub(crate) round_trips_us: Vec<u64>,
     /// Protocol errors and agent failures: each fails the run.
@@ -586,72 +584,6 @@ impl State {
         }
     }
 
-    /// Heartbeats and resource sampling.
-    fn tick(&mut self) {
-        let now = self.now_us();
-        for agent in 0..self.slots.len() {
-            if !self.slots[agent].alive {
-                continue;
-            }
-            self.next_seq += 1;
-            let seq = self.next_seq;
-            self.pings.insert(seq, (agent, Instant::now()));
-            self.send(agent, &ToAgent::Ping { seq });
-            let slot = &mut self.slots[agent];
-            if slot.ready
-                && !slot.missing
-                && now.saturating_sub(slot.last_seen_us) > MISSED_HEARTBEATS * TICK_US
-            {
-                slot.missing = true;
-                self.trace.record(
-                    now,
-                    format_args!("agent {agent} missed {MISSED_HEARTBEATS} heartbeats"),
-                );
-            }
-            self.sample(agent, now);
-        }
-        // Forget pings that will never be answered (dead or paused agents).
-        let horizon = std::time::Duration::from_micros(10 * TICK_US);
-        self.pings.retain(|_, (_, sent)| sent.elapsed() < horizon);
-        let pings = &self.pings;
-        self.pong_waiters.retain(|seq, _| pings.contains_key(seq));
-    }
-
-    fn sample(&mut self, agent: AgentId, now: u64) {
-        let slot = &mut self.slots[agent];
-        let Some(usage) = slot.link.as_mut().and_then(|l| l.control.usage()) else {
-            return;
-        };
-        slot.rss_mb = usage.rss_mb;
-        slot.cpu_samples.push_back((now, usage.cpu_s));
-        while slot.cpu_samples.len() > 2 && now - slot.cpu_samples[1].0 >= CPU_WINDOW_US {
-            slot.cpu_samples.pop_front();
-        }
-        if let (Some(&(t0, c0)), Some(&(t1, c1))) =
-            (slot.cpu_samples.front(), slot.cpu_samples.back())
-        {
-            if t1 > t0 {
-                slot.cpu_load = ((c1 - c0) / ((t1 - t0) as f64 / 1e6)).max(0.0);
-            }
-        }
-        if usage.rss_mb >= crate::sim::MEMORY_LIMIT_MB {
-            let limit = crate::sim::MEMORY_LIMIT_MB;
-            self.kill(agent, &format!("killed: memory reached {limit} MB"));
-        }
-    }
-
-    /// Pings `agent` now; the receiver gets the round trip, µs, when the pong arrives.
-    pub(crate) fn ping(&mut self, agent: AgentId) -> oneshot::Receiver<u64> {
-        let (tx, rx) = oneshot::channel();
-        self.next_seq += 1;
-        let seq = self.next_seq;
-        self.pings.insert(seq, (agent, Instant::now()));
-        if self.send(agent, &ToAgent::Ping { seq }) {
-            self.pong_waiters.insert(seq, tx);
-        }
-        rx
-    }
-
     /// Hands a task to the swarm now.
     pub(crate) fn dispatch(&mut self, task: Task) -> TaskId {
         let now = self.now_us();
@@ -784,75 +716,6 @@ impl State {
         // A dead agent's work dies with it: the client's timeout reroutes the task.
     }
 
-    /// The switch: edge check, partition, loss and extra latency, then delivery.
-    fn transmit(&mut self, envelope: Envelope) {
-        let now = self.now_us();
-        let n = self.slots.len();
-        if let (Endpoint::Agent(a), Endpoint::Agent(b)) = (envelope.from, envelope.to) {
-            if !self.core.topology().is_edge(a, b) {
-                self.dropped += 1;
-                self.trace.record(
-                    now,
-                    format_args!("switch refused a message {a} -> {b}: no such edge"),
-                );
-                return;
-            }
-            if self.active.partitioned(a, b, n) {
-                self.dropped += 1;
-                self.trace
-                    .record(now, format_args!("partition dropped a message {a} -> {b}"));
-                return;
-            }
-        }
-        let loss = self.active.loss();
-        if loss > 0.0 && self.net_rng.chance(loss) {
-            self.dropped += 1;
-            self.trace.record(
-                now,
-                format_args!(
-                    "packet loss dropped a message {:?} -> {:?}",
-                    envelope.from, envelope.to
-                ),
-            );
-            return;
-        }
-        let (delay, jitter) = self.active.extra_delay_us();
-        let extra = delay
-            + if jitter > 0 {
-                self.net_rng.below(jitter + 1)
-            } else {
-                0
-            };
-        if extra > 0 {
-            self.schedule_at(now + extra, Timer::Deliver(envelope));
-        } else {
-            self.deliver(envelope);
-        }
-    }
-
-    fn deliver(&mut self, envelope: Envelope) {
-        let now = self.now_us();
-        let Endpoint::Agent(agent) = envelope.to else {
-            self.delivered += 1;
-            self.core.handle_delivery(now, envelope);
-            return;
-        };
-        self.next_seq += 1;
-        let seq = self.next_seq;
-        let message = ToAgent::Deliver {
-            seq,
-            envelope: envelope.clone(),
-        };
-        if self.send(agent, &message) {
-            let epoch = self.slots[agent].epoch;
-            self.deliveries.insert(seq, (agent, epoch, envelope));
-        } else {
-            self.dropped += 1;
-            self.trace
-                .record(now, format_args!("message to dead agent {agent} dropped"));
-        }
-    }
-
     /// Whether any agent process is still registered as running.
     pub(crate) fn pids(&self) -> Vec<Option<u32>> {
         self.slots
@@ -874,39 +737,5 @@ impl State {
                 }
             }
         }
-    }
-}
-
-impl crate::metrics::Measured for State {
-    fn mode(&self) -> crate::config::Mode {
-        crate::config::Mode::Live
-    }
-    fn trades_report(&mut self) -> crate::market::TradesReport {
-        let now = self.now_us();
-        self.desk.report(market_ms(now)).rounded()
-    }
-    fn core(&self) -> &Core {
-        &self.core
-    }
-    fn ready_at_us(&self) -> Option<u64> {
-        self.ready_at_us
-    }
-    fn fault_specs(&self) -> &[FaultSpec] {
-        &self.faults
-    }
-    fn fault_outcomes(&self) -> &[FaultOutcome] {
-        &self.outcomes
-    }
-    fn now_us(&self) -> u64 {
-        State::now_us(self)
-    }
-    fn cpu_load(&self, agent: AgentId) -> f64 {
-        self.slots[agent].cpu_load
-    }
-    fn memory_mb(&self, agent: AgentId) -> f64 {
-        self.slots[agent].rss_mb
-    }
-    fn dropped(&self) -> u64 {
-        self.dropped
     }
 }
