@@ -378,3 +378,45 @@ fn guard(state: &mut State, f: impl FnOnce(&mut State)) {
         state.abandon_waiters();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::process::ProcessBackend;
+    use swarm_test_spec::SpecBuilder;
+
+    #[test]
+    fn setup_fails_fast_naming_each_agent_that_never_shook_hands() {
+        let spec = SpecBuilder::new("t", "live::tests")
+            .with("topology", "mesh")
+            .with("agents", 3u64)
+            .build()
+            .unwrap();
+        // A program that exits at once without a frame: no agent can become ready.
+        let launch = Launch {
+            program: "true".into(),
+            args: Vec::new(),
+            env: Vec::new(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let backend = Box::new(ProcessBackend::new().unwrap());
+        let mut live = LiveRun::new(&spec, 1, "t", backend, launch).unwrap();
+        let started = std::time::Instant::now();
+        let err = runtime.block_on(live.setup()).unwrap_err();
+        assert!(
+            started.elapsed() < READY_TIMEOUT / 2,
+            "fails fast, not at the timeout"
+        );
+        assert!(
+            err.starts_with("only 0 of 3 live agents became ready; at least 3 (80%) are needed"),
+            "{err}"
+        );
+        assert!(err.contains("agent 2: exited with status 0"), "{err}");
+        assert!(err.contains("never sent a frame"), "{err}");
+        live.shutdown();
+        assert!(live.pids().iter().all(Option::is_none));
+    }
+}
