@@ -3,7 +3,6 @@
 //! and snapshotted under `snapshots/`.
 
 mod hierarchical;
-mod market;
 mod mesh;
 mod ring;
 mod star;
