@@ -39,6 +39,9 @@ pub enum SwarmError {
         /// Why, naming the valid choices.
         reason: String,
     },
+    /// The live swarm could not go on (an agent broke the protocol, the controller stopped).
+    #[error("the live swarm failed: {0}")]
+    Live(String),
 }
 
 impl From<crate::sim::SimError> for SwarmError {

@@ -23,13 +23,17 @@ use std::time::Duration;
 
 use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
 
-use crate::config::{Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
+use crate::backend::process::ProcessBackend;
+use crate::backend::Launch;
+use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
+use crate::core::Core;
+use crate::live::{redact, AgentEnv, LiveRun};
 use crate::metrics;
 use crate::regressions::{self, Origin};
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
-use crate::swarm::Swarm;
+use crate::swarm::{Driver, Swarm};
 use crate::teardown::TeardownGuard;
 use crate::topology::Topology;
 
@@ -84,8 +88,39 @@ pub struct SnapshotRequest {
     pub description: String,
     /// The scenario as data (`set_info`).
     pub info: ScenarioInfo,
-    /// What is snapshotted.
+    /// The run's report.
     pub report: Report,
+    /// In live mode, the report with its timing redacted (the `@live` variant); `None` in
+    /// mock mode, where the report is snapshotted as it is.
+    pub live: Option<serde_json::Value>,
+}
+
+impl SnapshotRequest {
+    /// What is snapshotted: the report (mock) or its redacted form (live).
+    pub fn body(&self) -> SnapshotBody<'_> {
+        match &self.live {
+            Some(value) => SnapshotBody::Live(value),
+            None => SnapshotBody::Report(&self.report),
+        }
+    }
+}
+
+/// What a snapshot shows; serialises as the report itself or as its redacted form.
+#[derive(Debug)]
+pub enum SnapshotBody<'a> {
+    /// Mock mode: the report, byte for byte.
+    Report(&'a Report),
+    /// Live mode: the report with timing redacted.
+    Live(&'a serde_json::Value),
+}
+
+impl serde::Serialize for SnapshotBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SnapshotBody::Report(report) => report.serialize(serializer),
+            SnapshotBody::Live(value) => value.serialize(serializer),
+        }
+    }
 }
 
 /// The scenario a snapshot describes, as shown in its header by `cargo insta review`.
@@ -197,7 +232,13 @@ struct Digest {
 }
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
+///
+/// In a process started as a live agent (the agent variable is set), runs the agent program
+/// instead and exits: that check comes first.
 pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+    if let Some(env) = AgentEnv::from_env() {
+        crate::live::agent::main(env, builder.build().map_err(|e| e.to_string()));
+    }
     let spec = match builder.build() {
         Ok(spec) => spec,
         Err(e) => panic!("swarm_test: invalid test specification: {e}"),
@@ -206,11 +247,12 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         Ok(config) => config,
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
     };
-    if config.mode == Mode::Live {
+    if config.mode == Mode::Live && config.backend == Backend::E2b {
         panic!(
-            "swarm_test: SWARM_TEST_MODE=live, but this version of swarm-test has no live \
-             backend yet, so nothing ran (it never falls back to mock). Unset SWARM_TEST_MODE \
-             or set SWARM_TEST_MODE=mock."
+            "swarm_test: SWARM_TEST_MODE=live with SWARM_TEST_BACKEND=e2b, but the E2B backend \
+             is not available in this version of swarm-test, so nothing ran (it never falls \
+             back to another backend or to mock). Unset SWARM_TEST_BACKEND or set it to \
+             `process` to run the agents as local processes."
         );
     }
     let test_path = test_path(&spec);
@@ -364,6 +406,175 @@ fn test_path(spec: &Spec) -> String {
     path
 }
 
+/// The driver of one seed's run and the tokio runtime it lives on.
+struct Run {
+    // Dropped before the runtime: the live controller's tasks and pipes belong to it.
+    driver: Option<Driver>,
+    runtime: tokio::runtime::Runtime,
+    mode: Mode,
+}
+
+impl Run {
+    fn new(ctx: &Context, seed: u64) -> Result<Run, String> {
+        let spec = &ctx.spec;
+        match ctx.config.mode {
+            Mode::Mock => {
+                let sim = Sim::new(spec, seed).map_err(|e| e.to_string())?;
+                let runtime = paused_runtime()?;
+                let started = runtime.block_on(async { tokio::time::Instant::now() });
+                Ok(Run {
+                    driver: Some(Driver::Mock {
+                        sim: Box::new(sim),
+                        started,
+                    }),
+                    runtime,
+                    mode: Mode::Mock,
+                })
+            }
+            Mode::Live => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("could not start the live controller's runtime: {e}"))?;
+                let program = std::env::current_exe().map_err(|e| {
+                    format!("live mode starts agents from the test binary, but its path is unknown: {e}")
+                })?;
+                let launch = Launch {
+                    program,
+                    args: [
+                        "--exact",
+                        &ctx.test_path,
+                        "--nocapture",
+                        "--include-ignored",
+                        "--test-threads",
+                        "1",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    env: Vec::new(),
+                };
+                let backend = ProcessBackend::new()?;
+                let live = LiveRun::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                Ok(Run {
+                    driver: Some(Driver::Live(Box::new(live))),
+                    runtime,
+                    mode: Mode::Live,
+                })
+            }
+        }
+    }
+
+    fn driver(&mut self) -> &mut Driver {
+        self.driver
+            .as_mut()
+            .expect("the driver is only taken while the body runs")
+    }
+
+    fn setup(&mut self) -> Result<(), String> {
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
+            Some(Driver::Live(live)) => self.runtime.block_on(live.setup()),
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    fn topology(&mut self) -> Topology {
+        match self.driver() {
+            Driver::Mock { sim, .. } => sim.core().topology().clone(),
+            Driver::Live(live) => live.topology().clone(),
+        }
+    }
+
+    fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
+        match self.driver() {
+            Driver::Mock { sim, .. } => f(sim.core()),
+            Driver::Live(live) => live.with_state(|s| f(&s.core)),
+        }
+    }
+
+    /// The built-in trade flow or the spec's autoscaling / deployment pattern, within the
+    /// test's timeout.
+    fn flow(&mut self, spec: &Spec, seed: u64) -> Result<crate::patterns::PatternLog, String> {
+        let (n, timeout_ms) = (spec.trades, spec.timeout_ms);
+        let runtime = &self.runtime;
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim),
+            Some(Driver::Live(_)) if spec.scale.is_some() || spec.deploy.is_some() => Err(
+                "autoscaling and deployment patterns run in mock mode only in this version; \
+                 run this test with SWARM_TEST_MODE=mock"
+                    .into(),
+            ),
+            Some(Driver::Live(live)) => {
+                let limit = Duration::from_millis(timeout_ms);
+                let remaining = limit.saturating_sub(live.now());
+                let ran = runtime
+                    .block_on(async { tokio::time::timeout(remaining, live.run_trades(n)).await });
+                match ran {
+                    Ok(ran) => ran.map(|_| crate::patterns::PatternLog::default()),
+                    Err(_) => Err(format!(
+                        "timed out after {limit:?} of wall time (the test's `timeout`): {}",
+                        live.with_state(|s| {
+                            let audit = s.core.ledger().audit();
+                            format!(
+                                "{} of {} tasks still in flight, {} trades not yet sent",
+                                audit.in_flight, audit.dispatched, s.flow.remaining
+                            )
+                        })
+                    )),
+                }
+            }
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    fn capture(&mut self, name: &str, seed: u64) -> Report {
+        match self.driver() {
+            Driver::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
+            Driver::Live(live) => live.with_state(|s| metrics::capture(s, name, seed)),
+        }
+    }
+
+    /// Live agents that broke the protocol or failed: each fails the run.
+    fn live_errors(&mut self) -> Result<(), String> {
+        let errors = match self.driver() {
+            Driver::Mock { .. } => return Ok(()),
+            Driver::Live(live) => live.errors(),
+        };
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "live agents failed or broke the protocol:\n  - {}",
+            errors.join("\n  - ")
+        ))
+    }
+
+    /// Kills every live agent (mock: nothing to do). Idempotent.
+    fn shutdown(&mut self) {
+        if let Some(Driver::Live(live)) = self.driver.as_mut() {
+            live.shutdown();
+        }
+    }
+
+    /// The trace's tail, event count, clock (µs) and hash (0 in live mode, where the trace
+    /// is not deterministic and the determinism check does not apply).
+    fn trace(&mut self) -> (Vec<String>, u64, u64, u64) {
+        match self.driver.as_mut() {
+            Some(Driver::Mock { sim, .. }) => (
+                sim.trace().tail().map(str::to_owned).collect(),
+                sim.trace().events(),
+                sim.now_us(),
+                sim.trace().hash(),
+            ),
+            Some(Driver::Live(live)) => {
+                let (tail, events, now_us) = live.trace_tail();
+                (tail, events, now_us, 0)
+            }
+            None => (Vec::new(), 0, 0, 0),
+        }
+    }
+}
+
 /// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
 fn run_seed<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
@@ -372,12 +583,13 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     assert_snapshot: &F,
     snapshot: bool,
 ) -> Result<Digest, Failure> {
-    let spec = &ctx.spec;
-    let mut sim = match Sim::new(spec, seed) {
-        Ok(sim) => sim,
-        Err(e) => return Err(bare(e.to_string())),
+    let mut run = match Run::new(ctx, seed) {
+        Ok(run) => run,
+        Err(message) => return Err(bare(message)),
     };
-    if let Some(bug) = ctx.config.inject_bug {
+    if let (Some(bug), Some(Driver::Mock { sim, .. })) =
+        (ctx.config.inject_bug, run.driver.as_mut())
+    {
         sim.inject_bug(bug);
     }
     let mut teardown = TeardownGuard::default();
@@ -385,7 +597,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         scenario(
             ctx,
             seed,
-            &mut sim,
+            &mut run,
             &mut teardown,
             body,
             assert_snapshot,
@@ -393,12 +605,16 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         )
     })
     .and_then(|r| r);
-    // Teardown always runs (the guard would run it on drop, too): every registered step, each
-    // guarded so one failing step does not skip the others; then the swarm is dropped.
-    let teardown_errors = teardown.run();
-    let trace: Vec<String> = sim.trace().tail().map(str::to_owned).collect();
-    let (events, now_us, trace_hash) = (sim.trace().events(), sim.now_us(), sim.trace().hash());
-    drop(sim);
+    // Teardown always runs (the guard would run it on drop, too): live agents are killed
+    // first, then every registered step runs, each guarded so one failing step does not skip
+    // the others; then the swarm is dropped.
+    let mut teardown_errors = Vec::new();
+    if let Err(e) = guarded("stopping the live agents", || run.shutdown()) {
+        teardown_errors.push(e);
+    }
+    teardown_errors.extend(teardown.run());
+    let (trace, events, now_us, trace_hash) = run.trace();
+    drop(run);
     let mut message = match result {
         Ok(report) if teardown_errors.is_empty() => {
             return Ok(Digest {
@@ -426,25 +642,26 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
-    sim: &mut Sim,
+    run: &mut Run,
     teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
     snapshot: bool,
 ) -> Result<Report, String> {
     let spec = &ctx.spec;
-    sim.setup().map_err(|e| e.to_string())?;
-    check_shape(sim.core().topology())?;
+    run.setup()?;
+    check_shape(&run.topology())?;
     // The built-in trade flow, or the spec's autoscaling / deployment pattern.
     let patterns = match body {
         Body::Swarm(f) => {
-            drive(ctx, seed, sim, teardown, f)?;
+            drive(ctx, seed, run, teardown, f)?;
             crate::patterns::PatternLog::default()
         }
-        _ => crate::patterns::run(spec, seed, sim)?,
+        _ => run.flow(spec, seed)?,
     };
-    check_coordination(sim)?;
-    let mut report = metrics::capture(sim, &ctx.report_name(), seed);
+    run.live_errors()?;
+    run.with_core(check_coordination)?;
+    let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);
     if let Some(dir) = &ctx.config.report_dir {
         write_report(dir, &report)?;
@@ -452,7 +669,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     let outcome = guarded("the test body", || match body {
         Body::Declarative(f) => f(),
         Body::Report(f) => f(&report),
-        Body::ReportAsync(f) => paused_runtime()?.block_on(f(&report)),
+        Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
     })?;
     outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
@@ -463,33 +680,42 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     Ok(report)
 }
 
-/// Runs the imperative body on a current-thread tokio runtime with a paused clock, so its
-/// sleeps are virtual, within the test's timeout (virtual too).
+/// Runs the imperative body within the test's timeout: on a current-thread tokio runtime with
+/// a paused clock in mock mode (its sleeps are virtual, and so is the timeout), on the live
+/// controller's runtime in real time in live mode.
 fn drive(
     ctx: &Context,
     seed: u64,
-    sim: &mut Sim,
+    run: &mut Run,
     teardown: &mut TeardownGuard,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
-    let runtime = paused_runtime()?;
-    let placeholder = Sim::new(&ctx.spec, seed).map_err(|e| e.to_string())?;
-    let taken = std::mem::replace(sim, placeholder);
-    let mut swarm = runtime.block_on(async { Swarm::new(taken, ctx.report_name(), seed) });
+    let Some(mut driver) = run.driver.take() else {
+        return Err("the swarm is gone".into());
+    };
+    if let Driver::Mock { started, .. } = &mut driver {
+        *started = run.runtime.block_on(async { tokio::time::Instant::now() });
+    }
+    let clock = match run.mode {
+        Mode::Mock => "virtual time",
+        Mode::Live => "wall time",
+    };
+    let mut swarm = Swarm::new(driver, ctx.report_name(), seed);
     let limit = Duration::from_millis(ctx.spec.timeout_ms);
+    let runtime = &run.runtime;
     let outcome = guarded("the test body", || {
         runtime.block_on(async {
             let remaining = limit.saturating_sub(swarm.now());
             match tokio::time::timeout(remaining, f(&mut swarm)).await {
                 Ok(outcome) => Ok(outcome),
                 Err(_) => Err(format!(
-                    "timed out after {limit:?} of virtual time (the test's `timeout`)"
+                    "timed out after {limit:?} of {clock} (the test's `timeout`)"
                 )),
             }
         })
     });
-    let (taken, steps) = swarm.into_parts();
-    *sim = taken;
+    let (driver, steps) = swarm.into_parts();
+    run.driver = Some(driver);
     teardown.extend(steps);
     outcome??.map_err(|e| format!("the test body returned Err: {e}"))
 }
@@ -545,9 +771,9 @@ fn check_shape(t: &Topology) -> Result<(), String> {
 }
 
 /// Every task ended exactly once, and every message travelled along an edge.
-fn check_coordination(sim: &Sim) -> Result<(), String> {
-    let mut problems = sim.core().ledger().violations();
-    problems.extend(sim.core().edge_violations().iter().cloned());
+fn check_coordination(core: &Core) -> Result<(), String> {
+    let mut problems = core.ledger().violations();
+    problems.extend(core.edge_violations().iter().cloned());
     if problems.is_empty() {
         return Ok(());
     }
@@ -593,6 +819,7 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
 }
 
 fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
+    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(&report));
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.
@@ -606,6 +833,14 @@ fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> Snap
         SnapshotSetting::Named(name) => name.clone(),
         _ => spec.name.clone(),
     };
+    let mut suffix = suffix;
+    if live.is_some() {
+        // Live runs have their own snapshot files: they never touch the mock ones.
+        suffix = Some(match suffix {
+            Some(case) => format!("{case}-live"),
+            None => "live".to_owned(),
+        });
+    }
     let info = ScenarioInfo::new(spec, report.seed);
     SnapshotRequest {
         name: format!("{module}__{base}"),
@@ -613,6 +848,7 @@ fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> Snap
         description: info.describe(),
         info,
         report,
+        live,
     }
 }
 
@@ -643,12 +879,20 @@ fn explain(ctx: &Context, seed: u64, of: &str, failure: &Failure) -> String {
         env.push_str(&format!("{CHECK_DETERMINISM_VAR}=1 "));
     }
     let mut text = format!(
-        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  virtual time: {:.3} ms after {} events\n  replay: {env}{SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
+        "swarm_test `{}` failed{of}: {}\n\n  seed: {seed}\n  mode: {}\n  {}: {:.3} ms after {} events\n  replay: {env}{}{SEED_VAR}={seed} cargo test -p {} -- --exact {}\n",
         ctx.test_path,
         failure.message,
         ctx.config.mode.as_str(),
+        match ctx.config.mode {
+            Mode::Mock => "virtual time",
+            Mode::Live => "wall time",
+        },
         failure.now_us as f64 / 1_000.0,
         failure.events,
+        match ctx.config.mode {
+            Mode::Mock => "",
+            Mode::Live => "SWARM_TEST_MODE=live ",
+        },
         ctx.package,
         ctx.test_path,
     );

@@ -30,14 +30,16 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub mod backend;
 mod config;
 pub mod core;
 pub mod deploy;
 mod error;
 mod fault_handle;
 mod harness;
+pub mod live;
 pub mod market;
-mod metrics;
+pub(crate) mod metrics;
 mod patterns;
 mod regressions;
 mod report;
@@ -48,6 +50,7 @@ pub mod summary;
 mod swarm;
 mod teardown;
 mod topology;
+pub mod wire;
 
 #[doc(hidden)]
 #[path = "private.rs"]

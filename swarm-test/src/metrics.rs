@@ -1,16 +1,84 @@
-//! Turning a finished simulation into a [`Report`].
+//! Turning a finished run, simulated or live, into a [`Report`].
 
 use hdrhistogram::Histogram;
+use swarm_test_spec::FaultSpec;
 
 use crate::config::Mode;
-use crate::core::{Ending, HealthEvent, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
+use crate::core::{Core, Ending, HealthEvent, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
+use crate::market::TradesReport;
 use crate::report::{
     ms, round, AgentReport, BreakerReport, ConsensusRound, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     SinglePointOfFailure, TasksReport, TopologyReport,
 };
-use crate::sim::Sim;
-use crate::topology::Topology;
+use crate::sim::{FaultOutcome, Sim};
+use crate::topology::{AgentId, Topology};
+
+/// What a driver exposes for the report: the mock simulator and the live controller alike.
+pub(crate) trait Measured {
+    /// Mock or live.
+    fn mode(&self) -> Mode;
+    /// The trades report, positions marked now.
+    fn trades_report(&mut self) -> TradesReport;
+    /// The coordination core.
+    fn core(&self) -> &Core;
+    /// When setup finished, µs.
+    fn ready_at_us(&self) -> Option<u64>;
+    /// The run's faults.
+    fn fault_specs(&self) -> &[FaultSpec];
+    /// What each fault did.
+    fn fault_outcomes(&self) -> &[FaultOutcome];
+    /// Time now, µs since the run started.
+    fn now_us(&self) -> u64;
+    /// CPU load of an agent, 0..=1 (of one core).
+    fn cpu_load(&self, agent: AgentId) -> f64;
+    /// Memory of an agent, MB.
+    fn memory_mb(&self, agent: AgentId) -> f64;
+    /// Messages the network dropped.
+    fn dropped(&self) -> u64;
+    /// When `agent`'s process went silent (crashed or hung), µs, each time it did; empty
+    /// when the driver cannot tell.
+    fn went_silent(&self, agent: AgentId) -> &[u64] {
+        let _ = agent;
+        &[]
+    }
+}
+
+impl Measured for Sim {
+    fn mode(&self) -> Mode {
+        Mode::Mock
+    }
+    fn trades_report(&mut self) -> TradesReport {
+        Sim::trades_report(self)
+    }
+    fn core(&self) -> &Core {
+        Sim::core(self)
+    }
+    fn ready_at_us(&self) -> Option<u64> {
+        Sim::ready_at_us(self)
+    }
+    fn fault_specs(&self) -> &[FaultSpec] {
+        Sim::fault_specs(self)
+    }
+    fn fault_outcomes(&self) -> &[FaultOutcome] {
+        Sim::fault_outcomes(self)
+    }
+    fn now_us(&self) -> u64 {
+        Sim::now_us(self)
+    }
+    fn cpu_load(&self, agent: AgentId) -> f64 {
+        Sim::cpu_load(self, agent)
+    }
+    fn memory_mb(&self, agent: AgentId) -> f64 {
+        Sim::memory_mb(self, agent)
+    }
+    fn dropped(&self) -> u64 {
+        Sim::dropped(self)
+    }
+    fn went_silent(&self, agent: AgentId) -> &[u64] {
+        Sim::went_silent(self, agent)
+    }
+}
 
 /// Articulation points of `topology`, each with the groups its loss would split the rest
 /// into (agents outside `live` left out).
@@ -35,7 +103,7 @@ fn single_points_of_failure(
 }
 
 /// The health section: what the core's health log says, timed after setup.
-fn health(sim: &Sim, setup_us: u64) -> HealthReport {
+fn health(sim: &impl Measured, setup_us: u64) -> HealthReport {
     let core = sim.core();
     let at = |t: u64| ms(t.saturating_sub(setup_us));
     let mut h = HealthReport {
@@ -135,8 +203,8 @@ pub(crate) fn latency(samples_us: &[u64]) -> LatencyReport {
     }
 }
 
-/// The report of `sim` as it stands now.
-pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
+/// The report of a run as it stands now.
+pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report {
     let trades = sim.trades_report();
     let core = sim.core();
     let topology = core.topology();
@@ -189,7 +257,7 @@ pub(crate) fn capture(sim: &mut Sim, name: &str, seed: u64) -> Report {
     Report {
         name: name.to_owned(),
         seed,
-        mode: Mode::Mock,
+        mode: sim.mode(),
         duration_ms: ms(sim.now_us()),
         setup_ms: ms(setup_us),
         topology: TopologyReport {

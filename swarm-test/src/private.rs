@@ -22,12 +22,73 @@
 //! ```
 
 pub use crate::harness::{
-    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotRequest, Snapshotter, TestResult,
+    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter,
+    TestResult,
 };
+pub use crate::live::agent::run_if_agent;
 pub use insta;
 pub use swarm_test_spec::{SpecBuilder, Value};
 
 use crate::report::Report;
+
+/// Support for the live bench (`benches/live.rs`): a live swarm on the process backend whose
+/// agents are this very binary (its `main` must call [`run_if_agent`] first). Not an API.
+pub struct LiveBench {
+    live: crate::live::LiveRun,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl LiveBench {
+    /// Starts the swarm of `spec` and waits until its agents are ready; returns it and the
+    /// time that took.
+    pub fn start(
+        spec: &swarm_test_spec::Spec,
+        seed: u64,
+    ) -> Result<(LiveBench, std::time::Duration), String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let launch = crate::backend::Launch {
+            program: std::env::current_exe().map_err(|e| e.to_string())?,
+            args: Vec::new(),
+            env: Vec::new(),
+        };
+        let backend = crate::backend::process::ProcessBackend::new()?;
+        let mut live = crate::live::LiveRun::new(spec, seed, "bench", Box::new(backend), launch)?;
+        let started = std::time::Instant::now();
+        runtime.block_on(live.setup())?;
+        let took = started.elapsed();
+        Ok((LiveBench { live, runtime }, took))
+    }
+
+    /// `n` sequential controller ↔ agent round trips to `agent`.
+    pub fn round_trips(
+        &mut self,
+        agent: usize,
+        n: usize,
+    ) -> Result<Vec<std::time::Duration>, String> {
+        let live = &mut self.live;
+        self.runtime.block_on(async {
+            let mut out = Vec::with_capacity(n);
+            for _ in 0..n {
+                out.push(live.round_trip(agent).await?);
+            }
+            Ok(out)
+        })
+    }
+
+    /// OS process ids of the running agents.
+    pub fn pids(&self) -> Vec<Option<u32>> {
+        self.live.pids()
+    }
+}
+
+impl Drop for LiveBench {
+    fn drop(&mut self) {
+        self.live.shutdown();
+    }
+}
 use crate::swarm::Swarm;
 
 /// `fn name() -> R`.
@@ -76,7 +137,7 @@ macro_rules! __swarm_test_snapshot_fn {
                 settings.bind(|| {
                     $crate::__private::insta::assert_yaml_snapshot!(
                         request.name.as_str(),
-                        &request.report
+                        &request.body()
                     );
                 });
             },

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use crate::core::{Agent, Decision, Ending, Proposal, Task, TaskId};
+use crate::config::Mode;
+use crate::core::{Agent, Core, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
+use crate::live::LiveRun;
 use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
@@ -13,8 +15,10 @@ use crate::topology::{AgentId, Topology};
 /// A running swarm, handed to `async fn name(swarm: &mut Swarm)` tests.
 ///
 /// In mock mode time is virtual: `swarm.sleep(..)`, and `tokio::time::sleep` in the body, cost
-/// no wall time, and the swarm's clock and tokio's move together. Setup has run before the
-/// body; invariant checks, metric capture, the snapshot and teardown run after it.
+/// no wall time, and the swarm's clock and tokio's move together. In live mode
+/// (`SWARM_TEST_MODE=live`) the same calls drive real agent processes in real time, and the
+/// swarm keeps running while the body awaits anything. Setup has run before the body;
+/// invariant checks, metric capture, the snapshot and teardown run after it.
 ///
 /// ```
 /// use swarm_test::prelude::*;
@@ -31,11 +35,22 @@ use crate::topology::{AgentId, Topology};
 /// ```
 #[derive(Debug)]
 pub struct Swarm {
-    sim: Sim,
+    driver: Driver,
     name: String,
     seed: u64,
-    started: tokio::time::Instant,
     teardown: Vec<Teardown>,
+}
+
+/// What runs the swarm: the simulator in virtual time, or the live controller.
+#[derive(Debug)]
+pub(crate) enum Driver {
+    /// Mock mode: the simulator, with tokio's (paused) clock at the start of the body.
+    Mock {
+        sim: Box<Sim>,
+        started: tokio::time::Instant,
+    },
+    /// Live mode: real agents, real time.
+    Live(Box<LiveRun>),
 }
 
 /// A cleanup step registered with [`Swarm::on_teardown`].
@@ -61,18 +76,17 @@ pub struct Completed {
 }
 
 impl Swarm {
-    pub(crate) fn new(sim: Sim, name: String, seed: u64) -> Swarm {
+    pub(crate) fn new(driver: Driver, name: String, seed: u64) -> Swarm {
         Swarm {
-            sim,
+            driver,
             name,
             seed,
-            started: tokio::time::Instant::now(),
             teardown: Vec::new(),
         }
     }
 
-    pub(crate) fn into_parts(self) -> (Sim, Vec<Teardown>) {
-        (self.sim, self.teardown)
+    pub(crate) fn into_parts(self) -> (Driver, Vec<Teardown>) {
+        (self.driver, self.teardown)
     }
 
     /// Hands a task to the swarm and waits for it to end.
@@ -93,31 +107,19 @@ impl Swarm {
     /// }
     /// ```
     pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
-        self.catch_up()?;
-        let id = self.sim.dispatch(task);
-        let ran = self.sim.run_until_ended(id);
-        self.sync_clock().await;
-        ran?;
-        self.outcome(id)
-    }
-
-    fn outcome(&self, id: TaskId) -> Result<Completed, SwarmError> {
-        let ledger = self.sim.core().ledger();
-        match ledger.ending(id) {
-            Some(Ending::Completed { by }) => Ok(Completed {
-                task: id,
-                by: *by,
-                latency: Duration::from_micros(self.sim.core().latency_of(id).unwrap_or_default()),
-                rerouted: ledger.assignments(id).len() > 1,
-            }),
-            Some(Ending::Failed { reason }) => Err(SwarmError::TaskFailed {
-                task: id,
-                reason: reason.clone(),
-            }),
-            None => Err(SwarmError::TaskFailed {
-                task: id,
-                reason: "the simulation ran out of events before the task ended".into(),
-            }),
+        match &mut self.driver {
+            Driver::Mock { sim, started } => {
+                catch_up(sim, *started)?;
+                let id = sim.dispatch(task);
+                let ran = sim.run_until_ended(id);
+                sync_clock(sim, *started).await;
+                ran?;
+                completed(sim.core(), id)
+            }
+            Driver::Live(live) => {
+                let id = live.dispatch(task).await.map_err(SwarmError::Live)?;
+                live.with_state(|s| completed(&s.core, id))
+            }
         }
     }
 
@@ -130,12 +132,22 @@ impl Swarm {
         &mut self,
         tasks: impl IntoIterator<Item = Task>,
     ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
-        self.catch_up()?;
-        let ids: Vec<TaskId> = tasks.into_iter().map(|t| self.sim.dispatch(t)).collect();
-        let ran = ids.iter().try_for_each(|&id| self.sim.run_until_ended(id));
-        self.sync_clock().await;
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Live(
+                "dispatch_all is not available in live mode yet; dispatch the tasks one by one \
+                 with `dispatch`"
+                    .into(),
+            ));
+        };
+        catch_up(sim, *started)?;
+        let ids: Vec<TaskId> = tasks.into_iter().map(|t| sim.dispatch(t)).collect();
+        let ran = ids.iter().try_for_each(|&id| sim.run_until_ended(id));
+        sync_clock(sim, *started).await;
         ran?;
-        Ok(ids.into_iter().map(|id| self.outcome(id)).collect())
+        Ok(ids
+            .into_iter()
+            .map(|id| completed(sim.core(), id))
+            .collect())
     }
 
     /// Puts a proposal to a vote and waits for the decision.
@@ -158,16 +170,24 @@ impl Swarm {
     /// }
     /// ```
     ///
-    /// Errors: [`SwarmError::Proposal`] for an invalid proposal (threshold outside `(0, 1]`).
+    /// Errors: [`SwarmError::Proposal`] for an invalid proposal (threshold outside `(0, 1]`);
+    /// [`SwarmError::Live`] in live mode, which does not hold votes yet.
     /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
     /// not reached, with the reason.
     pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
-        self.catch_up()?;
-        let round = self.sim.propose(proposal).map_err(SwarmError::Proposal)?;
-        let ran = self.sim.run_until_decided(round);
-        self.sync_clock().await;
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Live(
+                "propose is not available in live mode yet: live agents do not answer votes; \
+                 run consensus tests in mock mode"
+                    .into(),
+            ));
+        };
+        catch_up(sim, *started)?;
+        let round = sim.propose(proposal).map_err(SwarmError::Proposal)?;
+        let ran = sim.run_until_decided(round);
+        sync_clock(sim, *started).await;
         ran?;
-        self.sim.core().decision(round).cloned().ok_or_else(|| {
+        sim.core().decision(round).cloned().ok_or_else(|| {
             SwarmError::Proposal(
                 "the simulation ran out of events before the vote was decided".into(),
             )
@@ -188,13 +208,18 @@ impl Swarm {
     /// }
     /// ```
     pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
-        self.catch_up()?;
-        let before = self.sim.flow_tasks().len();
-        self.sim.start_trades(n);
-        let ran = self.sim.run_until_idle();
-        self.sync_clock().await;
-        ran?;
-        Ok(self.sim.flow_tasks()[before..].to_vec())
+        match &mut self.driver {
+            Driver::Mock { sim, started } => {
+                catch_up(sim, *started)?;
+                let before = sim.flow_tasks().len();
+                sim.start_trades(n);
+                let ran = sim.run_until_idle();
+                sync_clock(sim, *started).await;
+                ran?;
+                Ok(sim.flow_tasks()[before..].to_vec())
+            }
+            Driver::Live(live) => live.run_trades(n).await.map_err(SwarmError::Live),
+        }
     }
 
     /// Lets `duration` of swarm time pass (virtual in mock mode: no wall time).
@@ -210,16 +235,27 @@ impl Swarm {
     /// }
     /// ```
     pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
-        self.catch_up()?;
-        let until = self.sim.now_us() + duration.as_micros() as u64;
-        let ran = self.sim.run_until(until);
-        self.sync_clock().await;
-        Ok(ran?)
+        match &mut self.driver {
+            Driver::Mock { sim, started } => {
+                catch_up(sim, *started)?;
+                let until = sim.now_us() + duration.as_micros() as u64;
+                let ran = sim.run_until(until);
+                sync_clock(sim, *started).await;
+                Ok(ran?)
+            }
+            Driver::Live(live) => {
+                live.sleep(duration).await;
+                Ok(())
+            }
+        }
     }
 
     /// Time since the run started (virtual in mock mode).
     pub fn now(&self) -> Duration {
-        Duration::from_micros(self.sim.now_us())
+        match &self.driver {
+            Driver::Mock { sim, .. } => Duration::from_micros(sim.now_us()),
+            Driver::Live(live) => live.now(),
+        }
     }
 
     /// The communication graph.
@@ -234,10 +270,14 @@ impl Swarm {
     /// }
     /// ```
     pub fn topology(&self) -> &Topology {
-        self.sim.core().topology()
+        match &self.driver {
+            Driver::Mock { sim, .. } => sim.core().topology(),
+            Driver::Live(live) => live.topology(),
+        }
     }
 
-    /// The agents, by id, as the coordination layer sees them.
+    /// The agents, by id, as the coordination layer sees them (in live mode: as it saw them
+    /// when the last call on the swarm returned).
     ///
     /// ```
     /// use swarm_test::prelude::*;
@@ -249,7 +289,28 @@ impl Swarm {
     /// }
     /// ```
     pub fn agents(&self) -> &[Agent] {
-        self.sim.agents()
+        match &self.driver {
+            Driver::Mock { sim, .. } => sim.agents(),
+            Driver::Live(live) => live.agents(),
+        }
+    }
+
+    /// `mock` or `live`.
+    pub fn mode(&self) -> Mode {
+        match &self.driver {
+            Driver::Mock { .. } => Mode::Mock,
+            Driver::Live(_) => Mode::Live,
+        }
+    }
+
+    /// The OS process id of each agent whose process runs now, by agent id: `None` for an
+    /// agent that is not running (crashed, not restarted) and for every agent in mock mode,
+    /// where agents are not processes.
+    pub fn pids(&self) -> Vec<Option<u32>> {
+        match &self.driver {
+            Driver::Mock { sim, .. } => vec![None; sim.agents().len()],
+            Driver::Live(live) => live.pids(),
+        }
     }
 
     /// The seed of this run (`SWARM_TEST_SEED=<seed>` replays it).
@@ -270,11 +331,16 @@ impl Swarm {
     /// }
     /// ```
     pub fn report(&mut self) -> Report {
-        metrics::capture(&mut self.sim, &self.name, self.seed)
+        match &mut self.driver {
+            Driver::Mock { sim, .. } => metrics::capture(sim.as_mut(), &self.name, self.seed),
+            Driver::Live(live) => live.with_state(|s| metrics::capture(s, &self.name, self.seed)),
+        }
     }
 
     /// From now on, the market's prices follow `regime` (a synthetic market only; a replayed
-    /// bar file is not affected).
+    /// bar file is not affected). Mock mode only for now: in live mode each agent process
+    /// keeps its own market, and this returns [`SwarmError::Live`] rather than change only
+    /// the controller's.
     ///
     /// ```
     /// use swarm_test::prelude::*;
@@ -283,13 +349,23 @@ impl Swarm {
     /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
     /// async fn crash_midway(swarm: &mut Swarm) -> Result<(), SwarmError> {
     ///     swarm.run_trades(10).await?;
-    ///     swarm.set_regime(Regime::Crash);
+    ///     swarm.set_regime(Regime::Crash)?;
     ///     swarm.run_trades(10).await?;
     ///     Ok(())
     /// }
     /// ```
-    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
-        self.sim.set_regime(regime);
+    pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) -> Result<(), SwarmError> {
+        match &mut self.driver {
+            Driver::Mock { sim, .. } => {
+                sim.set_regime(regime);
+                Ok(())
+            }
+            Driver::Live(_) => Err(SwarmError::Live(
+                "set_regime is not available in live mode yet; use `market = \"…\"` or a \
+                 `volatility(level)` fault in the attribute"
+                    .into(),
+            )),
+        }
     }
 
     /// Registers a cleanup step that runs at teardown, after the body, whether it returned,
@@ -309,21 +385,6 @@ impl Swarm {
     /// ```
     pub fn on_teardown(&mut self, step: impl FnOnce() + Send + 'static) {
         self.teardown.push(Teardown(Box::new(step)));
-    }
-
-    /// Brings the swarm's clock up to tokio's (the body may have slept on tokio's timer).
-    fn catch_up(&mut self) -> Result<(), SwarmError> {
-        let elapsed = tokio::time::Instant::now().saturating_duration_since(self.started);
-        let target = elapsed.as_micros() as u64;
-        if target > self.sim.now_us() {
-            self.sim.run_until(target)?;
-        }
-        Ok(())
-    }
-
-    /// Brings tokio's (paused) clock up to the swarm's, so both agree after each call.
-    async fn sync_clock(&self) {
-        tokio::time::sleep_until(self.started + Duration::from_micros(self.sim.now_us())).await;
     }
 }
 
@@ -362,15 +423,22 @@ impl Swarm {
             fault: text.clone(),
             reason: e.to_string(),
         })?;
-        self.catch_up()?;
-        let index = self
-            .sim
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Fault {
+                fault: text,
+                reason: "run-time injection is not available in live mode yet; give the fault \
+                         in the `inject` attribute"
+                    .into(),
+            });
+        };
+        catch_up(sim, *started)?;
+        let index = sim
             .inject(spec.clone())
             .map_err(|reason| SwarmError::Fault {
                 fault: text,
                 reason,
             })?;
-        self.sync_clock().await;
+        sync_clock(sim, *started).await;
         Ok(FaultHandle { index, spec })
     }
 
@@ -378,9 +446,50 @@ impl Swarm {
     /// that already healed (its `for DURATION` ran out) stays healed; one that has not started
     /// yet (`@ START` in the future) never starts.
     pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
-        self.catch_up()?;
-        self.sim.heal(handle.index);
-        self.sync_clock().await;
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Fault {
+                fault: handle.spec.text.clone(),
+                reason: "run-time healing is not available in live mode yet".into(),
+            });
+        };
+        catch_up(sim, *started)?;
+        sim.heal(handle.index);
+        sync_clock(sim, *started).await;
         Ok(())
     }
+}
+
+fn completed(core: &Core, id: TaskId) -> Result<Completed, SwarmError> {
+    let ledger = core.ledger();
+    match ledger.ending(id) {
+        Some(Ending::Completed { by }) => Ok(Completed {
+            task: id,
+            by: *by,
+            latency: Duration::from_micros(core.latency_of(id).unwrap_or_default()),
+            rerouted: ledger.assignments(id).len() > 1,
+        }),
+        Some(Ending::Failed { reason }) => Err(SwarmError::TaskFailed {
+            task: id,
+            reason: reason.clone(),
+        }),
+        None => Err(SwarmError::TaskFailed {
+            task: id,
+            reason: "the simulation ran out of events before the task ended".into(),
+        }),
+    }
+}
+
+/// Brings the simulator's clock up to tokio's (the body may have slept on tokio's timer).
+fn catch_up(sim: &mut Sim, started: tokio::time::Instant) -> Result<(), SwarmError> {
+    let elapsed = tokio::time::Instant::now().saturating_duration_since(started);
+    let target = elapsed.as_micros() as u64;
+    if target > sim.now_us() {
+        sim.run_until(target)?;
+    }
+    Ok(())
+}
+
+/// Brings tokio's (paused) clock up to the simulator's, so both agree after each call.
+async fn sync_clock(sim: &Sim, started: tokio::time::Instant) {
+    tokio::time::sleep_until(started + Duration::from_micros(sim.now_us())).await;
 }

@@ -87,14 +87,41 @@ impl TradingDesk {
         rng: &mut SimRng,
     ) -> TradeOutcome {
         self.mark(decided_at_ms);
-        let order = match decide(
+        let decision = decide(
             role,
             &mut self.market,
             symbol,
             decided_at_ms,
             &self.portfolio,
             &self.params,
-        ) {
+        );
+        self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng)
+    }
+
+    /// Steps 3 to 5 for a decision an agent made elsewhere (a live agent process, which keeps
+    /// its own copy of the market): the desk checks risk, fills and books it. Marks the
+    /// portfolio at `decided_at_ms` first, as [`TradingDesk::trade`] does.
+    pub fn settle(
+        &mut self,
+        role: Role,
+        decision: Decision,
+        decided_at_ms: u64,
+        arrives_at_ms: u64,
+        rng: &mut SimRng,
+    ) -> TradeOutcome {
+        self.mark(decided_at_ms);
+        self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng)
+    }
+
+    fn book_decision(
+        &mut self,
+        role: Role,
+        decision: Decision,
+        decided_at_ms: u64,
+        arrives_at_ms: u64,
+        rng: &mut SimRng,
+    ) -> TradeOutcome {
+        let order = match decision {
             Decision::Hold(reason) => {
                 self.book.record_hold(role, &reason);
                 return TradeOutcome::Hold(reason);

@@ -152,7 +152,8 @@ pub enum Execution {
 }
 
 /// Why an agent sent no order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum HoldReason {
     /// The market has no such symbol.
     UnknownSymbol,
@@ -206,8 +207,10 @@ impl fmt::Display for HoldReason {
     }
 }
 
-/// An agent's decision: an order to send, or a hold with its reason.
-#[derive(Debug, Clone, PartialEq)]
+/// An agent's decision: an order to send, or a hold with its reason. Live agents send it to
+/// the controller over the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// Send this order.
     Order(OrderIntent),

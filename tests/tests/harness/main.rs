@@ -163,13 +163,17 @@ fn invalid_seed_and_seed_count_are_rejected() {
 }
 
 #[test]
-fn live_mode_says_it_has_no_backend_instead_of_falling_back() {
-    let out = run_subject("plain_mesh", &[("SWARM_TEST_MODE", "live")]);
+fn the_e2b_backend_says_it_is_not_available_instead_of_falling_back() {
+    let out = run_subject(
+        "plain_mesh",
+        &[("SWARM_TEST_MODE", "live"), ("SWARM_TEST_BACKEND", "e2b")],
+    );
     assert_ran_once(&out);
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
-    assert!(all.contains("no live backend yet"), "{all}");
-    assert!(all.contains("never falls back to mock"), "{all}");
+    assert!(all.contains("the E2B backend is not available"), "{all}");
+    assert!(all.contains("never falls back"), "{all}");
+    assert!(all.contains("SWARM_TEST_BACKEND"), "{all}");
 }
 
 fn report_dir(tag: &str) -> PathBuf {

@@ -4,7 +4,6 @@
 
 mod hierarchical;
 mod hierarchical_routing;
-mod market;
 mod mesh;
 mod mesh_consensus;
 mod mesh_failover;

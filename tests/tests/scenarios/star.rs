@@ -46,3 +46,27 @@ async fn hub_routes_each_dispatch(swarm: &mut Swarm) -> Result<(), SwarmError> {
     assert_eq!(swarm.report().tasks.completed, 8);
     Ok(())
 }
+
+/// In live mode every agent is its own OS process for the whole run; in mock mode none is.
+#[swarm_test(topology = "star", agents = 4, snapshot = false)]
+async fn agents_are_processes_in_live_mode(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    let before = swarm.pids();
+    swarm.run_trades(6).await?;
+    let during = swarm.pids();
+    match swarm.mode() {
+        swarm_test::Mode::Mock => assert!(before.iter().all(Option::is_none)),
+        swarm_test::Mode::Live => {
+            let pids: std::collections::BTreeSet<u32> = before.iter().flatten().copied().collect();
+            assert_eq!(pids.len(), 4, "four distinct processes: {before:?}");
+            assert!(!pids.contains(&std::process::id()));
+            assert_eq!(before, during, "the same processes throughout the run");
+            for pid in pids {
+                assert!(
+                    std::path::Path::new(&format!("/proc/{pid}")).exists(),
+                    "agent process {pid} runs"
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,4 +1,4 @@
-//! The trading model inside the scenarios: regimes, replayed bars, rstest cases.
+//! The trading model inside swarm tests: regimes, replayed bars, rstest cases (issue 6).
 
 use fixtures::{calm, crash, pipeline_preset, trending, volatile};
 use rstest::rstest;
@@ -25,7 +25,7 @@ async fn regimes_move_the_book(
     let MarketSpec::Regime(regime) = market else {
         panic!("the regime fixtures are synthetic markets");
     };
-    swarm.set_regime(regime);
+    swarm.set_regime(regime)?;
     let trades = swarm.run_trades(40).await?;
     assert_eq!(trades.len(), 40);
     let book = swarm.report().trades;

@@ -1,0 +1,78 @@
+//! Live backends: where agent programs run and how the controller reaches them.
+//!
+//! A backend starts an agent program and hands back its duplex byte stream (frames of
+//! [`crate::wire`]) and a [`Control`] for the faults that act on the process itself: kill,
+//! pause, resume, and resource usage. The live driver does everything else (routing, the
+//! network's faults, timeouts) the same way for every backend.
+//!
+//! - [`process`]: agents are child processes of the test, the test binary re-executed.
+//! - E2B sandboxes: not available yet (the harness says so).
+
+pub mod process;
+pub(crate) mod reaper;
+
+use std::fmt;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::topology::AgentId;
+
+/// What a backend needs to start one agent program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Launch {
+    /// The program: the test binary itself.
+    pub program: std::path::PathBuf,
+    /// Its arguments: for a libtest binary, the filter that selects this very test.
+    pub args: Vec<String>,
+    /// Environment variables added for the agent (the agent marker among them).
+    pub env: Vec<(String, String)>,
+}
+
+/// Resource usage of an agent process, read from the OS.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Usage {
+    /// CPU time used so far (user + system, all threads), seconds.
+    pub cpu_s: f64,
+    /// Resident set size now, MB.
+    pub rss_mb: f64,
+}
+
+/// The controller's hold on one running agent program.
+pub trait Control: Send + fmt::Debug {
+    /// The OS process id, where there is one on this machine.
+    fn pid(&self) -> Option<u32>;
+    /// Kills the agent at once (SIGKILL), without waiting.
+    fn kill(&mut self);
+    /// Pauses the agent (SIGSTOP): it keeps its memory and connections but runs no code.
+    fn pause(&mut self) -> Result<(), String>;
+    /// Resumes a paused agent (SIGCONT).
+    fn resume(&mut self) -> Result<(), String>;
+    /// CPU time and memory, or `None` once the process is gone.
+    fn usage(&mut self) -> Option<Usage>;
+    /// Kills the agent if it still runs and waits for it to end; returns how it ended.
+    fn reap(&mut self) -> String;
+}
+
+/// One started agent: its stream and its control.
+pub struct Started {
+    /// Frames to the agent.
+    pub input: Box<dyn AsyncWrite + Send + Unpin>,
+    /// Frames from the agent.
+    pub output: Box<dyn AsyncRead + Send + Unpin>,
+    /// Process-level control.
+    pub control: Box<dyn Control>,
+}
+
+impl fmt::Debug for Started {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Started")
+            .field("control", &self.control)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Starts agent programs.
+pub trait Backend: Send + fmt::Debug {
+    /// Starts agent `agent` with `launch`. Called from inside the live driver's tokio runtime.
+    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String>;
+}

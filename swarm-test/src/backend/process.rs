@@ -1,0 +1,246 @@
+//! The process backend: every agent is a child process on this machine.
+//!
+//! The agent program is the test binary itself, started again with the arguments that select
+//! the very test being run and an environment variable that makes that test act as an agent
+//! (see `crate::live::agent`), so a downstream crate needs no extra binary, under `cargo test`
+//! and `cargo nextest` alike.
+//!
+//! Each child:
+//! - runs in its own process group (`setpgid`), so a kill reaches everything it started and a
+//!   Ctrl-C in the terminal reaches the test (which cleans up), not the agents directly;
+//! - gets SIGKILL when the thread that started it dies (`prctl(PR_SET_PDEATHSIG)`), which
+//!   covers a SIGKILL of the test process; if the test died between fork and exec, the child
+//!   notices (its parent changed) and exits at once;
+//! - exits when its stdin closes;
+//! - is registered with the reaper (SIGINT/SIGTERM handler) until reaped.
+//!
+//! Usage is read from `/proc/<pid>/stat` (CPU time, all threads) and `/proc/<pid>/status`
+//! (`VmRSS`).
+
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, Stdio};
+
+use super::{reaper, Backend, Control, Launch, Started, Usage};
+use crate::topology::AgentId;
+
+/// Starts agents as local child processes. See the module docs.
+#[derive(Debug, Default)]
+pub struct ProcessBackend {
+    _private: (),
+}
+
+impl ProcessBackend {
+    /// A backend for this machine. Installs the SIGINT/SIGTERM handler that kills every live
+    /// agent of this process before the signal ends it.
+    pub fn new() -> Result<ProcessBackend, String> {
+        reaper::install_signal_handler()?;
+        Ok(ProcessBackend { _private: () })
+    }
+}
+
+impl Backend for ProcessBackend {
+    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String> {
+        let mut command = Command::new(&launch.program);
+        command
+            .args(&launch.args)
+            .envs(launch.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .process_group(0);
+        let parent = std::process::id();
+        // SAFETY: the closure runs in the child between fork and exec and calls only
+        // async-signal-safe functions (prctl, getppid, _exit).
+        unsafe {
+            command.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1); // The test died before we could arm the death signal.
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().map_err(|e| {
+            format!(
+                "could not start agent {agent} as a process of {}: {e}",
+                launch.program.display()
+            )
+        })?;
+        reaper::register(child.id());
+        let mut control = ProcessControl {
+            pid: child.id(),
+            child: None,
+        };
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            control.child = Some(child);
+            return Err(format!("agent {agent}'s stdin/stdout were not piped"));
+        };
+        control.child = Some(child);
+        let input = tokio::net::unix::pipe::Sender::from_owned_fd(stdin.into())
+            .map_err(|e| format!("agent {agent}'s stdin cannot be driven by tokio: {e}"))?;
+        let output = tokio::net::unix::pipe::Receiver::from_owned_fd(stdout.into())
+            .map_err(|e| format!("agent {agent}'s stdout cannot be driven by tokio: {e}"))?;
+        Ok(Started {
+            input: Box::new(input),
+            output: Box::new(output),
+            control: Box::new(control),
+        })
+    }
+}
+
+/// A child process; killed and reaped on drop (the guard).
+#[derive(Debug)]
+struct ProcessControl {
+    pid: u32,
+    child: Option<Child>,
+}
+
+impl ProcessControl {
+    fn signal(&self, signal: i32, what: &str) -> Result<(), String> {
+        if self.child.is_none() {
+            return Err(format!("agent process {} was already reaped", self.pid));
+        }
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        let rc = unsafe { libc::kill(self.pid as i32, signal) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "could not {what} agent process {}: {}",
+                self.pid,
+                std::io::Error::last_os_error()
+            ))
+        }
+    }
+}
+
+impl Control for ProcessControl {
+    fn pid(&self) -> Option<u32> {
+        Some(self.pid)
+    }
+
+    fn kill(&mut self) {
+        if self.child.is_some() {
+            reaper::kill_group(self.pid);
+        }
+    }
+
+    fn pause(&mut self) -> Result<(), String> {
+        self.signal(libc::SIGSTOP, "pause (SIGSTOP)")
+    }
+
+    fn resume(&mut self) -> Result<(), String> {
+        self.signal(libc::SIGCONT, "resume (SIGCONT)")
+    }
+
+    fn usage(&mut self) -> Option<Usage> {
+        self.child.as_ref()?;
+        read_usage(self.pid)
+    }
+
+    fn reap(&mut self) -> String {
+        let Some(mut child) = self.child.take() else {
+            return "already reaped".into();
+        };
+        let ended = match child.try_wait() {
+            Ok(Some(status)) => Some(status),
+            _ => {
+                reaper::kill_group(self.pid);
+                child.wait().ok()
+            }
+        };
+        reaper::unregister(self.pid);
+        match ended {
+            Some(status) => match (status.code(), status.signal()) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (_, Some(libc::SIGKILL)) => "killed (SIGKILL)".into(),
+                (_, Some(signal)) => format!("killed by signal {signal}"),
+                _ => format!("{status}"),
+            },
+            None => "could not be waited for".into(),
+        }
+    }
+}
+
+impl Drop for ProcessControl {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.reap();
+        }
+    }
+}
+
+/// Clock ticks per second for `/proc/<pid>/stat` times.
+fn ticks_per_second() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+/// CPU time and RSS of `pid` from `/proc`, or `None` if it is gone.
+pub(crate) fn read_usage(pid: u32) -> Option<Usage> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Field 3 (state) is rest[0]; utime and stime are fields 14 and 15 → rest[11], rest[12].
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rss_kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    Some(Usage {
+        cpu_s: (utime + stime) / ticks_per_second(),
+        rss_mb: rss_kb / 1024.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_of_this_process_is_plausible() {
+        let u = read_usage(std::process::id()).expect("this process exists");
+        assert!(u.rss_mb > 1.0, "{u:?}");
+        assert!(u.cpu_s >= 0.0);
+        assert_eq!(read_usage(u32::MAX), None);
+    }
+
+    #[tokio::test]
+    async fn children_are_group_leaders_and_die_when_reaped() {
+        let mut backend = ProcessBackend::new().unwrap();
+        let launch = Launch {
+            program: "sleep".into(),
+            args: vec!["30".into()],
+            env: vec![],
+        };
+        let mut started = backend.start(0, &launch).unwrap();
+        let pid = started.control.pid().unwrap();
+        // SAFETY: getpgid has no preconditions.
+        assert_eq!(unsafe { libc::getpgid(pid as i32) }, pid as i32);
+        assert!(reaper::registered().contains(&pid));
+        started.control.pause().unwrap();
+        let stopped = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+            stat.contains(") T ")
+        });
+        assert!(stopped, "SIGSTOP stops the agent");
+        started.control.resume().unwrap();
+        assert_eq!(started.control.reap(), "killed (SIGKILL)");
+        assert!(!reaper::registered().contains(&pid));
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+        assert!(started.control.usage().is_none());
+    }
+}

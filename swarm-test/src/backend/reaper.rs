@@ -1,0 +1,115 @@
+//! The last line of cleanup: every live agent process of this test process is registered
+//! here, so a SIGINT or SIGTERM (Ctrl-C, or nextest's timeout) kills them before the test
+//! process itself ends.
+//!
+//! The layers, from the happy path to the worst case:
+//! 1. the live driver's shutdown kills and reaps its agents (after success, panic, `Err` or
+//!    timeout: the harness always runs it);
+//! 2. each agent's [`Control`](super::Control) kills and reaps on drop (a guard);
+//! 3. this module's signal handler kills every registered agent on SIGINT/SIGTERM, then lets
+//!    the signal end the process as it would have;
+//! 4. agents run with a parent-death signal (SIGKILL) and exit when their stdin closes, which
+//!    covers a SIGKILL of the test process, where no code of ours runs.
+
+use std::collections::BTreeSet;
+use std::sync::{Mutex, Once};
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+
+static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
+static HANDLER: Once = Once::new();
+
+fn live() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
+    // A panic while holding the lock leaves the set intact: keep using it.
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Records a started agent (its pid is also its process group id).
+pub(crate) fn register(pid: u32) {
+    live().insert(pid);
+}
+
+/// Forgets a reaped agent.
+pub(crate) fn unregister(pid: u32) {
+    live().remove(&pid);
+}
+
+/// The agents currently registered.
+pub(crate) fn registered() -> Vec<u32> {
+    live().iter().copied().collect()
+}
+
+/// SIGKILLs an agent's process group and the agent itself.
+pub(crate) fn kill_group(pid: u32) {
+    let Ok(pid) = i32::try_from(pid) else { return };
+    if pid <= 1 {
+        return;
+    }
+    // SAFETY: kill(2) has no memory-safety preconditions; a stale pid at worst fails (ESRCH).
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+/// Kills every registered agent; returns how many there were.
+pub(crate) fn kill_all() -> usize {
+    let pids = registered();
+    for &pid in &pids {
+        kill_group(pid);
+    }
+    pids.len()
+}
+
+/// Installs the SIGINT/SIGTERM handler once per process. The handler runs on its own thread:
+/// it kills every registered agent, then ends the process with the signal's default action.
+pub(crate) fn install_signal_handler() -> Result<(), String> {
+    let mut result = Ok(());
+    HANDLER.call_once(|| {
+        result = start_handler();
+    });
+    result
+}
+
+fn start_handler() -> Result<(), String> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("could not install the SIGINT/SIGTERM handler: {e}"))?;
+    std::thread::Builder::new()
+        .name("swarm-test-reaper".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let killed = kill_all();
+                let name = if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                eprintln!("swarm-test: {name} received: killed {killed} live agent process(es)");
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        })
+        .map_err(|e| format!("could not start the signal handler thread: {e}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registering_and_killing_a_real_process() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep runs");
+        register(child.id());
+        assert!(registered().contains(&child.id()));
+        kill_group(child.id());
+        let status = child.wait().unwrap();
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        unregister(child.id());
+        assert!(!registered().contains(&child.id()));
+    }
+}

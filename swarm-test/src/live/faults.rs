@@ -1,0 +1,187 @@
+//! Faults in live mode: real effects on real processes and on the controller's switch.
+//!
+//! | fault | effect in live mode (process backend) |
+//! |---|---|
+//! | `cpu_spike(load)` | a thread in the target burns CPU `load` of every 10 ms; measured CPU rises |
+//! | `memory_leak(rate)` | the target allocates and writes `rate` MB/s; at 1024 MB resident the controller kills it |
+//! | `latency(delay, jitter)` | the switch holds every message `delay + U(0, jitter)` before delivering it |
+//! | `packet_loss(rate)` | the switch drops each message with probability `rate` |
+//! | `network_issue` | latency and loss together |
+//! | `partition(halves \| isolate = T)` | the switch drops messages between the two sides |
+//! | `crash(T)` | SIGKILL; `restart = D` starts a new process after `D`, empty-handed |
+//! | `hang(T)` | SIGSTOP, and SIGCONT when the fault heals: what it holds waits, then moves |
+//! | `error_rate(rate)` | the target answers each execution with an error with probability `rate` |
+//! | `volatility(level)` | the controller's and every agent's market take the shock |
+//!
+//! Targets are resolved as in mock mode (same rules, the run's seeded RNG), so `crash(random)`
+//! hits the same agent in both modes for a given seed. Detection and recovery are measured the
+//! same way too: a task on a target times out or errors; a rerouted task completes.
+
+use swarm_test_spec::FaultKind;
+
+use crate::sim::{resolve, target_of, Applied, MEMORY_LIMIT_MB};
+use crate::wire::{AgentFault, MarketEvent, ToAgent};
+
+use super::state::{market_ms, State, Timer};
+
+impl State {
+    pub(crate) fn start_fault(&mut self, index: usize) {
+        let now = self.now_us();
+        let spec = self.faults[index].clone();
+        let targets = match target_of(&spec.kind) {
+            Some(target) => match resolve(
+                target,
+                self.core.topology().kind(),
+                self.core.agents(),
+                &mut self.fault_rng,
+            ) {
+                Ok(t) => t,
+                Err(reason) => {
+                    self.trace.record(
+                        now,
+                        format_args!("fault `{}` not applied: {reason}", spec.text),
+                    );
+                    self.outcomes[index].at_us = Some(now);
+                    return;
+                }
+            },
+            None => Vec::new(),
+        };
+        self.trace.record(
+            now,
+            format_args!("fault `{}` starts on agents {targets:?}", spec.text),
+        );
+        self.outcomes[index].targets = targets.clone();
+        self.outcomes[index].at_us = Some(now);
+        let id = index as u32;
+        match &spec.kind {
+            FaultKind::CpuSpike { load, .. } => {
+                for &agent in &targets {
+                    self.send(
+                        agent,
+                        &ToAgent::Fault(AgentFault::CpuSpike { id, load: *load }),
+                    );
+                }
+            }
+            FaultKind::MemoryLeak { rate_mb_per_s, .. } => {
+                let fault = AgentFault::MemoryLeak {
+                    id,
+                    rate_mb_per_s: *rate_mb_per_s,
+                    limit_mb: MEMORY_LIMIT_MB,
+                };
+                for &agent in &targets {
+                    self.send(agent, &ToAgent::Fault(fault.clone()));
+                }
+            }
+            FaultKind::ErrorRate { rate, .. } => {
+                for &agent in &targets {
+                    self.send(
+                        agent,
+                        &ToAgent::Fault(AgentFault::ErrorRate { id, rate: *rate }),
+                    );
+                }
+            }
+            FaultKind::Crash {
+                restart_after_ms, ..
+            } => {
+                for &agent in &targets {
+                    self.kill(agent, "crashed (SIGKILL)");
+                    if let Some(d) = restart_after_ms {
+                        self.schedule_at(now + d * 1_000, Timer::Restart(agent));
+                    }
+                }
+            }
+            FaultKind::Hang { .. } => {
+                for &agent in &targets {
+                    self.signal(agent, true);
+                }
+            }
+            FaultKind::Volatility { level } => {
+                let at_ms = market_ms(now);
+                if let Some(before) = self.desk.market.segment_at(at_ms) {
+                    self.calm_before.insert(index, before);
+                }
+                self.desk.market.volatility_shock(at_ms, *level);
+                let event = ToAgent::Market(MarketEvent::Shock {
+                    id,
+                    at_ms,
+                    level: *level,
+                });
+                for agent in 0..self.slots.len() {
+                    self.send(agent, &event);
+                }
+            }
+            // Network faults act in the switch, through `active`.
+            FaultKind::Latency { .. }
+            | FaultKind::PacketLoss { .. }
+            | FaultKind::NetworkIssue { .. }
+            | FaultKind::Partition { .. } => {}
+        }
+        self.active.start(Applied {
+            index,
+            spec,
+            targets,
+            at_us: now,
+        });
+    }
+
+    pub(crate) fn heal_fault(&mut self, index: usize) {
+        let now = self.now_us();
+        let Some(applied) = self.active.heal(index) else {
+            return;
+        };
+        self.outcomes[index].healed_us = Some(now);
+        self.trace
+            .record(now, format_args!("fault `{}` heals", applied.spec.text));
+        let id = index as u32;
+        match applied.spec.kind {
+            FaultKind::CpuSpike { .. }
+            | FaultKind::MemoryLeak { .. }
+            | FaultKind::ErrorRate { .. } => {
+                for &agent in &applied.targets {
+                    self.send(agent, &ToAgent::Fault(AgentFault::Heal { id }));
+                }
+            }
+            FaultKind::Hang { .. } => {
+                for &agent in &applied.targets {
+                    self.signal(agent, false);
+                }
+            }
+            FaultKind::Volatility { .. } => {
+                let at_ms = market_ms(now);
+                if let Some(before) = self.calm_before.remove(&index) {
+                    self.desk.market.set_segment(at_ms, before);
+                }
+                let event = ToAgent::Market(MarketEvent::Calm { id, at_ms });
+                for agent in 0..self.slots.len() {
+                    self.send(agent, &event);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// SIGSTOP (`pause`) or SIGCONT an agent's process.
+    fn signal(&mut self, agent: usize, pause: bool) {
+        let now = self.now_us();
+        let Some(link) = self.slots[agent].link.as_mut() else {
+            return;
+        };
+        let result = if pause {
+            link.control.pause()
+        } else {
+            link.control.resume()
+        };
+        let what = if pause {
+            "paused (SIGSTOP)"
+        } else {
+            "resumed (SIGCONT)"
+        };
+        match result {
+            Ok(()) => self.trace.record(now, format_args!("agent {agent} {what}")),
+            Err(e) => self
+                .trace
+                .record(now, format_args!("agent {agent} not {what}: {e}")),
+        }
+    }
+}

@@ -1,0 +1,427 @@
+//! The live driver: the same [`Core`](crate::core::Core) as mock mode, in real time, with
+//! real agent processes behind a [`Backend`](crate::backend::Backend).
+//!
+//! The controller runs on the test's tokio runtime (current-thread, real clock): an actor task
+//! owns the event loop (frames from agents → timers → the core's outputs), in the order the
+//! STYLE guide gives for live drivers; `now_us` for the core is read from a monotonic clock
+//! since the run started. The harness and the imperative [`Swarm`](crate::Swarm) call into it
+//! through [`LiveRun`].
+//!
+//! - [`agent`]: the agent program (what each agent process runs);
+//! - `state`: the controller's state and event handling (frames, work, timers);
+//! - `switch`: messages between agents, along edges, with the network's faults;
+//! - `faults`: real faults;
+//! - `health`: heartbeats and CPU/memory sampling;
+//! - `redact`: the `@live` snapshot variant.
+//!
+//! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
+//! waits up to [`READY_TIMEOUT`] and fails at once when fewer than 80% can still make it.
+//! Timeouts: the core's client timeouts run on the real clock, with the same values as mock.
+//! Heartbeats: the controller pings every agent each [`TICK_US`]; round trips are measured and
+//! an agent that misses [`MISSED_HEARTBEATS`] is named in the trace.
+
+pub mod agent;
+mod faults;
+mod health;
+mod io;
+pub(crate) mod redact;
+mod state;
+mod switch;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use swarm_test_spec::Spec;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::backend::{Backend, Launch};
+use crate::core::{Agent, Task, TaskId};
+use crate::sim::READY_QUORUM;
+use crate::topology::Topology;
+
+pub use agent::{AgentEnv, AGENT_VAR};
+pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
+
+pub(crate) use state::State;
+use state::{Inbound, Timer};
+
+/// How long setup waits for agents to become ready. The default value is 10 s (or the test's
+/// timeout, if shorter).
+pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+struct Shared {
+    state: Mutex<State>,
+    /// Something changed that the actor must look at (new timers, new tasks, stop).
+    wake: Notify,
+    /// An agent became ready or went away (setup waits on it).
+    progress: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic inside the controller poisons the lock; the state is still the best record
+        // of what happened, and teardown must still reach the processes.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A live swarm: the controller and its agent processes. Kills every agent on drop.
+pub(crate) struct LiveRun {
+    shared: Arc<Shared>,
+    inbox: Option<mpsc::UnboundedReceiver<Inbound>>,
+    actor: Option<tokio::task::JoinHandle<()>>,
+    topology: Topology,
+    agents: Vec<Agent>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for LiveRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveRun")
+            .field("topology", &self.topology)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A run token: unique per run on this machine (pid, time, counter).
+fn run_token() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{}-{}-{nanos:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl LiveRun {
+    /// A live swarm for `spec` with `seed`; nothing started yet. `launch` says how to start
+    /// the agent program (without the agent variable, which is added per agent).
+    pub(crate) fn new(
+        spec: &Spec,
+        seed: u64,
+        test_path: &str,
+        backend: Box<dyn Backend>,
+        launch: Launch,
+    ) -> Result<LiveRun, String> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let env = AgentEnv {
+            run: run_token(),
+            agent: 0,
+            seed,
+            test: test_path.to_owned(),
+        };
+        let state = State::new(spec, seed, backend, launch, env, tx)?;
+        let topology = state.core.topology().clone();
+        let agents = state.core.agents().to_vec();
+        Ok(LiveRun {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                wake: Notify::new(),
+                progress: Notify::new(),
+            }),
+            inbox: Some(rx),
+            actor: None,
+            topology,
+            agents,
+            timeout: Duration::from_millis(spec.timeout_ms),
+        })
+    }
+
+    /// Runs `f` on the controller's state (for reports and checks).
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.shared.lock())
+    }
+
+    /// Starts the agents and waits until they are ready (see the module docs), then schedules
+    /// the faults relative to that moment. Must run inside the test's tokio runtime.
+    pub(crate) async fn setup(&mut self) -> Result<(), String> {
+        let Some(inbox) = self.inbox.take() else {
+            return Err("the live swarm was already set up".into());
+        };
+        self.actor = Some(tokio::spawn(actor(Arc::clone(&self.shared), inbox)));
+        let n = self.topology.len();
+        let needed = (n as f64 * READY_QUORUM).ceil() as usize;
+        {
+            let mut s = self.shared.lock();
+            s.start = std::time::Instant::now();
+            for agent in 0..n {
+                if let Err(e) = s.start_agent(agent) {
+                    s.trace
+                        .record(0, format_args!("agent {agent} did not start: {e}"));
+                }
+            }
+        }
+        let limit = READY_TIMEOUT.min(self.timeout);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let (ready, gone) = {
+                let s = self.shared.lock();
+                let ready = s.slots.iter().filter(|s| s.ready).count();
+                let gone = s.slots.iter().filter(|s| !s.alive && !s.ready).count();
+                (ready, gone)
+            };
+            if ready == n {
+                break;
+            }
+            if n - gone < needed {
+                break; // Fail fast: 80% can no longer be reached.
+            }
+            if tokio::time::timeout_at(deadline, self.shared.progress.notified())
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        let mut s = self.shared.lock();
+        let ready = s.slots.iter().filter(|s| s.ready).count();
+        if ready < needed {
+            let why: Vec<String> = s
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, slot)| !slot.ready)
+                .map(|(i, slot)| match &slot.exit {
+                    Some(exit) => format!("agent {i}: {exit}"),
+                    None => format!("agent {i}: no handshake within {limit:?}"),
+                })
+                .chain(s.errors.iter().cloned())
+                .collect();
+            return Err(format!(
+                "only {ready} of {n} live agents became ready; at least {needed} ({}%) are needed:\n  - {}",
+                READY_QUORUM * 100.0,
+                why.join("\n  - ")
+            ));
+        }
+        let now = s.now_us();
+        s.ready_at_us = Some(now);
+        for (i, fault) in s.faults.clone().iter().enumerate() {
+            s.schedule_at(now + fault.at_ms * 1_000, Timer::FaultStart(i));
+            if let Some(d) = fault.for_ms {
+                s.schedule_at(now + (fault.at_ms + d) * 1_000, Timer::FaultEnd(i));
+            }
+        }
+        s.schedule_at(now, Timer::Tick);
+        drop(s);
+        self.shared.wake.notify_one();
+        self.refresh();
+        Ok(())
+    }
+
+    /// Hands a task to the swarm; returns its id once it ended.
+    pub(crate) async fn dispatch(&mut self, task: Task) -> Result<TaskId, String> {
+        let (id, ended) = {
+            let mut s = self.shared.lock();
+            let id = s.dispatch(task);
+            (id, s.wait_ended(id))
+        };
+        self.shared.wake.notify_one();
+        let r = self.wait(ended).await;
+        r.map(|()| id)
+    }
+
+    /// Starts `n` trades of the built-in flow and waits until the swarm is idle; returns the
+    /// ids of the new trades.
+    pub(crate) async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, String> {
+        let (before, idle) = {
+            let mut s = self.shared.lock();
+            let before = s.flow.tasks.len();
+            s.start_trades(n);
+            (before, s.wait_idle())
+        };
+        self.shared.wake.notify_one();
+        self.wait(idle).await?;
+        Ok(self.with_state(|s| s.flow.tasks[before..].to_vec()))
+    }
+
+    async fn wait(&mut self, rx: oneshot::Receiver<()>) -> Result<(), String> {
+        let r = rx.await;
+        self.refresh();
+        r.map_err(|_| {
+            let errors = self.with_state(|s| s.errors.join("; "));
+            format!("the live controller stopped before the swarm finished: {errors}")
+        })
+    }
+
+    /// Lets `duration` of real time pass while the swarm runs.
+    pub(crate) async fn sleep(&mut self, duration: Duration) {
+        tokio::time::sleep(duration).await;
+        self.refresh();
+    }
+
+    /// One controller → agent → controller round trip (a heartbeat), on an idle swarm.
+    pub(crate) async fn round_trip(&mut self, agent: usize) -> Result<Duration, String> {
+        let pong = self.with_state(|s| s.ping(agent));
+        pong.await
+            .map(Duration::from_micros)
+            .map_err(|_| format!("agent {agent} did not answer the ping"))
+    }
+
+    /// Time since setup started.
+    pub(crate) fn now(&self) -> Duration {
+        Duration::from_micros(self.with_state(|s| s.now_us()))
+    }
+
+    /// The communication graph.
+    pub(crate) fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// The agents as the core saw them at the end of the last call.
+    pub(crate) fn agents(&self) -> &[Agent] {
+        &self.agents
+    }
+
+    /// OS process ids of the agents whose processes run now.
+    pub(crate) fn pids(&self) -> Vec<Option<u32>> {
+        self.with_state(|s| s.pids())
+    }
+
+    /// Protocol errors and agent failures so far: any of them fails the run.
+    pub(crate) fn errors(&self) -> Vec<String> {
+        self.with_state(|s| s.errors.clone())
+    }
+
+    /// The trace's tail, its length, and the time now.
+    pub(crate) fn trace_tail(&self) -> (Vec<String>, u64, u64) {
+        self.with_state(|s| {
+            (
+                s.trace.tail().map(str::to_owned).collect(),
+                s.trace.events(),
+                s.now_us(),
+            )
+        })
+    }
+
+    fn refresh(&mut self) {
+        self.agents = self.with_state(|s| s.core.agents().to_vec());
+    }
+
+    /// Stops the controller and kills and reaps every agent. Idempotent; also run on drop.
+    pub(crate) fn shutdown(&mut self) {
+        {
+            let mut s = self.shared.lock();
+            s.kill_all();
+            s.abandon_waiters();
+        }
+        if let Some(actor) = self.actor.take() {
+            actor.abort();
+        }
+        self.shared.wake.notify_one();
+    }
+}
+
+impl Drop for LiveRun {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The event loop: timers due → frames → wait for the next frame, timer or wake-up.
+async fn actor(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<Inbound>) {
+    loop {
+        let next = {
+            let mut s = shared.lock();
+            if s.stopping {
+                return;
+            }
+            guard(&mut s, State::fire_due_timers);
+            s.next_deadline_us()
+                .map(|at| s.start + Duration::from_micros(at))
+        };
+        let sleep = async {
+            match next {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            inbound = inbox.recv() => {
+                let Some(inbound) = inbound else { return };
+                let mut s = shared.lock();
+                let ready_before = s.slots.iter().filter(|x| x.ready || !x.alive).count();
+                guard(&mut s, |s| s.on_inbound(inbound));
+                // Drain whatever else already arrived before looking at timers again.
+                while let Ok(more) = inbox.try_recv() {
+                    guard(&mut s, |s| s.on_inbound(more));
+                }
+                let ready_after = s.slots.iter().filter(|x| x.ready || !x.alive).count();
+                drop(s);
+                if ready_after != ready_before {
+                    shared.progress.notify_one();
+                }
+            }
+            () = sleep => {}
+            () = shared.wake.notified() => {}
+        }
+    }
+}
+
+/// Runs one step of the controller; a panic in it is recorded as a run error, and every
+/// waiter is released (so the test fails with the message instead of hanging).
+fn guard(state: &mut State, f: impl FnOnce(&mut State)) {
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(state)));
+    if let Err(panic) = result {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        state
+            .errors
+            .push(format!("the live controller panicked: {message}"));
+        state.abandon_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::process::ProcessBackend;
+    use swarm_test_spec::SpecBuilder;
+
+    #[test]
+    fn setup_fails_fast_naming_each_agent_that_never_shook_hands() {
+        let spec = SpecBuilder::new("t", "live::tests")
+            .with("topology", "mesh")
+            .with("agents", 3u64)
+            .build()
+            .unwrap();
+        // A program that exits at once without a frame: no agent can become ready.
+        let launch = Launch {
+            program: "true".into(),
+            args: Vec::new(),
+            env: Vec::new(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let backend = Box::new(ProcessBackend::new().unwrap());
+        let mut live = LiveRun::new(&spec, 1, "t", backend, launch).unwrap();
+        let started = std::time::Instant::now();
+        let err = runtime.block_on(live.setup()).unwrap_err();
+        assert!(
+            started.elapsed() < READY_TIMEOUT / 2,
+            "fails fast, not at the timeout"
+        );
+        assert!(
+            err.starts_with("only 0 of 3 live agents became ready; at least 3 (80%) are needed"),
+            "{err}"
+        );
+        // It fails as soon as the quorum is out of reach, so the agents whose exit it had
+        // not seen yet are named as not having shaken hands: each agent is named either way.
+        for agent in 0..3 {
+            assert!(err.contains(&format!("agent {agent}: ")), "{err}");
+        }
+        assert!(err.contains("exited with status 0"), "{err}");
+        assert!(err.contains("never sent a frame"), "{err}");
+        live.shutdown();
+        assert!(live.pids().iter().all(Option::is_none));
+    }
+}

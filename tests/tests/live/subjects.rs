@@ -1,0 +1,157 @@
+//! Subject tests for the live checks in `main.rs`: each runs in a child process with
+//! `SWARM_TEST_MODE=live` (they are `#[ignore]`d so a plain `cargo test` skips them).
+
+use std::time::Duration;
+
+use swarm_test::prelude::*;
+use swarm_test::Mode;
+
+/// Prints the agents' pids, and checks that each is a distinct live process, started by this
+/// process, carrying the agent marker in its environment.
+#[swarm_test(topology = "star", agents = 5, trades = 8, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn agents_are_processes(swarm: &mut Swarm) {
+    assert_eq!(swarm.mode(), Mode::Live);
+    let pids: Vec<u32> = swarm
+        .pids()
+        .into_iter()
+        .map(|p| p.expect("every agent runs"))
+        .collect();
+    println!("AGENT PIDS {pids:?}");
+    let distinct: std::collections::BTreeSet<_> = pids.iter().collect();
+    assert_eq!(distinct.len(), 5, "five distinct processes: {pids:?}");
+    for &pid in &pids {
+        assert_ne!(pid, std::process::id());
+        let stat =
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the agent is alive");
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        assert_ne!(fields[0], "Z", "not a zombie");
+        assert_eq!(fields[1], std::process::id().to_string(), "our child");
+        assert_eq!(
+            fields[2],
+            pid.to_string(),
+            "leader of its own process group"
+        );
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap();
+        assert!(String::from_utf8_lossy(&environ).contains("SWARM_TEST_AGENT="));
+    }
+    swarm.run_trades(8).await.expect("trades run");
+    assert_eq!(swarm.report().tasks.completed, 8);
+    assert_eq!(
+        swarm.pids().iter().flatten().count(),
+        5,
+        "still running during the run"
+    );
+}
+
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    inject = "cpu_spike(0.9, target = 1)",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn cpu_spike_burns_cpu(swarm: &mut Swarm) {
+    swarm.sleep(Duration::from_millis(1_500)).await.unwrap();
+    let cpu: Vec<f64> = swarm.report().agents.iter().map(|a| a.cpu).collect();
+    println!("CPU {cpu:?}");
+}
+
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    inject = "memory_leak(300, target = 1)",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn memory_leak_grows_rss(swarm: &mut Swarm) {
+    swarm.sleep(Duration::from_millis(1_000)).await.unwrap();
+    let rss: Vec<f64> = swarm.report().agents.iter().map(|a| a.memory_mb).collect();
+    println!("RSS {rss:?}");
+}
+
+#[swarm_test(
+    topology = "mesh",
+    agents = 4,
+    trades = 40,
+    inject = "crash(1) @ 200ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn crash_is_routed_around(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+/// Agent 0 is paused from 100 ms to 1.6 s: trades on it time out and go elsewhere; once it
+/// runs again it takes its turn again.
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    inject = "hang(0) @ 100ms for 1500ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn hang_is_routed_around(swarm: &mut Swarm) {
+    swarm.run_trades(30).await.expect("trades run");
+    let during = swarm.report();
+    swarm.sleep(Duration::from_millis(1_200)).await.unwrap();
+    swarm.run_trades(9).await.expect("trades run");
+    let after = swarm.report();
+    println!(
+        "EXECUTED_BY_0 [{}, {}]",
+        during.agents[0].executed, after.agents[0].executed
+    );
+    println!("REPORT {}", serde_json::to_string(&after).unwrap());
+}
+
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    inject = "error_rate(0.5, target = all)",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn errors_are_retried(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+#[swarm_test(
+    topology = "ring",
+    agents = 4,
+    inject = "packet_loss(0.2)",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn the_switch_drops_messages(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+/// Runs trades until killed, or panics after `LEAK_PANIC_AFTER_MS`.
+#[swarm_test(topology = "mesh", agents = 4, timeout = "120s", snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn churn(swarm: &mut Swarm) {
+    churn_until(swarm).await;
+}
+
+/// Runs trades until its 1.5 s timeout ends it.
+#[swarm_test(topology = "ring", agents = 4, timeout = "1500ms", snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn churn_times_out(swarm: &mut Swarm) {
+    churn_until(swarm).await;
+}
+
+async fn churn_until(swarm: &mut Swarm) {
+    println!("AGENT PIDS {:?}", swarm.pids());
+    let panic_after = std::env::var("LEAK_PANIC_AFTER_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis);
+    let start = std::time::Instant::now();
+    loop {
+        swarm.run_trades(2).await.expect("trades run");
+        if panic_after.is_some_and(|after| start.elapsed() >= after) {
+            panic!("LEAK TEST PANIC");
+        }
+    }
+}
