@@ -3,12 +3,6 @@
 //! and snapshotted under `snapshots/`.
 
 mod hierarchical;
-mod hierarchical_routing;
 mod mesh;
-mod mesh_consensus;
-mod mesh_failover;
 mod ring;
-mod ring_resilience;
 mod star;
-mod star_failover;
-mod strategy_matrix;
