@@ -27,6 +27,9 @@ pub enum SwarmError {
     /// Setup failed (agents did not become ready, an invalid roster, …).
     #[error("setup failed: {0}")]
     Setup(String),
+    /// A proposal could not be put to a vote (e.g. its threshold is outside `(0, 1]`).
+    #[error("the proposal could not be put to a vote: {0}")]
+    Proposal(String),
     /// A fault given to [`Swarm::inject`](crate::Swarm::inject) is not valid (its text does
     /// not parse) or cannot hit anything in this swarm (e.g. `hub` outside a star).
     #[error("fault `{fault}` cannot be injected: {reason}")]

@@ -62,12 +62,13 @@ pub use config::{
 };
 #[doc(hidden)]
 pub use config::{InjectedBug, INJECT_BUG_VAR};
-pub use core::{Agent, AgentState, Task, TaskId};
+pub use core::{Agent, AgentState, Decision, Proposal, Task, TaskId, Vote};
 pub use error::SwarmError;
 pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::{derive_seed, nth_seed};
 pub use report::{
-    AgentReport, ConsensusRound, DeployStep, FaultReport, LatencyReport, MessagesReport, Report,
+    AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
+    HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     RotationWindow, ScaleEvent, SinglePointOfFailure, TasksReport, TopologyReport,
 };
 pub use swarm::{Completed, Swarm};
@@ -80,6 +81,6 @@ pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
 
 /// Everything a test file needs: `use swarm_test::prelude::*;`.
 pub mod prelude {
-    pub use crate::{swarm_test, Report, Swarm, SwarmError, Task};
+    pub use crate::{swarm_test, AgentState, Decision, Proposal, Report, Swarm, SwarmError, Task};
     pub use crate::{FaultSpec, Role, Strategy, TopologyKind};
 }

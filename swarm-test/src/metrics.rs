@@ -4,14 +4,15 @@ use hdrhistogram::Histogram;
 use swarm_test_spec::FaultSpec;
 
 use crate::config::Mode;
-use crate::core::{Core, Ending};
+use crate::core::{Core, Ending, HealthEvent, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
 use crate::market::TradesReport;
 use crate::report::{
-    ms, round, AgentReport, FaultReport, LatencyReport, MessagesReport, Report,
+    ms, round, AgentReport, BreakerReport, ConsensusRound, DetectionReport, FaultReport,
+    HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     SinglePointOfFailure, TasksReport, TopologyReport,
 };
 use crate::sim::{FaultOutcome, Sim};
-use crate::topology::AgentId;
+use crate::topology::{AgentId, Topology};
 
 /// What a driver exposes for the report: the mock simulator and the live controller alike.
 pub(crate) trait Measured {
@@ -35,6 +36,12 @@ pub(crate) trait Measured {
     fn memory_mb(&self, agent: AgentId) -> f64;
     /// Messages the network dropped.
     fn dropped(&self) -> u64;
+    /// When `agent`'s process went silent (crashed or hung), µs, each time it did; empty
+    /// when the driver cannot tell.
+    fn went_silent(&self, agent: AgentId) -> &[u64] {
+        let _ = agent;
+        &[]
+    }
 }
 
 impl Measured for Sim {
@@ -68,6 +75,110 @@ impl Measured for Sim {
     fn dropped(&self) -> u64 {
         Sim::dropped(self)
     }
+    fn went_silent(&self, agent: AgentId) -> &[u64] {
+        Sim::went_silent(self, agent)
+    }
+}
+
+/// Articulation points of `topology`, each with the groups its loss would split the rest
+/// into (agents outside `live` left out).
+fn single_points_of_failure(
+    topology: &Topology,
+    live: impl Fn(usize) -> bool + Copy,
+) -> Vec<SinglePointOfFailure> {
+    topology
+        .articulation_points()
+        .into_iter()
+        .filter(|&a| live(a))
+        .map(|agent| SinglePointOfFailure {
+            agent,
+            splits_into: topology
+                .components_without(agent)
+                .into_iter()
+                .map(|g| g.into_iter().filter(|&a| live(a)).collect::<Vec<_>>())
+                .filter(|g| !g.is_empty())
+                .collect(),
+        })
+        .collect()
+}
+
+/// The health section: what the core's health log says, timed after setup.
+fn health(sim: &impl Measured, setup_us: u64) -> HealthReport {
+    let core = sim.core();
+    let at = |t: u64| ms(t.saturating_sub(setup_us));
+    let mut h = HealthReport {
+        heartbeat_interval_ms: ms(HEARTBEAT_INTERVAL_US),
+        failure_timeout_ms: ms(FAILURE_TIMEOUT_US),
+        root: core.root(),
+        stages_skipped: core.stages_skipped(),
+        stale_sends: core.stale_sends(),
+        ..HealthReport::default()
+    };
+    for event in core.health_log() {
+        match event {
+            HealthEvent::Failed { agent, at_us, by } => {
+                let silent = sim
+                    .went_silent(*agent)
+                    .iter()
+                    .rev()
+                    .find(|&&t| t <= *at_us)
+                    .copied();
+                // Only a silence that is still the agent's latest counts (not an old crash
+                // it came back from).
+                let recovered_since = core.health_log().iter().any(|e| {
+                    matches!(e, HealthEvent::Recovered { agent: a, at_us: t, .. }
+                        if a == agent && silent.is_some_and(|s| *t > s) && t < at_us)
+                });
+                h.detections.push(DetectionReport {
+                    agent: *agent,
+                    at_ms: at(*at_us),
+                    detected_after_ms: silent.filter(|_| !recovered_since).map(|s| ms(at_us - s)),
+                    by: by.clone(),
+                });
+            }
+            HealthEvent::Recovered {
+                agent,
+                at_us,
+                restarted,
+            } => h.recoveries.push(RecoveryReport {
+                agent: *agent,
+                at_ms: at(*at_us),
+                restarted: *restarted,
+                was_failed: true,
+            }),
+            HealthEvent::Restarted { agent, at_us } => h.recoveries.push(RecoveryReport {
+                agent: *agent,
+                at_ms: at(*at_us),
+                restarted: true,
+                was_failed: false,
+            }),
+            HealthEvent::Promoted {
+                failed,
+                successor,
+                role,
+                moved,
+                at_us,
+            } => h.promotions.push(PromotionReport {
+                at_ms: at(*at_us),
+                failed: *failed,
+                promoted: *successor,
+                role: role.clone(),
+                moved: moved.clone(),
+            }),
+            HealthEvent::RootLost { .. } => {}
+            HealthEvent::Breaker(t) => h.breakers.push(BreakerReport {
+                agent: t.agent,
+                at_ms: at(t.at_us),
+                from: t.from,
+                to: t.to,
+                reason: t.reason.clone(),
+            }),
+        }
+    }
+    let live = |a: usize| core.agents()[a].state.is_available();
+    h.live_single_points_of_failure =
+        single_points_of_failure(&core.topology().restricted(live), live);
+    h
 }
 
 /// Latency percentiles of `samples_us` from an HDR histogram with 3 significant digits.
@@ -154,14 +265,7 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
             agents: topology.live_len() as u64,
             edges: topology.edges().len() as u64,
             diameter: topology.diameter().unwrap_or(0) as u64,
-            single_points_of_failure: topology
-                .articulation_points()
-                .into_iter()
-                .map(|agent| SinglePointOfFailure {
-                    agent,
-                    splits_into: topology.components_without(agent),
-                })
-                .collect(),
+            single_points_of_failure: single_points_of_failure(topology, |_| true),
         },
         agents: core
             .agents()
@@ -199,14 +303,31 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
         },
         messages: MessagesReport {
             sent: core.messages(),
+            heartbeats: core.heartbeats(),
             dropped: sim.dropped(),
         },
         trades,
         faults,
+        health: health(sim, setup_us),
         scaling: Vec::new(),
         deploy: Vec::new(),
         rotation: Vec::new(),
-        consensus: Vec::new(),
+        consensus: core
+            .decisions()
+            .map(|(_, d)| ConsensusRound {
+                proposal: d.proposal.clone(),
+                votes: d.votes,
+                agreement: d.agreement,
+                reached: d.reached,
+                at_ms: ms(d.decided_at_us.saturating_sub(setup_us)),
+                proposer: d.proposer,
+                voters: d.voters.clone(),
+                quorum: d.quorum,
+                choice: d.choice,
+                agreeing: d.agreeing.clone(),
+                reason: d.reason.clone(),
+            })
+            .collect(),
         failures,
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use swarm_test_spec::{Role, TopologyKind};
 
 use crate::config::Mode;
-use crate::core::AgentState;
+use crate::core::{AgentState, BreakerState, Vote};
 use crate::market::TradesReport;
 use crate::topology::AgentId;
 
@@ -35,7 +35,8 @@ pub struct Report {
     pub duration_ms: f64,
     /// Time until the agents were ready, ms.
     pub setup_ms: f64,
-    /// The communication graph.
+    /// The communication graph in force at the end of the run (a promotion after a failed
+    /// hub or coordinator, and scaling, change it; see `health.promotions`).
     pub topology: TopologyReport,
     /// Every agent, by id.
     pub agents: Vec<AgentReport>,
@@ -53,6 +54,10 @@ pub struct Report {
     pub trades: TradesReport,
     /// One entry per injected fault, in the order given.
     pub faults: Vec<FaultReport>,
+    /// Heartbeats, failure detections, recoveries, promotions, circuit breakers, and the
+    /// single points of failure left in the live graph.
+    #[serde(default)]
+    pub health: HealthReport,
     /// Scale events (the autoscaler's decisions), in time order.
     pub scaling: Vec<ScaleEvent>,
     /// Progressive-delivery steps (blue-green, canary); empty without a deployment pattern.
@@ -149,8 +154,11 @@ pub struct LatencyReport {
 /// Message counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagesReport {
-    /// Messages sent between agents.
+    /// Messages sent between agents: tasks, results, votes and heartbeats.
     pub sent: u64,
+    /// The heartbeats among them.
+    #[serde(default)]
+    pub heartbeats: u64,
     /// Messages the network dropped (loss, partition, dead receiver).
     pub dropped: u64,
 }
@@ -267,6 +275,113 @@ pub struct ConsensusRound {
     pub agreement: f64,
     /// Whether the quorum was reached.
     pub reached: bool,
+    /// When it was decided, ms after setup.
+    #[serde(default)]
+    pub at_ms: f64,
+    /// The agent that ran it.
+    #[serde(default)]
+    pub proposer: Option<AgentId>,
+    /// The live voters asked.
+    #[serde(default)]
+    pub voters: Vec<AgentId>,
+    /// Agreeing votes needed: ceil(live voters × threshold).
+    #[serde(default)]
+    pub quorum: u64,
+    /// The choice with the most votes.
+    #[serde(default)]
+    pub choice: Option<Vote>,
+    /// The voters who chose it.
+    #[serde(default)]
+    pub agreeing: Vec<AgentId>,
+    /// Why it was or was not reached.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The swarm's health over the run: what failure detection saw and what it did about it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// How often agents send heartbeats, ms.
+    pub heartbeat_interval_ms: f64,
+    /// Silence after which a peer suspects an agent, ms.
+    pub failure_timeout_ms: f64,
+    /// The star's hub or the hierarchy's coordinator at the end (none for mesh and ring, or
+    /// when it failed with nobody to replace it).
+    pub root: Option<AgentId>,
+    /// Agents declared failed, in time order.
+    pub detections: Vec<DetectionReport>,
+    /// Agents heard from again after failing or restarting, in time order.
+    pub recoveries: Vec<RecoveryReport>,
+    /// Hubs, coordinators or parents replaced, in time order.
+    pub promotions: Vec<PromotionReport>,
+    /// Circuit-breaker transitions, in time order.
+    pub breakers: Vec<BreakerReport>,
+    /// Ring stage visits skipped because the stage was failed or its breaker open.
+    pub stages_skipped: u64,
+    /// Messages not sent because a promotion had moved their link away from a failed agent
+    /// after they were planned (their task or vote was rerouted or timed out).
+    pub stale_sends: u64,
+    /// Articulation points of the live graph at the end (failed agents left out), with the
+    /// live groups their loss would split the rest into.
+    pub live_single_points_of_failure: Vec<SinglePointOfFailure>,
+}
+
+/// An agent declared failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionReport {
+    /// The agent.
+    pub agent: AgentId,
+    /// When it was declared failed, ms after setup.
+    pub at_ms: f64,
+    /// From the moment its process went silent (crash or hang) to detection, ms; none when
+    /// it was not silent (cut off by a partition, or lost to packet loss).
+    pub detected_after_ms: Option<f64>,
+    /// The peers whose suspicion condemned it (empty: the client's timeout did, as nobody
+    /// else was left to watch it).
+    pub by: Vec<AgentId>,
+}
+
+/// An agent heard from again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecoveryReport {
+    /// The agent.
+    pub agent: AgentId,
+    /// When, ms after setup.
+    pub at_ms: f64,
+    /// Whether it came back as a new process (its work was lost).
+    pub restarted: bool,
+    /// Whether it had been declared failed (a quick restart may go unnoticed until then).
+    pub was_failed: bool,
+}
+
+/// A replacement of a failed hub, coordinator or parent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromotionReport {
+    /// When, ms after setup.
+    pub at_ms: f64,
+    /// The failed agent.
+    pub failed: AgentId,
+    /// The agent promoted in its place (the lowest-id live child).
+    pub promoted: AgentId,
+    /// `hub`, `coordinator` or `parent`.
+    pub role: String,
+    /// The agents whose edge moved to the promoted agent.
+    pub moved: Vec<AgentId>,
+}
+
+/// A circuit breaker's state change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BreakerReport {
+    /// Whose breaker.
+    pub agent: AgentId,
+    /// When, ms after setup.
+    pub at_ms: f64,
+    /// Before.
+    pub from: BreakerState,
+    /// After.
+    pub to: BreakerState,
+    /// Why.
+    pub reason: String,
 }
 
 /// Rounds to `decimals` places, for stable, readable snapshots.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::Mode;
-use crate::core::{Agent, Core, Ending, Task, TaskId};
+use crate::core::{Agent, Core, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
 use crate::live::LiveRun;
@@ -121,6 +121,77 @@ impl Swarm {
                 live.with_state(|s| completed(&s.core, id))
             }
         }
+    }
+
+    /// Hands every task to the swarm at the same instant (a burst), then waits until all of
+    /// them ended. Returns each task's outcome, in order.
+    ///
+    /// Unlike awaiting [`Swarm::dispatch`] in a loop, the tasks are in flight together, so
+    /// load-aware strategies (`least_loaded`, `specialized`, `adaptive`) see each other's load.
+    pub async fn dispatch_all(
+        &mut self,
+        tasks: impl IntoIterator<Item = Task>,
+    ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Live(
+                "dispatch_all is not available in live mode yet; dispatch the tasks one by one \
+                 with `dispatch`"
+                    .into(),
+            ));
+        };
+        catch_up(sim, *started)?;
+        let ids: Vec<TaskId> = tasks.into_iter().map(|t| sim.dispatch(t)).collect();
+        let ran = ids.iter().try_for_each(|&id| sim.run_until_ended(id));
+        sync_clock(sim, *started).await;
+        ran?;
+        Ok(ids
+            .into_iter()
+            .map(|id| completed(sim.core(), id))
+            .collect())
+    }
+
+    /// Puts a proposal to a vote and waits for the decision.
+    ///
+    /// The hub or coordinator (else the live agent with the lowest id) asks itself and its
+    /// live neighbours; the proposal is reached when `ceil(live voters × threshold)` of them
+    /// agree, with at least 3 live voters by default. A crashed or partitioned voter never
+    /// answers, so it never counts as agreeing. The round is also recorded in
+    /// `report.consensus`.
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, strategy = "consensus", snapshot = false)]
+    /// async fn consensus_reaches_two_thirds(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let decision = swarm.propose(Proposal::trade("SPY").threshold(0.66)).await?;
+    ///     assert!(decision.reached, "{}", decision.reason);
+    ///     assert_eq!(decision.quorum, 2);
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
+    /// Errors: [`SwarmError::Proposal`] for an invalid proposal (threshold outside `(0, 1]`);
+    /// [`SwarmError::Live`] in live mode, which does not hold votes yet.
+    /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
+    /// not reached, with the reason.
+    pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
+        let Driver::Mock { sim, started } = &mut self.driver else {
+            return Err(SwarmError::Live(
+                "propose is not available in live mode yet: live agents do not answer votes; \
+                 run consensus tests in mock mode"
+                    .into(),
+            ));
+        };
+        catch_up(sim, *started)?;
+        let round = sim.propose(proposal).map_err(SwarmError::Proposal)?;
+        let ran = sim.run_until_decided(round);
+        sync_clock(sim, *started).await;
+        ran?;
+        sim.core().decision(round).cloned().ok_or_else(|| {
+            SwarmError::Proposal(
+                "the simulation ran out of events before the vote was decided".into(),
+            )
+        })
     }
 
     /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols

@@ -3,6 +3,11 @@
 //! Messages travel only along these edges; the driver checks every hop. The graph also answers
 //! the questions a reviewer asks of a deployment: how far apart are agents (diameter), and which
 //! single agents would cut the swarm in two if lost (articulation points).
+//!
+//! The graph is built from its kind, and changes only by [`Topology::promote`]: when a star's
+//! hub or a hierarchy's coordinator (or any inner node of the tree) is detected failed, one
+//! of its children takes its place and its edges. "Messages only along edges" is checked
+//! against the graph in force when the message is sent.
 
 use std::collections::{BTreeSet, VecDeque};
 
@@ -78,6 +83,88 @@ impl Topology {
     fn connect(&mut self, a: AgentId, b: AgentId) {
         self.adjacency[a].insert(b);
         self.adjacency[b].insert(a);
+    }
+
+    /// `successor` takes `failed`'s place: every edge of `failed` except the one between them
+    /// moves to `successor`, and `failed` keeps a single edge, to `successor` (so if it comes
+    /// back it is a spoke or child of its successor). A star stays a star around the new hub;
+    /// a tree stays a tree. Returns the agents whose edge moved, in ascending order.
+    ///
+    /// ```
+    /// use swarm_test::{Topology, TopologyKind};
+    ///
+    /// let mut star = Topology::new(TopologyKind::Star, 4);
+    /// assert_eq!(star.promote(0, 1), vec![2, 3]);
+    /// assert_eq!(star.degree(1), 3);
+    /// assert_eq!(star.neighbours(0).collect::<Vec<_>>(), vec![1]);
+    /// assert_eq!(star.articulation_points(), vec![1]);
+    /// ```
+    pub fn promote(&mut self, failed: AgentId, successor: AgentId) -> Vec<AgentId> {
+        let moved: Vec<AgentId> = self
+            .neighbours(failed)
+            .filter(|&x| x != successor)
+            .collect();
+        for &x in &moved {
+            self.adjacency[failed].remove(&x);
+            self.adjacency[x].remove(&failed);
+            self.connect(successor, x);
+        }
+        self.connect(failed, successor);
+        moved
+    }
+
+    /// Moves a newcomer's edges (to `from`) onto `to`: a star whose hub was replaced
+    /// connects joiners to the hub in force.
+    pub(crate) fn promote_edges_of_newcomer(
+        &mut self,
+        agent: AgentId,
+        from: &[AgentId],
+        to: AgentId,
+    ) {
+        for &x in from {
+            self.adjacency[agent].remove(&x);
+            self.adjacency[x].remove(&agent);
+        }
+        self.connect(agent, to);
+    }
+
+    /// The parent of every agent in the tree rooted at `root` (`None` for the root and for
+    /// agents not reachable from it), by breadth-first search.
+    pub fn parents_from(&self, root: AgentId) -> Vec<Option<AgentId>> {
+        let mut parent = vec![None; self.len()];
+        let mut seen = vec![false; self.len()];
+        seen[root] = true;
+        let mut queue = VecDeque::from([root]);
+        while let Some(node) = queue.pop_front() {
+            for next in self.neighbours(node) {
+                if !seen[next] {
+                    seen[next] = true;
+                    parent[next] = Some(node);
+                    queue.push_back(next);
+                }
+            }
+        }
+        parent
+    }
+
+    /// The same graph with every edge that touches an agent outside `live` removed (the
+    /// agents keep their ids): the live graph, whose articulation points are the single points
+    /// of failure that remain.
+    pub fn restricted(&self, live: impl Fn(AgentId) -> bool) -> Topology {
+        let adjacency = self
+            .adjacency
+            .iter()
+            .enumerate()
+            .map(|(a, n)| match live(a) {
+                true => n.iter().copied().filter(|&b| live(b)).collect(),
+                false => BTreeSet::new(),
+            })
+            .collect();
+        Topology {
+            kind: self.kind,
+            adjacency,
+            retired: self.retired.clone(),
+        }
     }
 
     /// The kind this graph was built from.
@@ -309,6 +396,33 @@ mod tests {
         assert_eq!(t.components_without(0).len(), 6);
         assert_eq!(t.components_without(3), vec![vec![0, 1, 2, 4, 5, 6]]);
         assert_eq!(t.path(1, 2, |a| a != 0), None);
+    }
+
+    #[test]
+    fn promotion_keeps_a_tree_a_tree() {
+        let mut t = Topology::new(TopologyKind::Hierarchical, 9);
+        // 0 → 1..=4, 1 → 5..=8. Agent 1 fails: its first child takes over.
+        assert_eq!(t.promote(1, 5), vec![0, 6, 7, 8]);
+        assert_eq!(t.edges().len(), 8);
+        assert_eq!(t.neighbours(5).collect::<Vec<_>>(), vec![0, 1, 6, 7, 8]);
+        assert_eq!(t.parents_from(0)[6], Some(5));
+        assert_eq!(t.parents_from(0)[1], Some(5));
+        assert!(t.diameter().is_some());
+    }
+
+    #[test]
+    fn the_live_graph_drops_dead_agents_edges() {
+        let ring = Topology::new(TopologyKind::Ring, 5);
+        let live = ring.restricted(|a| a != 2);
+        assert_eq!(live.degree(2), 0);
+        assert_eq!(live.edges().len(), 3);
+        // Without agent 2 the ring is a line 3-4-0-1: its inner agents are cut points.
+        let cuts: Vec<_> = live
+            .articulation_points()
+            .into_iter()
+            .filter(|&a| a != 2)
+            .collect();
+        assert_eq!(cuts, vec![0, 4]);
     }
 
     #[test]

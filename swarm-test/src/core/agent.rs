@@ -5,7 +5,12 @@ use swarm_test_spec::{Role, Roster, TopologyKind};
 
 use crate::topology::AgentId;
 
-/// An agent's lifecycle state.
+/// An agent's lifecycle state, as the coordination layer sees it.
+///
+/// `Starting` → `Ready` when the agent reports ready; `Ready` ⇄ `Busy` with work in flight;
+/// `Degraded` while impaired (see [`Agent::impaired`]); `Failed` when failure detection
+/// declares it (missed heartbeats), back to `Ready` when it is heard from again; `Removed`
+/// when taken out on purpose ([`Core::remove_agent`](super::Core::remove_agent)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentState {
@@ -48,7 +53,28 @@ pub struct Agent {
     pub executed: u64,
     /// Tasks it answered with an error.
     pub errors: u64,
+    /// Recent failure rate, 0..=1: an exponentially weighted average of its task outcomes
+    /// (1 for an error or a timeout while it held the task, 0 for a success), weight
+    /// [`EWMA_WEIGHT`] on the newest. Used by the adaptive strategy and for `Degraded`.
+    pub error_rate: f64,
+    /// Recent execution latency, ms: an exponentially weighted average (weight
+    /// [`EWMA_WEIGHT`]) of the time from assigning it a task to the task's result; 0 before
+    /// its first one.
+    pub latency_ms: f64,
+    /// The CPU load it reported in its last heartbeat, 0..=1.
+    pub cpu: f64,
 }
+
+/// Weight of the newest sample in the agents' moving averages. The default value is 0.3.
+pub const EWMA_WEIGHT: f64 = 0.3;
+
+/// An agent is `Degraded` while its reported CPU load is at least this. The default value is
+/// 0.85.
+pub const DEGRADED_CPU: f64 = 0.85;
+
+/// An agent is `Degraded` while its recent failure rate is at least this. The default value
+/// is 0.5.
+pub const DEGRADED_ERROR_RATE: f64 = 0.5;
 
 impl Agent {
     /// A new agent in the `Starting` state.
@@ -60,7 +86,46 @@ impl Agent {
             in_flight: 0,
             executed: 0,
             errors: 0,
+            error_rate: 0.0,
+            latency_ms: 0.0,
+            cpu: 0.0,
         }
+    }
+
+    /// Folds one task outcome into [`Agent::error_rate`].
+    pub fn record_outcome(&mut self, failed: bool) {
+        let x = if failed { 1.0 } else { 0.0 };
+        self.error_rate += EWMA_WEIGHT * (x - self.error_rate);
+    }
+
+    /// Folds one latency sample into [`Agent::latency_ms`].
+    pub fn record_latency(&mut self, ms: f64) {
+        self.latency_ms = if self.latency_ms == 0.0 {
+            ms
+        } else {
+            self.latency_ms + EWMA_WEIGHT * (ms - self.latency_ms)
+        };
+    }
+
+    /// Whether it is impaired: CPU at or above [`DEGRADED_CPU`], or failure rate at or above
+    /// [`DEGRADED_ERROR_RATE`].
+    pub fn impaired(&self) -> bool {
+        self.cpu >= DEGRADED_CPU || self.error_rate >= DEGRADED_ERROR_RATE
+    }
+
+    /// Recomputes a live agent's state from its load and health (`Starting`, `Failed` and
+    /// `Removed` are left alone: only startup, failure detection and removal change them).
+    pub fn refresh_state(&mut self) {
+        if !self.state.is_available() {
+            return;
+        }
+        self.state = if self.impaired() {
+            AgentState::Degraded
+        } else if self.in_flight > 0 {
+            AgentState::Busy
+        } else {
+            AgentState::Ready
+        };
     }
 
     /// What this agent can do (from its role).

@@ -1,10 +1,24 @@
 //! The coordination state machine: routing, forwarding along edges, exactly-once accounting.
 //!
 //! [`Core`] is sans-IO, in the manner of quinn-proto: it never reads a clock, sleeps, spawns or
-//! touches a socket. A driver feeds it inputs with the current time (`dispatch`,
-//! `handle_delivery`, `handle_work_done`, `agent_ready`) and then drains [`Core::poll_output`]
-//! for what to do: messages to transmit and work to execute. Time only moves forward. The
-//! simulation driver runs it in virtual time; a live driver runs the same code in real time.
+//! touches a socket. A driver feeds it inputs with the current time and then drains
+//! [`Core::poll_output`] for what to do: messages to transmit, work to execute, votes to cast,
+//! timers to set. Time only moves forward. The simulation driver runs it in virtual time; a
+//! live driver runs the same code in real time.
+//!
+//! Inputs: [`Core::agent_ready`] once per agent; [`Core::handle_tick`] every
+//! [`HEARTBEAT_INTERVAL_US`](super::HEARTBEAT_INTERVAL_US) for each agent whose process runs
+//! (heartbeats and failure detection, see [`health`](super::health)); [`Core::dispatch`] and
+//! [`Core::propose`] for work and votes; [`Core::handle_delivery`],
+//! [`Core::handle_work_done`], [`Core::handle_vote_cast`], [`Core::handle_timeout`] and
+//! [`Core::handle_round_timeout`] as the driver carries out outputs. Nothing else tells the
+//! core that an agent died: it finds out from missed heartbeats, timeouts and errors.
+//!
+//! Failover: when an agent is detected failed, every open task that still had to pass
+//! through it is rerouted at once (client timeouts remain the backstop for lost messages);
+//! a failed star hub or tree node is replaced by its lowest-id live child, which takes its
+//! edges ([`Topology::promote`]). Results carry the task id, so a late duplicate is dropped,
+//! and an order is placed at most once per task ([`Core::begin_effect`]).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -13,9 +27,12 @@ use serde::{Deserialize, Serialize};
 use swarm_test_spec::{Role, Strategy, TopologyKind};
 
 use super::agent::{Agent, AgentState};
+use super::breaker::{Breaker, BreakerConfig};
+use super::consensus::{Decision, Round, RoundId, Vote};
+use super::health::{Detector, HealthEvent};
 use super::ledger::{Ending, Ledger};
 use super::routing::{router_for, Router};
-use super::task::{Task, TaskId, TaskKind};
+use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
 mod membership;
@@ -87,6 +104,34 @@ pub enum Message {
         /// The receiver's position in `route`.
         hop: usize,
     },
+    /// "I am alive": sent to each peer every heartbeat interval.
+    Heartbeat {
+        /// The sender's incarnation, bumped each time its process restarts.
+        incarnation: u32,
+        /// The sender's CPU load, 0..=1.
+        cpu: f64,
+    },
+    /// The proposer asks a voter for its vote.
+    VoteRequest {
+        /// Which round.
+        round: RoundId,
+        /// The symbol voted on.
+        symbol: String,
+    },
+    /// A voter's answer to the proposer.
+    VoteReply {
+        /// Which round.
+        round: RoundId,
+        /// The answer.
+        vote: Vote,
+    },
+}
+
+impl Message {
+    /// Whether this is a heartbeat (drivers may treat them as cheap, droppable traffic).
+    pub fn is_heartbeat(&self) -> bool {
+        matches!(self, Message::Heartbeat { .. })
+    }
 }
 
 /// A message with its endpoints.
@@ -136,29 +181,98 @@ pub enum Output {
     },
     /// The task ended (completed or failed); drivers wake whoever waits on it.
     Ended(TaskId),
+    /// Let `agent` decide its vote on `symbol`, then call [`Core::handle_vote_cast`].
+    CastVote {
+        /// The voter.
+        agent: AgentId,
+        /// The round.
+        round: RoundId,
+        /// What it votes on.
+        symbol: String,
+    },
+    /// Call [`Core::handle_round_timeout`] for `round` at `at_us`.
+    RoundTimer {
+        /// The round.
+        round: RoundId,
+        /// When, µs.
+        at_us: u64,
+    },
+    /// The round was decided ([`Core::decision`]).
+    Decided(RoundId),
+    /// Something changed in the swarm's health (for traces and metrics).
+    Health(HealthEvent),
+    /// Failover rerouted (or, with nowhere to go, failed) `task` because an agent it still
+    /// had to pass was declared failed or restarted. `attempts` is how many attempts it had
+    /// before, so a driver can tell what the failover did (for metrics).
+    FailedOver {
+        /// The task.
+        task: TaskId,
+        /// Its attempts before the failover.
+        attempts: usize,
+    },
+}
+
+/// Where a task stands: the agent expected to act on it next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Holder {
+    /// The agent holding (or about to receive) the task or its result.
+    pub(super) agent: AgentId,
+    /// Its position in the plan (task phase) or in the result route (result phase).
+    pub(super) hop: usize,
+    /// Whether the result is on its way back.
+    pub(super) result: bool,
 }
 
 /// The coordination core of one swarm. See the module docs for the calling protocol.
 #[derive(Debug)]
 pub struct Core {
-    topology: Topology,
-    agents: Vec<Agent>,
-    router: Box<dyn Router + Send>,
-    ledger: Ledger,
-    tasks: BTreeMap<TaskId, Task>,
-    tried: BTreeMap<TaskId, BTreeSet<AgentId>>,
+    pub(super) topology: Topology,
+    pub(super) configured: Topology,
+    pub(super) strategy: Strategy,
+    pub(super) agents: Vec<Agent>,
+    pub(super) router: Box<dyn Router + Send>,
+    pub(super) ledger: Ledger,
+    pub(super) tasks: BTreeMap<TaskId, Task>,
+    /// Per task: agents it must not go to again (executors tried, agents that failed it).
+    pub(super) avoid: TaskTable<BTreeSet<AgentId>>,
     effects: BTreeSet<TaskId>,
-    latencies_us: Vec<u64>,
-    latency_of: BTreeMap<TaskId, u64>,
-    last_completion_us: Option<u64>,
-    attempt_deadline_us: BTreeMap<TaskId, u64>,
+    pub(super) latencies_us: Vec<u64>,
+    pub(super) latency_of: BTreeMap<TaskId, u64>,
+    pub(super) last_completion_us: Option<u64>,
+    attempt_deadline_us: TaskTable<u64>,
+    pub(super) attempt_started_us: TaskTable<u64>,
     timeouts: u64,
     next_task: u64,
     messages: u64,
+    pub(super) heartbeats_sent: u64,
     edge_violations: Vec<String>,
-    outputs: VecDeque<Output>,
+    pub(super) outputs: VecDeque<Output>,
+    /// Open tasks: their current plan, result route and holder.
+    pub(super) plans: TaskTable<Arc<[Hop]>>,
+    pub(super) routes: TaskTable<Arc<[AgentId]>>,
+    pub(super) holders: TaskTable<Holder>,
+    /// Open tasks assigned and not executed yet: their executor.
+    pub(super) assignee: TaskTable<AgentId>,
+    /// The star's hub or the hierarchy's coordinator, if the topology has one.
+    pub(super) root: Option<AgentId>,
+    /// The root that failed with no child to replace it, and when.
+    pub(super) root_lost: Option<(AgentId, u64)>,
+    pub(super) detector: Detector,
+    pub(super) ticked_incarnation: Vec<u32>,
+    pub(super) breakers: Vec<Breaker>,
+    pub(super) breaker_config: BreakerConfig,
+    /// Breakers not closed: while none is, routing skips asking them.
+    pub(super) breakers_tripped: usize,
+    pub(super) health_log: Vec<HealthEvent>,
+    pub(super) stages_skipped: u64,
+    /// Edges a promotion took away (low, high), and sends refused because of it.
+    pub(super) moved_edges: BTreeSet<(AgentId, AgentId)>,
+    pub(super) stale_sends: u64,
+    pub(super) rounds: BTreeMap<RoundId, Round>,
+    pub(super) decisions: BTreeMap<RoundId, Decision>,
+    pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
-    membership: membership::Membership,
+    pub(super) membership: membership::Membership,
 }
 
 impl Core {
@@ -171,34 +285,72 @@ impl Core {
                 topology.len()
             ));
         }
+        let n = topology.len();
+        let root = matches!(
+            topology.kind(),
+            TopologyKind::Star | TopologyKind::Hierarchical
+        )
+        .then_some(0);
         Ok(Core {
             agents: roles
                 .iter()
                 .enumerate()
                 .map(|(id, &role)| Agent::new(id, role))
                 .collect(),
+            configured: topology.clone(),
             topology,
+            strategy,
             router: router_for(strategy)?,
             ledger: Ledger::default(),
             tasks: BTreeMap::new(),
-            tried: BTreeMap::new(),
+            avoid: TaskTable::default(),
             effects: BTreeSet::new(),
             latencies_us: Vec::new(),
             latency_of: BTreeMap::new(),
             last_completion_us: None,
-            attempt_deadline_us: BTreeMap::new(),
+            attempt_deadline_us: TaskTable::default(),
+            attempt_started_us: TaskTable::default(),
             timeouts: 0,
             next_task: 0,
             messages: 0,
+            heartbeats_sent: 0,
             edge_violations: Vec::new(),
             outputs: VecDeque::new(),
+            plans: TaskTable::default(),
+            routes: TaskTable::default(),
+            holders: TaskTable::default(),
+            assignee: TaskTable::default(),
+            root,
+            root_lost: None,
+            detector: Detector::new(n),
+            ticked_incarnation: vec![0; n],
+            breakers: vec![Breaker::default(); n],
+            breaker_config: BreakerConfig::default(),
+            breakers_tripped: 0,
+            health_log: Vec::new(),
+            stages_skipped: 0,
+            moved_edges: BTreeSet::new(),
+            stale_sends: 0,
+            rounds: BTreeMap::new(),
+            decisions: BTreeMap::new(),
+            next_round: 0,
             membership: Default::default(),
         })
     }
 
-    /// The communication graph.
+    /// The communication graph in force (it changes when a hub or coordinator is replaced).
     pub fn topology(&self) -> &Topology {
         &self.topology
+    }
+
+    /// The communication graph as configured, before any promotion.
+    pub fn configured_topology(&self) -> &Topology {
+        &self.configured
+    }
+
+    /// The routing strategy.
+    pub fn strategy(&self) -> Strategy {
+        self.strategy
     }
 
     /// All agents, by id.
@@ -231,14 +383,55 @@ impl Core {
         self.last_completion_us
     }
 
-    /// Messages sent between agents so far.
+    /// Messages sent between agents so far (tasks, results, heartbeats and votes).
     pub fn messages(&self) -> u64 {
         self.messages
+    }
+
+    /// Heartbeats sent so far (included in [`Core::messages`]).
+    pub fn heartbeats(&self) -> u64 {
+        self.heartbeats_sent
     }
 
     /// Messages that were sent between agents without an edge between them.
     pub fn edge_violations(&self) -> &[String] {
         &self.edge_violations
+    }
+
+    /// The star's hub or the hierarchy's coordinator now (`None` for mesh and ring, or when
+    /// it failed and nobody could take its place).
+    pub fn root(&self) -> Option<AgentId> {
+        match self.root_lost {
+            Some(_) => None,
+            None => self.root,
+        }
+    }
+
+    /// What happened to the swarm's health, in order: detections, recoveries, promotions,
+    /// breaker transitions.
+    pub fn health_log(&self) -> &[HealthEvent] {
+        &self.health_log
+    }
+
+    /// Each agent's circuit breaker, by id.
+    pub fn breakers(&self) -> &[Breaker] {
+        &self.breakers
+    }
+
+    /// The breakers' tunables.
+    pub fn breaker_config(&self) -> BreakerConfig {
+        self.breaker_config
+    }
+
+    /// Ring stage visits skipped because the stage was failed or its breaker open.
+    pub fn stages_skipped(&self) -> u64 {
+        self.stages_skipped
+    }
+
+    /// Messages not sent because the link they were planned along was moved away from a
+    /// failed agent by a promotion after they were planned (their work was rerouted).
+    pub fn stale_sends(&self) -> u64 {
+        self.stale_sends
     }
 
     /// The next thing the driver must do, if any.
@@ -250,20 +443,39 @@ impl Core {
     pub fn agent_ready(&mut self, _now_us: u64, agent: AgentId) {
         if self.agents[agent].state == AgentState::Starting {
             self.agents[agent].state = AgentState::Ready;
+            self.agents[agent].refresh_state();
         }
     }
 
-    /// `agent` is dead: it takes no more work. (Rerouting its tasks arrives with failure
-    /// detection in the coordination layer.)
-    pub fn agent_failed(&mut self, _now_us: u64, agent: AgentId) {
-        self.agents[agent].state = AgentState::Failed;
+    /// `agent` is known dead for certain (e.g. a live backend saw its process exit): it takes
+    /// no more work and its tasks are rerouted. The mock driver never calls this: there,
+    /// failures are detected from missed heartbeats.
+    pub fn agent_failed(&mut self, now_us: u64, agent: AgentId) {
+        if self.agents[agent].state.is_available() {
+            self.mark_failed(now_us, agent, Vec::new());
+        }
     }
 
-    /// `agent` came back after a crash, empty-handed: whatever it held is gone.
-    pub fn agent_restarted(&mut self, _now_us: u64, agent: AgentId) {
+    /// `agent` came back after a crash, empty-handed, as the driver knows for certain (a live
+    /// backend restarted it). The mock driver never calls this: a restart shows in the
+    /// agent's heartbeats (a new incarnation).
+    pub fn agent_restarted(&mut self, now_us: u64, agent: AgentId) {
+        self.lose_work(now_us, agent);
         let a = &mut self.agents[agent];
         a.in_flight = 0;
         a.state = AgentState::Ready;
+        a.refresh_state();
+    }
+
+    /// Takes `agent` out of the swarm at once, without draining (compare
+    /// [`Core::drain_agent`] then [`Core::retire_agent`]): it gets no new work, its open tasks
+    /// are rerouted, it loses its edges (the graph is mended as for a retirement) and it is
+    /// no longer monitored.
+    pub fn remove_agent(&mut self, now_us: u64, agent: AgentId) {
+        self.agents[agent].state = AgentState::Removed;
+        self.lose_work(now_us, agent);
+        self.agents[agent].in_flight = 0;
+        self.topology.retire(agent);
     }
 
     /// Hands a task to the swarm and returns its id. The task ends (see [`Output::Ended`]) with
@@ -289,14 +501,20 @@ impl Core {
 
     /// A message arrived at its receiver.
     pub fn handle_delivery(&mut self, now_us: u64, envelope: Envelope) {
-        match (envelope.to, envelope.msg) {
+        let Envelope { from, to, msg } = envelope;
+        match (to, msg) {
             (Endpoint::Client, Message::Result { task, by, .. }) => self.complete(now_us, task, by),
-            (Endpoint::Client, Message::Task { task, .. }) => self
-                .edge_violations
-                .push(format!("{task} was sent to the client as a task")),
+            (Endpoint::Client, _) => self.edge_violations.push(format!(
+                "a message from {from:?} other than a result was sent to the client"
+            )),
+            (Endpoint::Agent(agent), Message::Heartbeat { incarnation, cpu }) => {
+                if let Endpoint::Agent(sender) = from {
+                    self.heartbeat_from(now_us, agent, sender, incarnation, cpu);
+                }
+            }
             (Endpoint::Agent(agent), msg) => {
                 if !self.agents[agent].state.is_available() {
-                    return; // A dead agent drops what reaches it; detection reroutes.
+                    return; // Declared failed: it drops the work, which was rerouted.
                 }
                 match msg {
                     Message::Task { task, plan, hop } => self.arrive(agent, task, plan, hop),
@@ -306,6 +524,19 @@ impl Core {
                         route,
                         hop,
                     } => self.send_result(task, by, route, hop),
+                    Message::VoteRequest { round, symbol } => {
+                        self.outputs.push_back(Output::CastVote {
+                            agent,
+                            round,
+                            symbol,
+                        })
+                    }
+                    Message::VoteReply { round, vote } => {
+                        if let Endpoint::Agent(voter) = from {
+                            self.record_vote(now_us, round, voter, vote);
+                        }
+                    }
+                    Message::Heartbeat { .. } => {}
                 }
             }
         }
@@ -322,16 +553,14 @@ impl Core {
         result: WorkResult,
     ) {
         let step = plan[hop].step;
-        if step == Step::Execute {
-            let a = &mut self.agents[agent];
-            a.in_flight = a.in_flight.saturating_sub(1);
-            if a.in_flight == 0 && a.state == AgentState::Busy {
-                a.state = AgentState::Ready;
-            }
+        let current = self.plans.get(&task).is_some_and(|p| Arc::ptr_eq(p, &plan));
+        if step == Step::Execute && current {
+            self.unassign(task);
         }
         if let WorkResult::Error(_) = result {
             self.agents[agent].errors += 1;
-            if !self.ledger.has_ended(task) {
+            if current && !self.ledger.has_ended(task) {
+                self.blame(now_us, task, agent, step);
                 self.route(now_us, task);
             }
             return;
@@ -341,21 +570,25 @@ impl Core {
                 self.agents[agent].executed += 1;
                 let ingress = plan[0].agent;
                 let relay = matches!(self.tasks[&task].kind(), TaskKind::Relay { .. });
-                let route = match relay {
+                let route: Arc<[AgentId]> = match relay {
                     true => vec![agent], // The relay's last agent answers the client.
                     false => self
                         .topology
                         .path(agent, ingress, |a| self.agents[a].state.is_available())
                         .unwrap_or_else(|| vec![agent]),
-                };
-                self.send_result(task, agent, route.into(), 0);
+                }
+                .into();
+                if current {
+                    self.routes.insert(task, route.clone());
+                }
+                self.send_result(task, agent, route, 0);
             }
             Step::Stage | Step::Forward => self.send_task(agent, task, plan, hop + 1),
         }
     }
 
-    /// The client's wait for `task` ran out: if it has not ended, it is rerouted to an agent
-    /// it was not tried on (the current assignee is presumed failed or unreachable).
+    /// The client's wait for `task` ran out: if it has not ended, it is rerouted, away from
+    /// the agent that held it (presumed failed or unreachable).
     pub fn handle_timeout(&mut self, now_us: u64, task: TaskId) {
         if self.ledger.has_ended(task) {
             return;
@@ -368,6 +601,17 @@ impl Core {
             return; // A newer attempt owns the clock.
         }
         self.timeouts += 1;
+        if let Some(h) = self.holders.get(&task).copied() {
+            let step = match h.result {
+                true => Step::Forward,
+                false => self
+                    .plans
+                    .get(&task)
+                    .map_or(Step::Forward, |p| p[h.hop].step),
+            };
+            self.blame(now_us, task, h.agent, step);
+            self.client_detects(now_us, h.agent);
+        }
         self.route(now_us, task);
     }
 
@@ -377,16 +621,10 @@ impl Core {
     }
 
     fn arrive(&mut self, agent: AgentId, task: TaskId, plan: Arc<[Hop]>, hop: usize) {
+        // The holder is already `agent` at `hop`: set when the task was sent to it.
         let step = plan[hop].step;
         if step == Step::Forward {
             return self.send_task(agent, task, plan, hop + 1);
-        }
-        if step == Step::Execute {
-            let a = &mut self.agents[agent];
-            a.in_flight += 1;
-            if a.state == AgentState::Ready {
-                a.state = AgentState::Busy;
-            }
         }
         self.outputs.push_back(Output::Execute {
             agent,
@@ -399,6 +637,16 @@ impl Core {
 
     fn send_task(&mut self, from: AgentId, task: TaskId, plan: Arc<[Hop]>, hop: usize) {
         let to = plan[hop].agent;
+        if self.plans.get(&task).is_some_and(|p| Arc::ptr_eq(p, &plan)) {
+            self.holders.insert(
+                task,
+                Holder {
+                    agent: to,
+                    hop,
+                    result: false,
+                },
+            );
+        }
         let msg = Message::Task { task, plan, hop };
         self.transmit(Endpoint::Agent(from), Endpoint::Agent(to), msg);
     }
@@ -409,6 +657,18 @@ impl Core {
         let to = route
             .get(at + 1)
             .map_or(Endpoint::Client, |&a| Endpoint::Agent(a));
+        if let (Endpoint::Agent(next), Some(current)) = (to, self.routes.get(&task)) {
+            if Arc::ptr_eq(current, &route) {
+                self.holders.insert(
+                    task,
+                    Holder {
+                        agent: next,
+                        hop: at + 1,
+                        result: true,
+                    },
+                );
+            }
+        }
         let msg = Message::Result {
             task,
             by,
@@ -418,12 +678,18 @@ impl Core {
         self.transmit(from, to, msg);
     }
 
-    fn transmit(&mut self, from: Endpoint, to: Endpoint, msg: Message) {
+    pub(super) fn transmit(&mut self, from: Endpoint, to: Endpoint, msg: Message) {
         if let (Endpoint::Agent(a), Endpoint::Agent(b)) = (from, to) {
+            if !self.topology.is_edge(a, b) && self.moved_edges.contains(&(a.min(b), a.max(b))) {
+                // Planned before a promotion moved this link away from a failed agent: the
+                // link is gone, so nothing is sent. Failover has rerouted what it carried.
+                self.stale_sends += 1;
+                return;
+            }
             self.messages += 1;
             if !self.topology.is_edge(a, b) {
                 self.edge_violations.push(format!(
-                    "a message went from agent {a} to agent {b}, which are not connected in the {} topology",
+                    "a message went from agent {a} to agent {b}, which are not connected in the {} topology in force",
                     self.topology.kind().as_str()
                 ));
             }
@@ -432,49 +698,71 @@ impl Core {
             .push_back(Output::Transmit(Envelope { from, to, msg }));
     }
 
-    fn complete(&mut self, now_us: u64, task: TaskId, by: AgentId) {
-        if self.ledger.has_ended(task) {
-            return; // A late duplicate result: deduplicated by task id.
-        }
-        if let Some(at) = self.ledger.dispatched_at_us(task) {
-            let latency = now_us.saturating_sub(at);
-            self.latencies_us.push(latency);
-            self.latency_of.insert(task, latency);
-        }
-        self.last_completion_us = Some(now_us);
-        self.ledger.ended(task, Ending::Completed { by });
+    pub(super) fn fail(&mut self, task: TaskId, reason: String) {
+        self.ledger.ended(task, Ending::Failed { reason });
+        self.forget(task);
         self.outputs.push_back(Output::Ended(task));
     }
 
-    fn fail(&mut self, task: TaskId, reason: String) {
-        self.ledger.ended(task, Ending::Failed { reason });
-        self.outputs.push_back(Output::Ended(task));
+    /// Drops the bookkeeping of an ended task.
+    pub(super) fn forget(&mut self, task: TaskId) {
+        self.unassign(task);
+        self.plans.remove(&task);
+        self.routes.remove(&task);
+        self.holders.remove(&task);
+        self.attempt_started_us.remove(&task);
+        self.attempt_deadline_us.remove(&task);
+        self.avoid.remove(&task);
+    }
+
+    /// The task's executor no longer holds it as pending work.
+    fn unassign(&mut self, task: TaskId) {
+        if let Some(agent) = self.assignee.remove(&task) {
+            let a = &mut self.agents[agent];
+            a.in_flight = a.in_flight.saturating_sub(1);
+            a.refresh_state();
+        }
     }
 
     /// Plans the task's path to a chosen executor and sends it to the ingress.
-    fn route(&mut self, now_us: u64, task: TaskId) {
-        let tried = self.tried.entry(task).or_default().clone();
+    pub(super) fn route(&mut self, now_us: u64, task: TaskId) {
+        if self.ledger.has_ended(task) {
+            return; // Failover already settled it.
+        }
         let attempts = self.ledger.assignments(task);
         if attempts.len() >= MAX_ATTEMPTS {
             let reason = format!(
-                "no result after {MAX_ATTEMPTS} attempts on agents {attempts:?} (each answered with an error or timed out)"
+                "no result after {MAX_ATTEMPTS} attempts on agents {attempts:?} (each answered with an error, timed out or was lost to a failure)"
             );
             return self.fail(task, reason);
         }
-        let plan = match self.plan(task, &tried) {
-            Ok(plan) => plan,
+        self.unassign(task);
+        let plan: Arc<[Hop]> = match self.plan(now_us, task) {
+            Ok(plan) => plan.into(),
             Err(reason) => return self.fail(task, reason),
         };
         let executor = plan[plan.len() - 1].agent;
-        self.tried.entry(task).or_default().insert(executor);
+        if self.topology.kind() != TopologyKind::Ring {
+            avoid_insert(&mut self.avoid, task, executor);
+        }
         self.ledger.assigned(task, executor);
+        self.assignee.insert(task, executor);
+        self.attempt_started_us.insert(task, now_us);
+        self.agents[executor].in_flight += 1;
+        self.agents[executor].refresh_state();
         let ingress = plan[0].agent;
         let deadline = now_us + TASK_TIMEOUT_US + TIMEOUT_PER_HOP_US * plan.len() as u64;
-        let msg = Message::Task {
+        self.plans.insert(task, plan.clone());
+        self.routes.remove(&task);
+        self.holders.insert(
             task,
-            plan: plan.into(),
-            hop: 0,
-        };
+            Holder {
+                agent: ingress,
+                hop: 0,
+                result: false,
+            },
+        );
+        let msg = Message::Task { task, plan, hop: 0 };
         self.transmit(Endpoint::Client, Endpoint::Agent(ingress), msg);
         self.attempt_deadline_us.insert(task, deadline);
         self.outputs.push_back(Output::Timer {
@@ -483,111 +771,24 @@ impl Core {
         });
     }
 
-    fn plan(&mut self, task: TaskId, tried: &BTreeSet<AgentId>) -> Result<Vec<Hop>, String> {
-        let kind = self.topology.kind();
-        let n = self.agents.len();
-        let alive = |a: &Agent| a.state.is_available();
-        if let TaskKind::Relay { hops } = *self.tasks[&task].kind() {
-            if kind != TopologyKind::Ring {
-                return Err(format!(
-                    "relay tasks travel around a ring, but this swarm is a {}",
-                    kind.as_str()
-                ));
-            }
-            let candidates: Vec<&Agent> = self
-                .agents
-                .iter()
-                .filter(|a| alive(a) && !tried.contains(&a.id))
-                .collect();
-            let ingress = self
-                .router
-                .pick(&candidates)
-                .ok_or("no agent is available to start the relay")?;
-            let hops = hops as usize;
-            return Ok((0..=hops)
-                .map(|i| Hop {
-                    agent: (ingress + i) % n,
-                    step: if i == hops {
-                        Step::Execute
-                    } else {
-                        Step::Forward
-                    },
-                })
-                .collect());
-        }
-        if kind == TopologyKind::Ring {
-            if let Some(down) = self.agents.iter().find(|a| !alive(a)) {
-                return Err(format!(
-                    "no agent is available: pipeline stage {} is {:?}",
-                    down.id, down.state
-                ));
-            }
-            let hop = |agent| Hop {
-                agent,
-                step: if agent + 1 == n {
-                    Step::Execute
-                } else {
-                    Step::Stage
-                },
-            };
-            return Ok((0..n).map(hop).collect());
-        }
-        let root_routes = matches!(kind, TopologyKind::Star | TopologyKind::Hierarchical);
-        let capability = self.tasks[&task].capability().map(str::to_owned);
-        let candidates: Vec<&Agent> = self
-            .agents
-            .iter()
-            .filter(|a| alive(a) && !(root_routes && a.id == 0 && n > 1))
-            .filter(|a| capability.as_deref().is_none_or(|c| a.can(c)))
-            .filter(|a| self.membership.eligible(task, a.id))
-            .filter(|a| !tried.contains(&a.id))
-            .collect();
-        if candidates.is_empty() {
-            return Err(match capability {
-                Some(c) => format!("no agent is available with capability `{c}`"),
-                None => "no agent is available: every agent is failed or already tried".into(),
-            });
-        }
-        let executor = self
-            .router
-            .pick(&candidates)
-            .ok_or("no agent is available: the router picked none")?;
-        let ingress = if root_routes { 0 } else { executor };
-        if !alive(&self.agents[ingress]) {
-            return Err(format!(
-                "no agent is available: the {} (agent {ingress}) is {:?}",
-                if kind == TopologyKind::Star {
-                    "hub"
-                } else {
-                    "coordinator"
-                },
-                self.agents[ingress].state
-            ));
-        }
-        let path = self
-            .topology
-            .path(ingress, executor, |a| alive(&self.agents[a]))
-            .ok_or_else(|| format!("no agent is available: agent {executor} cannot be reached from agent {ingress}"))?;
-        let last = path.len() - 1;
-        Ok(path
-            .into_iter()
-            .enumerate()
-            .map(|(i, agent)| Hop {
-                agent,
-                step: if i == last {
-                    Step::Execute
-                } else {
-                    Step::Forward
-                },
-            })
-            .collect())
-    }
-
     /// The symbol of a trade task, if it is one.
     pub fn trade_symbol(&self, task: TaskId) -> Option<&str> {
         match self.tasks.get(&task)?.kind() {
             TaskKind::Trade { symbol } => Some(symbol),
             TaskKind::Work { .. } | TaskKind::Relay { .. } => None,
+        }
+    }
+}
+
+/// Adds `agent` to the agents `task` must avoid.
+pub(super) fn avoid_insert(avoid: &mut TaskTable<BTreeSet<AgentId>>, task: TaskId, agent: AgentId) {
+    match avoid.remove(&task) {
+        Some(mut set) => {
+            set.insert(agent);
+            avoid.insert(task, set);
+        }
+        None => {
+            avoid.insert(task, BTreeSet::from([agent]));
         }
     }
 }

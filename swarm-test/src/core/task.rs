@@ -12,6 +12,49 @@ impl std::fmt::Display for TaskId {
     }
 }
 
+/// Per-task bookkeeping indexed by task id: ids are dense and sequential, so a vector slot
+/// per task is O(1) where a map would search (this sits on the per-message path).
+/// Iteration is in id order, so it is deterministic.
+#[derive(Debug, Clone)]
+pub(crate) struct TaskTable<T> {
+    slots: Vec<Option<T>>,
+}
+
+impl<T> Default for TaskTable<T> {
+    fn default() -> Self {
+        TaskTable { slots: Vec::new() }
+    }
+}
+
+impl<T> TaskTable<T> {
+    /// The entry of `task`.
+    pub(crate) fn get(&self, task: &TaskId) -> Option<&T> {
+        self.slots.get(task.0 as usize)?.as_ref()
+    }
+
+    /// Sets the entry of `task`, returning the previous one.
+    pub(crate) fn insert(&mut self, task: TaskId, value: T) -> Option<T> {
+        let i = task.0 as usize;
+        if i >= self.slots.len() {
+            self.slots.resize_with(i + 1, || None);
+        }
+        self.slots[i].replace(value)
+    }
+
+    /// Clears the entry of `task`, returning it.
+    pub(crate) fn remove(&mut self, task: &TaskId) -> Option<T> {
+        self.slots.get_mut(task.0 as usize)?.take()
+    }
+
+    /// Every entry, in id order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (TaskId, &T)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some((TaskId(i as u64), v.as_ref()?)))
+    }
+}
+
 /// What a task asks the swarm to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -89,5 +132,26 @@ impl Task {
     /// The capability an executor must have, if any.
     pub fn capability(&self) -> Option<&str> {
         self.capability.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_table_is_a_map_by_id() {
+        let mut t = TaskTable::default();
+        assert_eq!(t.insert(TaskId(3), 'c'), None);
+        assert_eq!(t.insert(TaskId(1), 'a'), None);
+        assert_eq!(t.insert(TaskId(3), 'C'), Some('c'));
+        assert_eq!(t.get(&TaskId(3)), Some(&'C'));
+        assert_eq!(t.get(&TaskId(9)), None);
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            vec![(TaskId(1), &'a'), (TaskId(3), &'C')]
+        );
+        assert_eq!(t.remove(&TaskId(1)), Some('a'));
+        assert_eq!(t.remove(&TaskId(1)), None);
     }
 }

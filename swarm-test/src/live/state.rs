@@ -650,6 +650,18 @@ impl State {
                 } => self.execute(agent, task, step, plan, hop),
                 Output::Timer { task, at_us } => self.schedule_at(at_us, Timer::TaskTimeout(task)),
                 Output::Ended(task) => self.task_ended(task),
+                Output::Health(event) => {
+                    let now = self.now_us();
+                    self.trace.record(now, format_args!("health: {event:?}"));
+                }
+                Output::FailedOver { task, .. } => {
+                    let now = self.now_us();
+                    self.trace.record(now, format_args!("{task} failed over"));
+                }
+                // The live controller does not feed the core's heartbeats (`handle_tick`) nor
+                // hold votes yet (`Swarm::propose` refuses in live mode), so the core never
+                // asks for these here.
+                Output::CastVote { .. } | Output::RoundTimer { .. } | Output::Decided(_) => {}
             }
         }
         if self.is_idle() {

@@ -10,7 +10,7 @@
 //! | `partition(halves \| isolate = T)` | messages between the two sides are dropped |
 //! | `crash(T)` | target is dead: drops messages, loses work in progress; `restart = D`, or the end of `for D`, brings it back empty |
 //! | `hang(T)` | target is paused: messages and work wait until the fault heals, then resume |
-//! | `error_rate(rate)` | target answers each task with an error with probability `rate` |
+//! | `error_rate(rate)` | target answers each task (or its pipeline stage of a task) with an error with probability `rate` |
 //! | `volatility(level)` | market shock: the price model's volatility follows `level` |
 //!
 //! Faults heal at the end of their duration (`for D`), or never if none is given; a test body

@@ -21,6 +21,7 @@ impl Sim {
         self.alive.push(true);
         self.epoch.push(0);
         self.memory_mb.push(BASE_MEMORY_MB);
+        self.went_silent.push(Vec::new());
         let startup = self.model.startup_us(&mut self.work_rng);
         self.schedule(startup, Event::Ready(agent));
         self.trace

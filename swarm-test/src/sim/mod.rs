@@ -4,23 +4,40 @@
 //! clock and no threads: the same seed gives the same events, in the same order, on any
 //! machine. The driver carries out the [`Core`]'s outputs with modelled latencies and service
 //! times, applies faults, and runs the trade logic at the executor.
+//!
+//! Heartbeats cost one timer event per agent per
+//! [`HEARTBEAT_INTERVAL_US`], plus one message per peer
+//! (two in a mesh or ring). A dead agent's timer stops; a hung agent's timer keeps running
+//! but sends nothing, and heartbeats that reach a hung agent are dropped (it would find them
+//! stale when it resumes). The core is never told that an agent crashed, hung or restarted:
+//! it notices from the heartbeats (a restarted process's heartbeats carry a new incarnation).
+//!
+//! The built-in trade flow sends one trade per arrival, symbols SPY, QQQ, AAPL, TSLA in turn.
+//! Under `strategy = "specialized"` each trade requires the capability `trade_execution`;
+//! under `strategy = "consensus"` each trade is first put to a vote
+//! ([`Proposal::trade`], default threshold) and sent only if the vote is reached.
 
+#[cfg(test)]
+mod coordination_tests;
 mod faults;
 mod inject;
 mod membership;
 mod model;
 mod recovery;
 mod trace;
+mod voting;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use swarm_test_spec::{FaultKind, FaultSpec, Spec};
 
+use swarm_test_spec::Strategy;
+
 use crate::config::InjectedBug;
 use crate::core::{
-    roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Step, Task, TaskId,
-    WorkResult,
+    roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Proposal, RoundId, Step,
+    Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
 };
 use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
@@ -62,6 +79,16 @@ enum Event {
     Restart(AgentId),
     OutOfMemory(AgentId),
     Arrival,
+    /// An agent's heartbeat timer, for the process incarnation `epoch`.
+    Tick(AgentId, u32),
+    /// A voter decides its vote.
+    Vote {
+        agent: AgentId,
+        round: RoundId,
+        symbol: String,
+        epoch: u32,
+    },
+    RoundTimeout(RoundId),
 }
 
 /// What a fault did, measured. How a reroute or a failure is owed to a fault is described in
@@ -96,6 +123,9 @@ pub struct Sim {
     core: Core,
     model: Model,
     net_rng: SimRng,
+    /// Heartbeats' latencies and losses: their own stream, so heartbeats do not shift the
+    /// draws of task messages.
+    heartbeat_rng: SimRng,
     work_rng: SimRng,
     fault_rng: SimRng,
     desk: TradingDesk,
@@ -114,6 +144,13 @@ pub struct Sim {
     delivered: u64,
     /// The market regime before each volatility fault, restored when it heals.
     calm_before: BTreeMap<usize, RegimeSegment>,
+    heartbeats_delivered: u64,
+    /// Events queued that are not background (see `is_background`).
+    pending_work: u64,
+    /// Per agent: when its process went silent (crashed or hung), in order.
+    went_silent: Vec<Vec<u64>>,
+    /// Votes cast: round, voter, when.
+    votes_cast: Vec<(RoundId, AgentId, u64)>,
     /// Which fault each reroute and failure is owed to.
     recovery: recovery::Recovery,
     /// A deliberate bug, for testing the harness (`SWARM_TEST_FAULT_INJECT_BUG`).
@@ -128,6 +165,8 @@ struct Flow {
     remaining: u64,
     sent: u64,
     tasks: Vec<TaskId>,
+    /// Consensus rounds of the flow still open, with their symbol.
+    rounds: BTreeMap<RoundId, String>,
 }
 
 /// Why a simulation could not go on.
@@ -166,6 +205,8 @@ impl Sim {
             net_rng: root.split("net"),
             work_rng: root.split("work"),
             fault_rng: root.split("faults"),
+            // Split last: the streams split before it keep their seeds.
+            heartbeat_rng: root.split("heartbeats"),
             desk,
             outcomes: vec![FaultOutcome::default(); spec.inject.len()],
             faults: spec.inject.clone(),
@@ -180,6 +221,10 @@ impl Sim {
             dropped: 0,
             delivered: 0,
             calm_before: BTreeMap::new(),
+            heartbeats_delivered: 0,
+            pending_work: 0,
+            went_silent: vec![Vec::new(); n],
+            votes_cast: Vec::new(),
             recovery: recovery::Recovery::new(spec.inject.len()),
             bug: None,
             bug_dropped: None,
@@ -231,6 +276,21 @@ impl Sim {
     /// Messages delivered (client and agent links), the simulator's unit of work.
     pub fn delivered(&self) -> u64 {
         self.delivered
+    }
+
+    /// Heartbeats delivered (part of [`Sim::delivered`]).
+    pub fn heartbeats_delivered(&self) -> u64 {
+        self.heartbeats_delivered
+    }
+
+    /// When `agent`'s process went silent (crashed or hung), µs, each time it did.
+    pub fn went_silent(&self, agent: AgentId) -> &[u64] {
+        &self.went_silent[agent]
+    }
+
+    /// Votes cast so far: round, voter, when (µs). A voter casts only while its process runs.
+    pub fn votes_cast(&self) -> &[(RoundId, AgentId, u64)] {
+        &self.votes_cast
     }
 
     /// When setup finished (agents ready), in µs.
@@ -335,9 +395,13 @@ impl Sim {
         &self.flow.tasks
     }
 
-    /// Runs until every dispatched task has ended and the trade flow is done.
+    /// Runs until every dispatched task has ended, every vote is decided and the trade flow
+    /// is done.
     pub fn run_until_idle(&mut self) -> Result<(), SimError> {
-        while self.flow.remaining > 0 || self.core.ledger().open() > 0 {
+        while self.flow.remaining > 0
+            || self.core.ledger().open() > 0
+            || self.core.open_rounds() > 0
+        {
             if !self.step()? {
                 break;
             }
@@ -358,7 +422,7 @@ impl Sim {
     /// Runs every event up to virtual time `t_us`, then sets the clock to it.
     pub fn run_until(&mut self, t_us: u64) -> Result<(), SimError> {
         while self.queue.keys().next().is_some_and(|&(t, _)| t <= t_us) {
-            self.step()?;
+            self.step_any()?;
         }
         self.check_deadline(t_us)?;
         self.now_us = self.now_us.max(t_us);
@@ -380,12 +444,26 @@ impl Sim {
     }
 
     /// Processes the next event. `Ok(false)` when there is none.
+    /// Processes the next event, unless only background events (heartbeat timers and
+    /// heartbeats) are left: then the swarm is idle, as if the queue were empty, and
+    /// `Ok(false)` says so. Heartbeats go on forever; they alone never keep a run going.
     fn step(&mut self) -> Result<bool, SimError> {
+        if self.pending_work == 0 {
+            return Ok(false);
+        }
+        self.step_any()
+    }
+
+    /// Processes the next event, background or not. `Ok(false)` when there is none.
+    fn step_any(&mut self) -> Result<bool, SimError> {
         let Some((&(at, seq), _)) = self.queue.iter().next() else {
             return Ok(false);
         };
         self.check_deadline(at)?;
         let event = self.queue.remove(&(at, seq)).expect("key just seen");
+        if !is_background(&event) {
+            self.pending_work -= 1;
+        }
         self.now_us = at;
         self.handle(event);
         self.drain();
@@ -397,6 +475,9 @@ impl Sim {
     }
 
     fn schedule_at(&mut self, at_us: u64, event: Event) {
+        if !is_background(&event) {
+            self.pending_work += 1;
+        }
         self.seq += 1;
         self.queue.insert((at_us, self.seq), event);
     }
@@ -408,8 +489,42 @@ impl Sim {
                 if self.alive[agent] {
                     self.core.agent_ready(now, agent);
                     self.trace.record(now, format_args!("agent {agent} ready"));
+                    self.schedule(0, Event::Tick(agent, self.epoch[agent]));
                 }
             }
+            Event::Tick(agent, epoch) => {
+                if !self.alive[agent] || self.epoch[agent] != epoch {
+                    return; // A dead process's timer dies with it.
+                }
+                if !self.active.is_hung(agent) {
+                    let cpu = self.cpu_load(agent);
+                    self.core.handle_tick(now, agent, epoch, cpu);
+                }
+                self.schedule(HEARTBEAT_INTERVAL_US, Event::Tick(agent, epoch));
+            }
+            Event::Vote {
+                agent,
+                round,
+                symbol,
+                epoch,
+            } => {
+                if !self.alive[agent] || self.epoch[agent] != epoch {
+                    return; // A crashed voter never answers.
+                }
+                if self.active.is_hung(agent) {
+                    let event = Event::Vote {
+                        agent,
+                        round,
+                        symbol,
+                        epoch,
+                    };
+                    return self.defer_until_resumed(agent, event);
+                }
+                let vote = self.vote_of(agent, &symbol);
+                self.votes_cast.push((round, agent, now));
+                self.core.handle_vote_cast(now, agent, round, vote);
+            }
+            Event::RoundTimeout(round) => self.core.handle_round_timeout(now, round),
             Event::Arrival => {
                 if self.flow.remaining == 0 {
                     return;
@@ -417,8 +532,24 @@ impl Sim {
                 self.flow.remaining -= 1;
                 let symbol = SYMBOLS[(self.flow.sent % SYMBOLS.len() as u64) as usize];
                 self.flow.sent += 1;
-                let id = self.dispatch(Task::trade(symbol));
-                self.flow.tasks.push(id);
+                match self.core.strategy() {
+                    Strategy::Consensus => match self.propose(Proposal::trade(symbol)) {
+                        Ok(round) => {
+                            self.flow.rounds.insert(round, symbol.to_owned());
+                        }
+                        Err(e) => self
+                            .trace
+                            .record(now, format_args!("no vote on {symbol}: {e}")),
+                    },
+                    Strategy::Specialized => {
+                        let id = self.dispatch(Task::trade(symbol).requires("trade_execution"));
+                        self.flow.tasks.push(id);
+                    }
+                    _ => {
+                        let id = self.dispatch(Task::trade(symbol));
+                        self.flow.tasks.push(id);
+                    }
+                }
                 if self.flow.remaining > 0 {
                     let gap = self.model.trade_gap_us(&mut self.work_rng);
                     self.schedule(gap, Event::Arrival);
@@ -493,33 +624,45 @@ impl Sim {
                 self.alive[agent] = true;
                 self.epoch[agent] += 1;
                 self.memory_mb[agent] = BASE_MEMORY_MB;
-                self.core.agent_restarted(now, agent);
                 self.trace
                     .record(now, format_args!("agent {agent} restarted"));
+                // The new process heartbeats with a new incarnation: that is how the swarm
+                // learns it restarted.
+                self.schedule(0, Event::Tick(agent, self.epoch[agent]));
             }
         }
     }
 
     fn deliver(&mut self, envelope: Envelope) {
+        let heartbeat = envelope.msg.is_heartbeat();
         if let Endpoint::Agent(agent) = envelope.to {
             let task = task_of(&envelope.msg);
             if !self.alive[agent] {
                 self.dropped += 1;
-                self.trace.record(
-                    self.now_us,
-                    format_args!("message to dead agent {agent} dropped"),
-                );
+                if !heartbeat {
+                    self.trace.record(
+                        self.now_us,
+                        format_args!("message to dead agent {agent} dropped"),
+                    );
+                }
                 let killer = self.recovery.killer(agent);
-                self.recovery.blame(task, killer);
+                self.blame(task, killer);
                 return;
             }
             if self.active.is_hung(agent) {
+                if heartbeat {
+                    self.dropped += 1; // Stale by the time it resumes.
+                    return;
+                }
                 let hangs = self.active.blame(Some(agent), faults::hangs);
-                self.recovery.blame(task, hangs);
+                self.blame(task, hangs);
                 return self.defer_until_resumed(agent, Event::Deliver(envelope));
             }
         }
         self.delivered += 1;
+        if heartbeat {
+            self.heartbeats_delivered += 1;
+        }
         self.core.handle_delivery(self.now_us, envelope);
     }
 
@@ -545,7 +688,7 @@ impl Sim {
         hop: usize,
     ) -> WorkResult {
         let now = self.now_us;
-        if plan[hop].step != Step::Execute {
+        if plan[hop].step == Step::Forward {
             return WorkResult::Done;
         }
         if self.work_rng.chance(self.active.error_rate(agent)) {
@@ -556,6 +699,9 @@ impl Sim {
             let errs = self.active.blame(Some(agent), faults::errs);
             self.recovery.blame(task, errs);
             return WorkResult::Error(format!("agent {agent} answered with an injected error"));
+        }
+        if plan[hop].step != Step::Execute {
+            return WorkResult::Done; // A pipeline stage's work has no market effect.
         }
         if let Some(symbol) = self.core.trade_symbol(task).map(str::to_owned) {
             if self.core.begin_effect(task) {
@@ -580,6 +726,13 @@ impl Sim {
                 .record(now, format_args!("agent {agent} executed {task}"));
         }
         WorkResult::Done
+    }
+
+    /// `faults` acted on the task `task` is about, if it is about one.
+    fn blame(&mut self, task: Option<TaskId>, faults: impl IntoIterator<Item = usize>) {
+        if let Some(task) = task {
+            self.recovery.blame(task, faults);
+        }
     }
 
     /// Carries out the core's outputs.
@@ -630,6 +783,40 @@ impl Sim {
                     }
                 }
                 Output::Ended(task) => self.task_ended(task),
+                Output::CastVote {
+                    agent,
+                    round,
+                    symbol,
+                } => {
+                    let role = self.core.agents()[agent].role;
+                    let think = self
+                        .model
+                        .service_us(role, Step::Forward, &mut self.work_rng);
+                    let epoch = self.epoch[agent];
+                    self.schedule(
+                        think,
+                        Event::Vote {
+                            agent,
+                            round,
+                            symbol,
+                            epoch,
+                        },
+                    );
+                }
+                Output::RoundTimer { round, at_us } => {
+                    self.schedule_at(at_us, Event::RoundTimeout(round))
+                }
+                Output::Decided(round) => self.round_decided(round),
+                Output::Health(event) => {
+                    self.trace
+                        .record(self.now_us, format_args!("health: {event:?}"));
+                }
+                Output::FailedOver { task, attempts } => {
+                    let now = self.now_us;
+                    let ledger = self.core.ledger();
+                    self.recovery
+                        .failed_over(task, attempts, ledger, now, &mut self.outcomes);
+                }
             }
         }
     }
@@ -645,41 +832,50 @@ impl Sim {
 
     fn transmit(&mut self, envelope: Envelope) {
         let n = self.alive.len();
+        let heartbeat = envelope.msg.is_heartbeat();
         let task = task_of(&envelope.msg);
+        let rng = match heartbeat {
+            true => &mut self.heartbeat_rng,
+            false => &mut self.net_rng,
+        };
         let mut latency = match (envelope.from, envelope.to) {
             (Endpoint::Agent(a), Endpoint::Agent(b)) => {
                 let cut = self.active.separating(a, b, n);
                 if !cut.is_empty() {
                     self.dropped += 1;
-                    self.trace.record(
-                        self.now_us,
-                        format_args!("partition dropped a message {a} -> {b}"),
-                    );
-                    self.recovery.blame(task, cut);
+                    if !heartbeat {
+                        self.trace.record(
+                            self.now_us,
+                            format_args!("partition dropped a message {a} -> {b}"),
+                        );
+                    }
+                    self.blame(task, cut);
                     return;
                 }
-                self.model.link_us(&mut self.net_rng)
+                self.model.link_us(rng)
             }
-            _ => self.model.client_link_us(&mut self.net_rng),
+            _ => self.model.client_link_us(rng),
         };
-        if self.net_rng.chance(self.active.loss()) {
+        if rng.chance(self.active.loss()) {
             self.dropped += 1;
-            self.trace.record(
-                self.now_us,
-                format_args!(
-                    "packet loss dropped a message {:?} -> {:?}",
-                    envelope.from, envelope.to
-                ),
-            );
+            if !heartbeat {
+                self.trace.record(
+                    self.now_us,
+                    format_args!(
+                        "packet loss dropped a message {:?} -> {:?}",
+                        envelope.from, envelope.to
+                    ),
+                );
+            }
             let lossy = self.active.blame(None, faults::loses);
-            self.recovery.blame(task, lossy);
+            self.blame(task, lossy);
             return;
         }
         let (delay, jitter) = self.active.extra_delay_us();
-        let extra = delay + self.net_rng.below(jitter + 1);
+        let extra = delay + rng.below(jitter + 1);
         if extra > 0 {
             let delaying = self.active.blame(None, faults::delays);
-            self.recovery.blame(task, delaying);
+            self.blame(task, delaying);
         }
         latency += extra;
         self.schedule(latency, Event::Deliver(envelope));
@@ -749,6 +945,11 @@ impl Sim {
                     }
                 }
             }
+            FaultKind::Hang { .. } => {
+                for &agent in &targets {
+                    self.went_silent[agent].push(now);
+                }
+            }
             FaultKind::Volatility { level } => {
                 if let Some(before) = self.desk.market.segment_at(market_ms(now)) {
                     self.calm_before.insert(index, before);
@@ -803,6 +1004,7 @@ impl Sim {
             return;
         }
         self.alive[agent] = false;
+        self.went_silent[agent].push(self.now_us);
         self.trace
             .record(self.now_us, format_args!("agent {agent} crashed"));
     }
@@ -818,10 +1020,21 @@ impl Sim {
     }
 }
 
-/// The task a message is about.
-fn task_of(msg: &Message) -> TaskId {
+/// Heartbeat timers and heartbeats: they run in the background for ever, so they never count
+/// as work that keeps a run going.
+fn is_background(event: &Event) -> bool {
+    match event {
+        Event::Tick(..) => true,
+        Event::Deliver(envelope) => envelope.msg.is_heartbeat(),
+        _ => false,
+    }
+}
+
+/// The task a message is about, if it is about one (not a heartbeat or a vote).
+fn task_of(msg: &Message) -> Option<TaskId> {
     match msg {
-        Message::Task { task, .. } | Message::Result { task, .. } => *task,
+        Message::Task { task, .. } | Message::Result { task, .. } => Some(*task),
+        Message::Heartbeat { .. } | Message::VoteRequest { .. } | Message::VoteReply { .. } => None,
     }
 }
 
@@ -893,7 +1106,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dead_hub_fails_tasks_with_a_reason() {
+    fn a_dead_hub_is_replaced_by_the_lowest_spoke() {
         let s = spec(&[
             ("topology", "star"),
             ("agents", "4"),
@@ -901,9 +1114,48 @@ mod tests {
         ]);
         let sim = run(&s, 3);
         let audit = sim.core().ledger().audit();
-        assert_eq!(audit.completed, 0);
-        assert_eq!(audit.failed, 20);
+        assert_eq!(
+            audit.completed,
+            20,
+            "{:?}",
+            sim.core().ledger().violations()
+        );
+        assert_eq!(sim.core().root(), Some(1));
+        assert!(sim.core().health_log().iter().any(|e| matches!(
+            e,
+            crate::core::HealthEvent::Promoted {
+                failed: 0,
+                successor: 1,
+                ..
+            }
+        )));
         assert!(sim.core().ledger().violations().is_empty());
+        assert!(sim.core().edge_violations().is_empty());
+    }
+
+    #[test]
+    fn with_no_spoke_alive_tasks_fail_saying_no_hub_is_available() {
+        let s = spec(&[
+            ("topology", "star"),
+            ("agents", "3"),
+            ("inject", "crash(1)"),
+            ("inject", "crash(2)"),
+            ("inject", "crash(hub) @ 1s"),
+        ]);
+        let mut sim = Sim::new(&s, 3).unwrap();
+        sim.setup().unwrap();
+        sim.run_until(sim.now_us() + 2_000_000).unwrap();
+        // The hub saw its spokes die; nobody is left to see the hub die but the client.
+        let id = sim.dispatch(Task::trade("SPY"));
+        sim.run_until_ended(id).unwrap();
+        let Some(crate::core::Ending::Failed { reason }) = sim.core().ledger().ending(id) else {
+            panic!("the task should fail");
+        };
+        assert!(
+            reason.starts_with("no hub is available: hub 0 failed at"),
+            "{reason}"
+        );
+        assert!(reason.contains("no spoke is alive"), "{reason}");
     }
 
     #[test]

@@ -42,10 +42,13 @@ fn memory_leak(report: &Report) {
         .all(|a| a.memory_mb == 128.0));
     let leak = &report.faults[0];
     if report.topology.kind == TopologyKind::Ring {
+        // The killed stage is detected by its neighbours and routed around.
         assert!(
-            leak.tasks_failed > 0,
-            "a dead stage fails the pipeline: {leak:?}"
+            leak.tasks_rerouted > 0 && report.health.stages_skipped > 0,
+            "a dead stage is skipped: {leak:?} {:?}",
+            report.health
         );
+        assert_eq!(report.tasks.completed, 40);
     }
 }
 

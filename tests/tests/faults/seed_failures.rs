@@ -65,28 +65,20 @@ fn crash_mid_run(report: &Report) {
     after_losing_agent_1(report);
 }
 
-/// Agent 1 died mid-run: elsewhere its work is rerouted and completes; in the ring, a
-/// pipeline without its stage cannot finish, and its tasks fail with the reason.
+/// Agent 1 died mid-run: failure detection notices (missed heartbeats) and its work is
+/// rerouted and completes; in the ring, the pipeline routes around the dead stage (its work is
+/// skipped and counted in `health.stages_skipped`).
 fn after_losing_agent_1(report: &Report) {
     let fault = &report.faults[0];
     assert_eq!(fault.targets, vec![1]);
     assert!(fault.detected_after_ms.is_some(), "{fault:?}");
+    assert!(
+        fault.tasks_rerouted > 0 && fault.recovered_after_ms.is_some(),
+        "{fault:?}"
+    );
+    assert_eq!(report.tasks.completed, 60, "every task got around agent 1");
     if report.topology.kind == TopologyKind::Ring {
-        assert!(fault.tasks_failed > 0, "{fault:?}");
-        assert!(
-            report
-                .failures
-                .iter()
-                .all(|f| f.contains("no result after 3 attempts")),
-            "{:?}",
-            report.failures
-        );
-    } else {
-        assert!(
-            fault.tasks_rerouted > 0 && fault.recovered_after_ms.is_some(),
-            "{fault:?}"
-        );
-        assert_eq!(report.tasks.completed, 60, "every task got around agent 1");
+        assert!(report.health.stages_skipped > 0, "{:?}", report.health);
     }
 }
 

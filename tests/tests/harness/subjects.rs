@@ -43,11 +43,13 @@ fn plain_mesh(report: &Report) {
 #[swarm_test(
     topology = "star",
     agents = 5,
-    trades = 40,
-    inject = "crash(2) @ 200ms",
+    trades = 20,
+    inject = "crash(2) @ 250ms",
     snapshot = false
 )]
 #[ignore = "a subject of the harness tests; they run it in a child process"]
+// The crash comes late in the flow, so the failover reroute (at detection, ~300 ms after the
+// crash) is among the trace's last events, where the harness test looks for it.
 fn reroutes_around_a_crashed_spoke(report: &Report) {
     assert!(
         report.tasks.rerouted > 0,

@@ -36,6 +36,16 @@ impl Membership {
                 .get(&task)
                 .is_none_or(|pool| pool.contains(&agent))
     }
+
+    /// The pool `task` is pinned to, if any.
+    pub(crate) fn pool(&self, task: TaskId) -> Option<&[AgentId]> {
+        self.pins.get(&task).map(|p| &p[..])
+    }
+
+    /// Whether `agent` is draining (or retired).
+    pub(crate) fn is_draining(&self, agent: AgentId) -> bool {
+        self.draining.contains(&agent)
+    }
 }
 
 impl Core {
@@ -45,6 +55,7 @@ impl Core {
         let id = self.topology.add_agent();
         debug_assert_eq!(id, self.agents.len());
         self.agents.push(Agent::new(id, role));
+        self.joined(id);
         id
     }
 
