@@ -5,6 +5,7 @@
 
 mod imperative;
 mod matrix;
+mod on_deployments;
 mod seed_failures;
 
 use swarm_test::{FaultReport, Report};
