@@ -19,7 +19,7 @@
 
 use swarm_test_spec::FaultKind;
 
-use crate::sim::{resolve, target_of, Applied, MEMORY_LIMIT_MB};
+use crate::sim::{targets_when_due, Applied, MEMORY_LIMIT_MB};
 use crate::wire::{AgentFault, MarketEvent, ToAgent};
 
 use super::state::{market_ms, State, Timer};
@@ -28,24 +28,16 @@ impl State {
     pub(crate) fn start_fault(&mut self, index: usize) {
         let now = self.now_us();
         let spec = self.faults[index].clone();
-        let targets = match target_of(&spec.kind) {
-            Some(target) => match resolve(
-                target,
-                self.core.topology().kind(),
-                self.core.agents(),
-                &mut self.fault_rng,
-            ) {
-                Ok(t) => t,
-                Err(reason) => {
-                    self.trace.record(
-                        now,
-                        format_args!("fault `{}` not applied: {reason}", spec.text),
-                    );
-                    self.outcomes[index].at_us = Some(now);
-                    return;
-                }
-            },
-            None => Vec::new(),
+        let Some(targets) = targets_when_due(
+            &spec,
+            self.core.topology().kind(),
+            self.core.agents(),
+            &mut self.fault_rng,
+            &mut self.trace,
+            &mut self.outcomes[index],
+            now,
+        ) else {
+            return;
         };
         self.trace.record(
             now,

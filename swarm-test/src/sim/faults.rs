@@ -23,6 +23,7 @@ use std::collections::BTreeSet;
 
 use swarm_test_spec::{FaultKind, FaultSpec, Partition, Target, TopologyKind};
 
+use super::{FaultOutcome, Trace};
 use crate::core::Agent;
 use crate::rng::SimRng;
 use crate::topology::AgentId;
@@ -113,6 +114,47 @@ pub(crate) fn resolve(
 /// (the checks never depend on a draw: `random` and fractions always find agents).
 pub(crate) fn check(target: &Target, kind: TopologyKind, agents: &[Agent]) -> Result<(), String> {
     resolve(target, kind, agents, &mut SimRng::new(0)).map(|_| ())
+}
+
+/// The agents a fault of this kind hits, in ascending order: its target resolved (drawing from
+/// `rng` for `random` and fractions), or none for swarm-wide faults. Both modes resolve through
+/// here, so a seed picks the same agents in mock and live mode. An error says why the target
+/// cannot be hit in this swarm.
+pub(crate) fn fault_targets(
+    kind: &FaultKind,
+    topology: TopologyKind,
+    agents: &[Agent],
+    rng: &mut SimRng,
+) -> Result<Vec<AgentId>, String> {
+    match target_of(kind) {
+        Some(target) => resolve(target, topology, agents, rng),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The agents fault `spec`, due at `now_us`, starts on ([`fault_targets`]), or `None` when its
+/// target cannot be hit in this swarm: then the fault is not applied, the trace says why and
+/// its report entry `outcome` shows when it was due, with no targets.
+pub(crate) fn targets_when_due(
+    spec: &FaultSpec,
+    topology: TopologyKind,
+    agents: &[Agent],
+    rng: &mut SimRng,
+    trace: &mut Trace,
+    outcome: &mut FaultOutcome,
+    now_us: u64,
+) -> Option<Vec<AgentId>> {
+    match fault_targets(&spec.kind, topology, agents, rng) {
+        Ok(targets) => Some(targets),
+        Err(reason) => {
+            trace.record(
+                now_us,
+                format_args!("fault `{}` not applied: {reason}", spec.text),
+            );
+            outcome.at_us = Some(now_us);
+            None
+        }
+    }
 }
 
 /// The agents a fault of this kind targets, or `None` for swarm-wide faults.

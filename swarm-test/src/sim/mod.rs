@@ -43,7 +43,7 @@ use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 
-pub(crate) use faults::{resolve, target_of, Active};
+pub(crate) use faults::{target_of, targets_when_due, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
 pub use model::Model;
 pub use trace::{Trace, TRACE_TAIL};
@@ -887,26 +887,16 @@ impl Sim {
             return; // Healed by the test body before it started.
         }
         let spec = self.faults[index].clone();
-        let targets = match faults::target_of(&spec.kind) {
-            Some(target) => {
-                match faults::resolve(
-                    target,
-                    self.core.topology().kind(),
-                    self.core.agents(),
-                    &mut self.fault_rng,
-                ) {
-                    Ok(t) => t,
-                    Err(reason) => {
-                        self.trace.record(
-                            now,
-                            format_args!("fault `{}` not applied: {reason}", spec.text),
-                        );
-                        self.outcomes[index].at_us = Some(now);
-                        return;
-                    }
-                }
-            }
-            None => Vec::new(),
+        let Some(targets) = faults::targets_when_due(
+            &spec,
+            self.core.topology().kind(),
+            self.core.agents(),
+            &mut self.fault_rng,
+            &mut self.trace,
+            &mut self.outcomes[index],
+            now,
+        ) else {
+            return;
         };
         self.apply_fault(index, targets);
     }
