@@ -1,27 +1,15 @@
 //! The coordination layer driven by the simulator: agent states, the adaptive strategy,
 //! restarts and partitions seen through heartbeats.
 
-use swarm_test_spec::{Spec, SpecBuilder};
+use swarm_test_spec::Spec;
 
+use super::testing::{self, spec};
 use super::Sim;
 use crate::core::{AgentState, HealthEvent};
 
-fn spec(pairs: &[(&str, &str)]) -> Spec {
-    let mut builder = SpecBuilder::new("t", "sim::coordination_tests");
-    for (k, v) in pairs {
-        builder = match v.parse::<u64>() {
-            Ok(n) => builder.with(k, n),
-            Err(_) => builder.with(k, *v),
-        };
-    }
-    builder.build().expect("valid spec")
-}
-
+/// [`testing::run`], then checks the coordination invariants held.
 fn run(spec: &Spec, seed: u64) -> Sim {
-    let mut sim = Sim::new(spec, seed).unwrap();
-    sim.setup().unwrap();
-    sim.start_trades(spec.trades);
-    sim.run_until_idle().unwrap();
+    let sim = testing::run(spec, seed);
     assert!(sim.core().ledger().violations().is_empty());
     assert!(sim.core().edge_violations().is_empty());
     sim

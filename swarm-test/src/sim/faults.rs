@@ -343,10 +343,10 @@ pub(crate) fn loses(kind: &FaultKind) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use swarm_test_spec::{Role, Spec, SpecBuilder};
+    use swarm_test_spec::Role;
 
     use super::*;
-    use crate::sim::Sim;
+    use crate::sim::testing::started;
 
     fn applied(index: usize, text: &str, targets: Vec<AgentId>) -> Applied {
         Applied {
@@ -413,23 +413,9 @@ mod tests {
         assert!(check(&Target::Fraction(0.5), TopologyKind::Mesh, &agents).is_ok());
     }
 
-    fn sim(pairs: &[(&str, &str)], seed: u64) -> Sim {
-        let mut builder = SpecBuilder::new("t", "sim::faults::tests");
-        for (k, v) in pairs {
-            builder = match v.parse::<u64>() {
-                Ok(n) => builder.with(k, n),
-                Err(_) => builder.with(k, *v),
-            };
-        }
-        let spec: Spec = builder.build().expect("valid spec");
-        let mut sim = Sim::new(&spec, seed).unwrap();
-        sim.setup().unwrap();
-        sim
-    }
-
     #[test]
     fn a_crash_heals_at_the_end_of_its_duration() {
-        let mut s = sim(
+        let mut s = started(
             &[
                 ("topology", "mesh"),
                 ("agents", "4"),

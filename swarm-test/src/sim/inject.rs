@@ -74,28 +74,14 @@ impl Sim {
 
 #[cfg(test)]
 mod tests {
-    use swarm_test_spec::{FaultSpec, Spec, SpecBuilder};
+    use swarm_test_spec::FaultSpec;
 
     use crate::config::InjectedBug;
-    use crate::sim::Sim;
-
-    fn sim(pairs: &[(&str, &str)], seed: u64) -> Sim {
-        let mut builder = SpecBuilder::new("t", "sim::faults::tests");
-        for (k, v) in pairs {
-            builder = match v.parse::<u64>() {
-                Ok(n) => builder.with(k, n),
-                Err(_) => builder.with(k, *v),
-            };
-        }
-        let spec: Spec = builder.build().expect("valid spec");
-        let mut sim = Sim::new(&spec, seed).unwrap();
-        sim.setup().unwrap();
-        sim
-    }
+    use crate::sim::testing::started;
 
     #[test]
     fn faults_injected_at_run_time_take_effect_and_heal() {
-        let mut s = sim(&[("topology", "star"), ("agents", "4")], 2);
+        let mut s = started(&[("topology", "star"), ("agents", "4")], 2);
         let now = s.now_us();
         let crash = s.inject(FaultSpec::parse("crash(2)").unwrap()).unwrap();
         assert!(!s.is_alive(2), "@ 0: at once");
@@ -133,14 +119,14 @@ mod tests {
             ("trades", "40"),
             ("inject", "crash(2) @ 200ms"),
         ];
-        let mut s = sim(&pairs, 3);
+        let mut s = started(&pairs, 3);
         s.inject_bug(InjectedBug::DropRerouted);
         s.start_trades(40);
         s.run_until_idle().unwrap();
         let v = s.core().ledger().violations();
         assert_eq!(v.len(), 1, "{v:?}");
         assert!(v[0].contains("was lost"), "{v:?}");
-        let mut clean = sim(&pairs, 3);
+        let mut clean = started(&pairs, 3);
         clean.start_trades(40);
         clean.run_until_idle().unwrap();
         assert!(clean.core().ledger().violations().is_empty());

@@ -24,6 +24,8 @@ mod inject;
 mod membership;
 mod model;
 mod recovery;
+#[cfg(test)]
+mod testing;
 mod trace;
 mod voting;
 
@@ -1031,26 +1033,7 @@ fn task_of(msg: &Message) -> Option<TaskId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_test_spec::SpecBuilder;
-
-    fn spec(pairs: &[(&str, &str)]) -> Spec {
-        let mut builder = SpecBuilder::new("t", "sim::tests");
-        for (k, v) in pairs {
-            builder = match v.parse::<u64>() {
-                Ok(n) => builder.with(k, n),
-                Err(_) => builder.with(k, *v),
-            };
-        }
-        builder.build().expect("valid spec")
-    }
-
-    fn run(spec: &Spec, seed: u64) -> Sim {
-        let mut sim = Sim::new(spec, seed).unwrap();
-        sim.setup().unwrap();
-        sim.start_trades(spec.trades);
-        sim.run_until_idle().unwrap();
-        sim
-    }
+    use crate::sim::testing::{run, spec};
 
     #[test]
     fn same_seed_same_events() {

@@ -272,25 +272,8 @@ mod tests {
 
     /// The attribution end to end, through the simulator.
     mod in_the_sim {
-        use swarm_test_spec::{Spec, SpecBuilder};
-
+        use crate::sim::testing::{run, spec};
         use crate::sim::Sim;
-
-        fn run(pairs: &[(&str, &str)], seed: u64) -> Sim {
-            let mut builder = SpecBuilder::new("t", "sim::recovery::tests");
-            for (k, v) in pairs {
-                builder = match v.parse::<u64>() {
-                    Ok(n) => builder.with(k, n),
-                    Err(_) => builder.with(k, *v),
-                };
-            }
-            let spec: Spec = builder.build().expect("valid spec");
-            let mut sim = Sim::new(&spec, seed).unwrap();
-            sim.setup().unwrap();
-            sim.start_trades(spec.trades);
-            sim.run_until_idle().unwrap();
-            sim
-        }
 
         /// What must hold of every fault's numbers, whatever happened.
         fn consistent(sim: &Sim, what: &str) {
@@ -318,13 +301,13 @@ mod tests {
         #[test]
         fn a_crashed_spoke_is_credited_with_its_reroutes() {
             let sim = run(
-                &[
+                &spec(&[
                     ("topology", "star"),
                     ("agents", "5"),
                     ("trades", "40"),
                     ("inject", "crash(2) @ 200ms"),
                     ("inject", "volatility(0.9) @ 100ms"),
-                ],
+                ]),
                 3,
             );
             consistent(&sim, "star");
@@ -348,11 +331,11 @@ mod tests {
         #[test]
         fn a_dead_hub_is_credited_with_the_failover() {
             let sim = run(
-                &[
+                &spec(&[
                     ("topology", "star"),
                     ("agents", "4"),
                     ("inject", "crash(hub)"),
-                ],
+                ]),
                 3,
             );
             consistent(&sim, "star");
@@ -387,7 +370,7 @@ mod tests {
                 for fault in faults {
                     for seed in 0..3 {
                         let pairs = [("topology", topology), ("agents", "6"), ("inject", fault)];
-                        let sim = run(&pairs, seed);
+                        let sim = run(&spec(&pairs), seed);
                         consistent(&sim, &format!("{topology} seed {seed}"));
                         detected += usize::from(sim.fault_outcomes()[0].detected_us.is_some());
                     }
