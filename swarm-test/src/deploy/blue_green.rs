@@ -151,6 +151,26 @@ impl BlueGreen {
         self.decided_at_us = Some(now_us);
     }
 
+    /// Fails step `step_name` (its `tally`) for `reason` and rolls back, recording both.
+    fn roll_back(
+        &mut self,
+        now_us: u64,
+        step_name: String,
+        tally: &Tally,
+        reason: String,
+    ) -> Option<Action> {
+        self.push(now_us, step_name, tally, "failed", reason.clone());
+        self.decide(now_us, Phase::RolledBack);
+        self.push(
+            now_us,
+            "rollback".into(),
+            &Tally::default(),
+            "rolled_back",
+            reason,
+        );
+        Some(Action::Rollback)
+    }
+
     /// What to do now: `None` while the step is still running.
     pub fn poll(&mut self, now_us: u64) -> Option<Action> {
         match self.phase {
@@ -197,16 +217,7 @@ impl BlueGreen {
                 self.total.errors[1],
             );
             let tally = self.tallies[self.step].clone();
-            self.push(now_us, step_name, &tally, "failed", reason.clone());
-            self.decide(now_us, Phase::RolledBack);
-            self.push(
-                now_us,
-                "rollback".into(),
-                &Tally::default(),
-                "rolled_back",
-                reason,
-            );
-            return Some(Action::Rollback);
+            return self.roll_back(now_us, step_name, &tally, reason);
         }
         let tally = self.tallies[self.step].clone();
         if tally.routed.iter().sum::<u64>() < self.spec.step_requests || !tally.settled() {
@@ -218,16 +229,7 @@ impl BlueGreen {
                 let reason = format!(
                     "green's p99 latency {green_p99_ms:.3} ms is above the {limit} ms limit"
                 );
-                self.push(now_us, step_name, &tally, "failed", reason.clone());
-                self.decide(now_us, Phase::RolledBack);
-                self.push(
-                    now_us,
-                    "rollback".into(),
-                    &Tally::default(),
-                    "rolled_back",
-                    reason,
-                );
-                return Some(Action::Rollback);
+                return self.roll_back(now_us, step_name, &tally, reason);
             }
         }
         let describe = |v: Version, name: &str| match tally.success_rate(v) {
