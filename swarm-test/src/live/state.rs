@@ -529,7 +529,7 @@ impl State {
     pub(crate) fn note_trouble(&mut self, agent: AgentId) {
         let now = self.now_us();
         for f in self.active.iter() {
-            let hits = f.targets.contains(&agent) || crate::sim::target_of(&f.spec.kind).is_none();
+            let hits = f.targets.contains(&agent) || f.spec.kind.target().is_none();
             let outcome = &mut self.outcomes[f.index];
             if hits {
                 outcome.tasks_affected += 1;

@@ -126,7 +126,7 @@ pub(crate) fn fault_targets(
     agents: &[Agent],
     rng: &mut SimRng,
 ) -> Result<Vec<AgentId>, String> {
-    match target_of(kind) {
+    match kind.target() {
         Some(target) => resolve(target, topology, agents, rng),
         None => Ok(Vec::new()),
     }
@@ -154,21 +154,6 @@ pub(crate) fn targets_when_due(
             outcome.at_us = Some(now_us);
             None
         }
-    }
-}
-
-/// The agents a fault of this kind targets, or `None` for swarm-wide faults.
-pub(crate) fn target_of(kind: &FaultKind) -> Option<&Target> {
-    match kind {
-        FaultKind::CpuSpike { target, .. }
-        | FaultKind::MemoryLeak { target, .. }
-        | FaultKind::Crash { target, .. }
-        | FaultKind::Hang { target }
-        | FaultKind::ErrorRate { target, .. } => Some(target),
-        FaultKind::Partition {
-            cut: Partition::Isolate(target),
-        } => Some(target),
-        _ => None,
     }
 }
 

@@ -14,7 +14,7 @@ impl Sim {
     /// [`Sim::fault_specs`] and [`Sim::fault_outcomes`]; an error if its target cannot exist
     /// in this swarm (e.g. `hub` outside a star).
     pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
-        if let Some(target) = faults::target_of(&spec.kind) {
+        if let Some(target) = spec.kind.target() {
             faults::check(target, self.core.topology().kind(), self.core.agents())?;
         }
         let index = self.faults.len();
