@@ -524,20 +524,11 @@ fn version_fault(text: &str) -> Result<FaultSpec, SpecError> {
 mod tests {
     use super::*;
     use crate::spec::SpecBuilder;
-
-    fn mesh() -> SpecBuilder {
-        SpecBuilder::new("t", "m")
-            .with("topology", "mesh")
-            .with("agents", 4u64)
-    }
-
-    fn err(builder: SpecBuilder) -> SpecError {
-        builder.build().unwrap_err()
-    }
+    use crate::testing::{err, mesh};
 
     #[test]
     fn defaults_per_pattern() {
-        let bg = mesh()
+        let bg = mesh(4)
             .with("deploy", "blue_green")
             .build()
             .unwrap()
@@ -548,7 +539,7 @@ mod tests {
             (bg.step_requests, bg.max_error_rate, bg.min_requests),
             (40, 0.1, 5)
         );
-        let canary = mesh()
+        let canary = mesh(4)
             .with("deploy", "canary")
             .build()
             .unwrap()
@@ -571,12 +562,12 @@ mod tests {
                 consecutive_error_limit: 4
             }
         );
-        assert_eq!(mesh().build().unwrap().deploy, None);
+        assert_eq!(mesh(4).build().unwrap().deploy, None);
     }
 
     #[test]
     fn weights_must_sum_to_100() {
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "blue_green")
             .with("weights", "100/0, 60/50, 0/100"));
         assert_eq!(e.key(), Some("weights"));
@@ -584,9 +575,11 @@ mod tests {
             e.to_string(),
             "`weights` step `60/50` sums to 110; each step's blue and green weights must sum to 100"
         );
-        let e = err(mesh().with("deploy", "blue_green").with("weights", "100-0"));
+        let e = err(mesh(4)
+            .with("deploy", "blue_green")
+            .with("weights", "100-0"));
         assert!(e.to_string().contains("`BLUE/GREEN` percentages"), "{e}");
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "blue_green")
             .with("weights", "100/0, 50/50"));
         assert_eq!(e.key(), Some("weights"));
@@ -595,14 +588,14 @@ mod tests {
 
     #[test]
     fn thresholds_outside_zero_one() {
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "blue_green")
             .with("max_error_rate", "1.2"));
         assert_eq!(e.key(), Some("max_error_rate"));
-        let e = err(mesh().with("deploy", "canary").with("success_ratio", "0"));
+        let e = err(mesh(4).with("deploy", "canary").with("success_ratio", "0"));
         assert_eq!(e.key(), Some("success_ratio"));
         assert!(
-            mesh()
+            mesh(4)
                 .with("deploy", "blue_green")
                 .with("max_error_rate", "0%")
                 .build()
@@ -613,7 +606,7 @@ mod tests {
 
     #[test]
     fn canary_steps_increase_within_percent() {
-        let d = mesh()
+        let d = mesh(4)
             .with("deploy", "canary")
             .with("canary_steps", "5%, 20, 50")
             .build()
@@ -621,33 +614,33 @@ mod tests {
             .deploy
             .unwrap();
         assert_eq!(d.canary_steps, vec![5, 20, 50]);
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "canary")
             .with("canary_steps", "20, 10"));
         assert_eq!(
             e.to_string(),
             "`canary_steps` must increase, but `10` follows `20`"
         );
-        let e = err(mesh().with("deploy", "canary").with("canary_steps", "0"));
+        let e = err(mesh(4).with("deploy", "canary").with("canary_steps", "0"));
         assert_eq!(e.key(), Some("canary_steps"));
     }
 
     #[test]
     fn keys_need_their_pattern() {
-        let e = err(mesh().with("weights", "0/100"));
+        let e = err(mesh(4).with("weights", "0/100"));
         assert_eq!(e.key(), Some("weights"));
         assert_eq!(
             e.to_string(),
             "`weights` tunes a deployment, but `deploy` is not set; add `deploy = \"blue_green\"`"
         );
-        let e = err(mesh().with("deploy", "canary").with("weights", "0/100"));
+        let e = err(mesh(4).with("deploy", "canary").with("weights", "0/100"));
         assert_eq!(e.key(), Some("weights"));
         assert!(
             e.to_string()
                 .starts_with("`weights` does not apply to `deploy = \"canary\"`"),
             "{e}"
         );
-        let e = err(mesh().with("deploy", "bluegreen"));
+        let e = err(mesh(4).with("deploy", "bluegreen"));
         assert!(e.to_string().contains("did you mean `blue_green`?"), "{e}");
     }
 
@@ -683,7 +676,7 @@ mod tests {
 
     #[test]
     fn new_version_faults_hit_agents() {
-        let d = mesh()
+        let d = mesh(4)
             .with("deploy", "blue_green")
             .with("new_version_fault", "error_rate(0.3)")
             .build()
@@ -693,7 +686,7 @@ mod tests {
         assert!(
             matches!(d.new_version_fault.unwrap().kind, FaultKind::ErrorRate { rate, .. } if rate == 0.3)
         );
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "canary")
             .with("new_version_fault", "latency(50ms)"));
         assert_eq!(e.key(), Some("new_version_fault"));
@@ -707,12 +700,12 @@ mod tests {
             .with("agents", 4u64)
             .with("deploy", "canary"));
         assert_eq!(e.key(), Some("topology"));
-        let e = err(mesh()
+        let e = err(mesh(4)
             .with("deploy", "rotation")
             .with("roles", "momentum_trader*4"));
         assert_eq!(e.key(), Some("roles"));
         assert!(e.to_string().contains("at least two strategies"), "{e}");
-        assert!(mesh()
+        assert!(mesh(4)
             .with("deploy", "rotation")
             .with("roles", "momentum_trader*2, pairs_trader*2")
             .build()
@@ -721,7 +714,7 @@ mod tests {
 
     #[test]
     fn scaling_and_deploying_together_is_an_error() {
-        let e = err(mesh().with("deploy", "canary").with("max_agents", 8u64));
+        let e = err(mesh(4).with("deploy", "canary").with("max_agents", 8u64));
         assert_eq!(e.key(), Some("deploy"));
         assert!(e.to_string().contains("not both"), "{e}");
     }

@@ -165,18 +165,8 @@ impl std::str::FromStr for FaultSpec {
 mod tests {
     use super::*;
     use crate::kind::PARAMS;
+    use crate::testing::fault::{err, ok};
     use crate::types::Target;
-
-    fn ok(text: &str) -> FaultSpec {
-        FaultSpec::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
-    }
-
-    fn err(text: &str) -> String {
-        match FaultSpec::parse(text) {
-            Ok(spec) => panic!("{text:?} parsed as {spec:?}"),
-            Err(e) => e.to_string(),
-        }
-    }
 
     #[test]
     fn schedule() {

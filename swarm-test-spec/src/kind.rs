@@ -298,18 +298,8 @@ impl fmt::Display for FaultKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{FaultSpec, Role};
-
-    fn ok(text: &str) -> FaultSpec {
-        FaultSpec::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"))
-    }
-
-    fn err(text: &str) -> String {
-        match FaultSpec::parse(text) {
-            Ok(spec) => panic!("{text:?} parsed as {spec:?}"),
-            Err(e) => e.to_string(),
-        }
-    }
+    use crate::testing::fault::{err, ok};
+    use crate::types::Role;
 
     #[test]
     fn defaults() {

@@ -105,6 +105,8 @@ mod roster;
 mod scale;
 mod spec;
 mod target;
+#[cfg(test)]
+mod testing;
 mod types;
 mod value;
 

@@ -284,17 +284,7 @@ pub(crate) fn check_fraction(key: &str, x: f64, zero_ok: bool) -> Result<(), Spe
 #[cfg(test)]
 mod tests {
     use crate::spec::SpecBuilder;
-    use crate::SpecError;
-
-    fn mesh(agents: u64) -> SpecBuilder {
-        SpecBuilder::new("t", "m")
-            .with("topology", "mesh")
-            .with("agents", agents)
-    }
-
-    fn err(builder: SpecBuilder) -> SpecError {
-        builder.build().unwrap_err()
-    }
+    use crate::testing::{err, mesh};
 
     #[test]
     fn no_scale_key_no_autoscaling() {

@@ -396,16 +396,13 @@ fn check_fault(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::err;
     use crate::types::{FaultKind, Role};
 
     fn base() -> SpecBuilder {
         SpecBuilder::new("t", "m")
             .with("topology", "ring")
             .with("agents", 5u64)
-    }
-
-    fn err(builder: SpecBuilder) -> SpecError {
-        builder.build().unwrap_err()
     }
 
     #[test]
