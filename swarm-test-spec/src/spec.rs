@@ -18,44 +18,38 @@ use crate::types::{
 };
 use crate::value::{int, market, snapshot, string, Value};
 
+/// The core keys, before the autoscaling and deployment keys in [`KEYS`].
+const CORE_KEYS: [&str; 10] = [
+    "topology", "agents", "roles", "strategy", "inject", "trades", "market", "seed", "timeout",
+    "snapshot",
+];
+
+/// [`CORE_KEYS`], then [`SCALE_KEYS`], then [`DEPLOY_KEYS`]: each list is written once.
+const ALL_KEYS: [&str; CORE_KEYS.len() + SCALE_KEYS.len() + DEPLOY_KEYS.len()] =
+    concat_keys([&CORE_KEYS, SCALE_KEYS, DEPLOY_KEYS]);
+
+/// The key lists `lists` one after the other, in a const array of `N` (their total length).
+const fn concat_keys<const N: usize>(lists: [&[&'static str]; 3]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut list, mut at) = (0, 0);
+    while list < lists.len() {
+        let mut i = 0;
+        while i < lists[list].len() {
+            out[at] = lists[list][i];
+            at += 1;
+            i += 1;
+        }
+        list += 1;
+    }
+    assert!(at == N, "N is the total length of the lists");
+    out
+}
+
 /// Every attribute key, in documentation order.
 ///
 /// After the core keys come the autoscaling keys ([`SCALE_KEYS`]) and the deployment keys
 /// ([`DEPLOY_KEYS`]).
-pub const KEYS: &[&str] = &[
-    "topology",
-    "agents",
-    "roles",
-    "strategy",
-    "inject",
-    "trades",
-    "market",
-    "seed",
-    "timeout",
-    "snapshot",
-    // SCALE_KEYS
-    "min_agents",
-    "max_agents",
-    "target_cpu",
-    "target_memory",
-    "scale_interval",
-    "scale_down_window",
-    "cooldown",
-    // DEPLOY_KEYS
-    "deploy",
-    "weights",
-    "canary_steps",
-    "step_requests",
-    "max_error_rate",
-    "min_requests",
-    "max_p99",
-    "success_ratio",
-    "analysis",
-    "canary_agents",
-    "rollout_agents",
-    "scale_down_delay",
-    "new_version_fault",
-];
+pub const KEYS: &[&str] = &ALL_KEYS;
 
 /// The keys that accept a list in the attribute: `topology` and `agents` (one test per
 /// combination of values) and `inject` (several faults).
