@@ -38,8 +38,8 @@ use swarm_test_spec::Strategy;
 
 use crate::config::InjectedBug;
 use crate::core::{
-    roles_for, Agent, Core, Endpoint, Envelope, Hop, Message, Output, Proposal, RoundId, Step,
-    Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
+    roles_for, Agent, Core, Endpoint, Envelope, HealthEvent, Hop, Message, Output, Proposal,
+    RoundId, Step, Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
 };
 use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
@@ -812,6 +812,13 @@ impl Sim {
                 Output::Health(event) => {
                     self.trace
                         .record(self.now_us, format_args!("health: {event:?}"));
+                    if let HealthEvent::Failed { agent, at_us, .. } = event {
+                        // Heartbeats noticed a fault on this agent: that is its detection,
+                        // whether or not a task had to be rerouted.
+                        for fault in self.active.iter().filter(|f| f.targets.contains(&agent)) {
+                            self.outcomes[fault.index].detected_us.get_or_insert(at_us);
+                        }
+                    }
                 }
                 Output::FailedOver { task, attempts } => {
                     let now = self.now_us;

@@ -146,7 +146,11 @@ fn hang(report: &Report) {
     check(report);
     let hang = &report.faults[0];
     assert_eq!(hang.targets.len(), 1);
-    assert_eq!((hang.at_ms, hang.healed_at_ms), (Some(100.0), Some(600.0)));
+    assert_eq!(hang.at_ms, Some(100.0));
+    // It heals at 600 ms, unless every trade was done before then (the run ends there).
+    let ran_ms = report.duration_ms - report.setup_ms;
+    let healed = if ran_ms >= 600.0 { Some(600.0) } else { None };
+    assert_eq!(hang.healed_at_ms, healed, "the run lasted {ran_ms} ms");
     assert_eq!(
         report.tasks.failed, 0,
         "a hang pauses; what it held resumes"

@@ -71,8 +71,13 @@ impl Core {
     }
 
     /// Whether a draining `agent` holds nothing any more: no work in progress and no open task
-    /// assigned to it (whose result could still pass through it).
+    /// assigned to it (whose result could still pass through it). A failed agent holds
+    /// nothing by definition: what it held died with it and failover reroutes it, so waiting
+    /// for it to drain would wait forever.
     pub fn is_drained(&self, agent: AgentId) -> bool {
+        if self.agents[agent].state == AgentState::Failed {
+            return true;
+        }
         self.agents[agent].in_flight == 0
             && self.tasks.keys().all(|&task| {
                 self.ledger.has_ended(task) || self.ledger.assignments(task).last() != Some(&agent)
