@@ -33,11 +33,11 @@ fn consistent(fault: &FaultReport, report: &Report) {
     assert!(fault.tasks_failed <= fault.tasks_affected, "{at}");
     assert!(fault.tasks_failed <= report.tasks.failed, "{at}");
     assert!(fault.tasks_rerouted <= report.tasks.rerouted, "{at}");
-    assert_eq!(
-        fault.detected_after_ms.is_some(),
-        fault.tasks_affected > 0,
-        "noticed exactly when some task's attempt was given up because of it: {at}"
-    );
+    // Noticed whenever some task's attempt was given up because of it; heartbeats can also
+    // notice an agent fault before any task was affected.
+    if fault.tasks_affected > 0 {
+        assert!(fault.detected_after_ms.is_some(), "noticed: {at}");
+    }
     if let Some(recovered) = fault.recovered_after_ms {
         assert!(fault.tasks_rerouted > 0, "{at}");
         assert!(
