@@ -17,8 +17,12 @@
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
 //! waits up to [`READY_TIMEOUT`] and fails at once when fewer than 80% can still make it.
 //! Timeouts: the core's client timeouts run on the real clock, with the same values as mock.
-//! Heartbeats: the controller pings every agent each [`TICK_US`]; round trips are measured and
-//! an agent that misses [`MISSED_HEARTBEATS`] is named in the trace.
+//! Heartbeats: the controller pings every agent each [`TICK_US`] (the core's heartbeat
+//! interval); round trips are measured and an agent that misses [`MISSED_HEARTBEATS`] is named
+//! in the trace. An agent whose process answers its ping has its heartbeat timer fire in the
+//! core (`Core::handle_tick`), and the heartbeats go through the switch to its peers'
+//! processes, so failure detection, promotion and failover work as in mock mode: a killed or
+//! paused agent stops heartbeating and its peers declare it failed.
 
 pub mod agent;
 mod faults;

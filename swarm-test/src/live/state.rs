@@ -16,7 +16,9 @@ use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
-use crate::core::{roles_for, Core, Envelope, Hop, Output, Step, Task, TaskId, WorkResult};
+use crate::core::{
+    roles_for, Core, Envelope, Hop, Output, Step, Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
+};
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::sim::{Active, FaultOutcome, Model, Trace, SYMBOLS};
@@ -25,8 +27,9 @@ use crate::wire::{FromAgent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOu
 
 use super::agent::AgentEnv;
 
-/// Heartbeat and resource-sampling period, µs. The default value is 100 ms.
-pub const TICK_US: u64 = 100_000;
+/// Heartbeat and resource-sampling period, µs: the core's heartbeat interval, so live
+/// heartbeats run on mock mode's schedule. The default value is 100 ms.
+pub const TICK_US: u64 = HEARTBEAT_INTERVAL_US;
 
 /// Heartbeats an agent may miss before the trace says so. The default value is 3.
 pub const MISSED_HEARTBEATS: u64 = 3;
@@ -90,6 +93,11 @@ pub(crate) struct Slot {
     pub(crate) cpu_samples: VecDeque<(u64, f64)>,
     pub(crate) cpu_load: f64,
     pub(crate) rss_mb: f64,
+    /// The ping of the latest heartbeat tick, until the agent answers it: its answer is the
+    /// agent's heartbeat timer firing (see `health.rs`).
+    pub(crate) tick_ping: Option<u64>,
+    /// When the process went silent (killed, or found paused), µs, each time it did.
+    pub(crate) went_silent: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -139,7 +147,9 @@ pub(crate) struct State {
     ended_waiters: BTreeMap<TaskId, Vec<oneshot::Sender<()>>>,
     idle_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) next_seq: u64,
-    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope)>,
+    /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
+    /// when it was sent (µs).
+    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope, u64)>,
     works: BTreeMap<u64, PendingWork>,
     pub(crate) pings: BTreeMap<u64, (AgentId, Instant)>,
     pub(crate) pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
@@ -273,6 +283,7 @@ impl State {
         slot.exit = None;
         slot.last_seen_us = now;
         slot.missing = false;
+        slot.tick_ping = None;
         slot.cpu_samples.clear();
         Ok(())
     }
@@ -301,6 +312,7 @@ impl State {
         }
         slot.alive = false;
         slot.killed = true;
+        slot.went_silent.push(now);
         if let Some(link) = slot.link.as_mut() {
             link.control.kill();
         }
@@ -381,7 +393,12 @@ impl State {
                 }
             }
             FromAgent::Delivered { seq } => match self.deliveries.remove(&seq) {
-                Some((to, _, envelope)) if to == agent => {
+                Some((to, _, envelope, sent_us)) if to == agent => {
+                    if envelope.msg.is_heartbeat() && now - sent_us > HEARTBEAT_INTERVAL_US {
+                        // Held by a paused receiver: stale by the time it resumed (as in mock).
+                        self.dropped += 1;
+                        return;
+                    }
                     self.delivered += 1;
                     self.core.handle_delivery(now, envelope);
                 }
@@ -398,6 +415,9 @@ impl State {
                 ),
             },
             FromAgent::Pong { seq } => {
+                if self.slots[agent].tick_ping == Some(seq) {
+                    self.heartbeat(agent);
+                }
                 if let Some((_, sent)) = self.pings.remove(&seq) {
                     let rtt = at.saturating_duration_since(sent).as_micros() as u64;
                     self.round_trips_us.push(rtt);
@@ -443,7 +463,7 @@ impl State {
         let lost: Vec<u64> = self
             .deliveries
             .iter()
-            .filter(|(_, (to, _, _))| *to == agent)
+            .filter(|(_, (to, _, _, _))| *to == agent)
             .map(|(&seq, _)| seq)
             .collect();
         self.dropped += lost.len() as u64;
@@ -650,17 +670,13 @@ impl State {
                 } => self.execute(agent, task, step, plan, hop),
                 Output::Timer { task, at_us } => self.schedule_at(at_us, Timer::TaskTimeout(task)),
                 Output::Ended(task) => self.task_ended(task),
-                Output::Health(event) => {
-                    let now = self.now_us();
-                    self.trace.record(now, format_args!("health: {event:?}"));
-                }
+                Output::Health(event) => self.on_health(event),
                 Output::FailedOver { task, .. } => {
                     let now = self.now_us();
                     self.trace.record(now, format_args!("{task} failed over"));
                 }
-                // The live controller does not feed the core's heartbeats (`handle_tick`) nor
-                // hold votes yet (`Swarm::propose` refuses in live mode), so the core never
-                // asks for these here.
+                // The live controller does not hold votes yet (`Swarm::propose` refuses in
+                // live mode), so the core never asks for these here.
                 Output::CastVote { .. } | Output::RoundTimer { .. } | Output::Decided(_) => {}
             }
         }
