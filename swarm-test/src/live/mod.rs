@@ -31,6 +31,7 @@ mod io;
 pub(crate) mod redact;
 mod state;
 mod switch;
+mod voting;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -39,7 +40,7 @@ use swarm_test_spec::Spec;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
-use crate::core::{Agent, Task, TaskId};
+use crate::core::{Agent, Decision, Proposal, Task, TaskId};
 use crate::sim::READY_QUORUM;
 use crate::topology::Topology;
 
@@ -226,6 +227,26 @@ impl LiveRun {
         self.shared.wake.notify_one();
         let r = self.wait(ended).await;
         r.map(|()| id)
+    }
+
+    /// Puts `proposal` to a vote and waits for the decision. The outer error: the controller
+    /// stopped; the inner one: an invalid proposal.
+    pub(crate) async fn propose(
+        &mut self,
+        proposal: Proposal,
+    ) -> Result<Result<Decision, String>, String> {
+        let (round, decided) = {
+            let mut s = self.shared.lock();
+            match s.propose(proposal) {
+                Ok(round) => (round, s.wait_decided(round)),
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+        self.shared.wake.notify_one();
+        self.wait(decided).await?;
+        self.with_state(|s| s.core.decision(round).cloned())
+            .map(Ok)
+            .ok_or_else(|| format!("round {} ended without a decision", round.0))
     }
 
     /// Starts `n` trades of the built-in flow and waits until the swarm is idle; returns the

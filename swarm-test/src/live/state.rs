@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use swarm_test_spec::{FaultSpec, Spec};
+use swarm_test_spec::{FaultSpec, Spec, Strategy};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
 use crate::core::{
-    roles_for, Core, Envelope, Hop, Output, Step, Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
+    roles_for, Core, Envelope, Hop, Output, Proposal, RoundId, Step, Task, TaskId, WorkResult,
+    HEARTBEAT_INTERVAL_US,
 };
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
@@ -67,6 +68,7 @@ pub(crate) enum Timer {
     Restart(AgentId),
     Arrival,
     Tick,
+    RoundTimeout(RoundId),
 }
 
 /// The controller's link to one running agent process.
@@ -116,6 +118,8 @@ pub(crate) struct Flow {
     pub(crate) sent: u64,
     pub(crate) tasks: Vec<TaskId>,
     pub(crate) scheduled: bool,
+    /// Consensus rounds of the flow still open, with their symbol.
+    pub(crate) rounds: BTreeMap<RoundId, String>,
 }
 
 /// Everything the controller knows. See the module docs.
@@ -145,6 +149,9 @@ pub(crate) struct State {
     pub(crate) dropped: u64,
     pub(crate) delivered: u64,
     ended_waiters: BTreeMap<TaskId, Vec<oneshot::Sender<()>>>,
+    pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
+    /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
+    pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
     idle_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) next_seq: u64,
     /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
@@ -201,6 +208,8 @@ impl State {
             dropped: 0,
             delivered: 0,
             ended_waiters: BTreeMap::new(),
+            decided_waiters: BTreeMap::new(),
+            vote_requests: BTreeMap::new(),
             idle_waiters: Vec::new(),
             next_seq: 0,
             deliveries: BTreeMap::new(),
@@ -344,7 +353,7 @@ impl State {
         self.drain();
     }
 
-    fn protocol_error(&mut self, agent: AgentId, what: String) {
+    pub(crate) fn protocol_error(&mut self, agent: AgentId, what: String) {
         let now = self.now_us();
         self.trace
             .record(now, format_args!("agent {agent} protocol error: {what}"));
@@ -431,6 +440,7 @@ impl State {
                         .record(now, format_args!("agent {agent} answers heartbeats again"));
                 }
             }
+            FromAgent::Voted { round, vote } => self.voted(agent, round, vote),
             FromAgent::Failed { message } => {
                 self.trace
                     .record(now, format_args!("agent {agent} failed: {message}"));
@@ -589,8 +599,26 @@ impl State {
                 self.flow.remaining -= 1;
                 let symbol = SYMBOLS[(self.flow.sent % SYMBOLS.len() as u64) as usize];
                 self.flow.sent += 1;
-                let id = self.dispatch(Task::trade(symbol));
-                self.flow.tasks.push(id);
+                // As in mock mode: a vote first under `consensus`, a capability under
+                // `specialized`.
+                match self.core.strategy() {
+                    Strategy::Consensus => match self.propose(Proposal::trade(symbol)) {
+                        Ok(round) => {
+                            self.flow.rounds.insert(round, symbol.to_owned());
+                        }
+                        Err(e) => self
+                            .trace
+                            .record(now, format_args!("no vote on {symbol}: {e}")),
+                    },
+                    Strategy::Specialized => {
+                        let id = self.dispatch(Task::trade(symbol).requires("trade_execution"));
+                        self.flow.tasks.push(id);
+                    }
+                    _ => {
+                        let id = self.dispatch(Task::trade(symbol));
+                        self.flow.tasks.push(id);
+                    }
+                }
                 if self.flow.remaining > 0 {
                     let gap = self.model.trade_gap_us(&mut self.work_rng);
                     self.flow.scheduled = true;
@@ -601,6 +629,7 @@ impl State {
                 self.tick();
                 self.schedule_at(now + TICK_US, Timer::Tick);
             }
+            Timer::RoundTimeout(round) => self.core.handle_round_timeout(now, round),
         }
     }
 
@@ -626,7 +655,7 @@ impl State {
     }
 
     pub(crate) fn is_idle(&self) -> bool {
-        self.flow.remaining == 0 && self.core.ledger().open() == 0
+        self.flow.remaining == 0 && self.core.ledger().open() == 0 && self.core.open_rounds() == 0
     }
 
     pub(crate) fn wait_ended(&mut self, task: TaskId) -> oneshot::Receiver<()> {
@@ -653,6 +682,7 @@ impl State {
     pub(crate) fn abandon_waiters(&mut self) {
         self.pong_waiters.clear();
         self.ended_waiters.clear();
+        self.decided_waiters.clear();
         self.idle_waiters.clear();
     }
 
@@ -675,9 +705,15 @@ impl State {
                     let now = self.now_us();
                     self.trace.record(now, format_args!("{task} failed over"));
                 }
-                // The live controller does not hold votes yet (`Swarm::propose` refuses in
-                // live mode), so the core never asks for these here.
-                Output::CastVote { .. } | Output::RoundTimer { .. } | Output::Decided(_) => {}
+                Output::CastVote {
+                    agent,
+                    round,
+                    symbol,
+                } => self.ask_vote(agent, round, symbol),
+                Output::RoundTimer { round, at_us } => {
+                    self.schedule_at(at_us, Timer::RoundTimeout(round))
+                }
+                Output::Decided(round) => self.round_decided(round),
             }
         }
         if self.is_idle() {

@@ -236,6 +236,57 @@ fn a_crashed_star_hub_is_replaced_by_a_promoted_spoke() {
     assert_eq!(r["tasks"]["duplicated"], 0);
 }
 
+fn decision(all: &str) -> Value {
+    serde_json::from_str(printed(all, "DECISION")).expect("the decision is JSON")
+}
+
+#[test]
+fn live_agents_answer_votes_and_a_proposal_is_decided() {
+    let (_, all) = run("live_vote");
+    let d = decision(&all);
+    assert_eq!(d["voters"], serde_json::json!([0, 1, 2]), "{d}");
+    assert_eq!(d["votes"], 3, "every voter's process answered: {d}");
+    assert_eq!(d["agreement"], 1.0, "peers of one role vote alike: {d}");
+    assert_eq!(d["quorum"], 2, "{d}");
+    assert_eq!(d["reached"], true, "{d}");
+}
+
+#[test]
+fn a_crashed_voter_never_answers_in_live_mode() {
+    let (_, all) = run("live_vote_without_a_crashed_voter");
+    let d = decision(&all);
+    let voters = d["voters"].as_array().unwrap();
+    assert_eq!(d["votes"].as_u64().unwrap(), voters.len() as u64 - 1, "{d}");
+    assert!(
+        voters.contains(&serde_json::json!(2)),
+        "not yet known dead: {d}"
+    );
+    assert!(
+        !d["agreeing"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!(2)),
+        "{d}"
+    );
+    assert_eq!(d["reached"], false, "unanimity needs the dead voter: {d}");
+}
+
+#[test]
+fn the_consensus_flow_votes_on_each_trade_in_live_mode() {
+    let (_, all) = run("consensus_flow_votes_first");
+    let r = report(&all);
+    let rounds = r["consensus"].as_array().expect("rounds are reported");
+    assert_eq!(rounds.len(), 8, "one round per trade: {r}");
+    let reached = rounds.iter().filter(|d| d["reached"] == true).count() as u64;
+    assert!(reached > 0, "{r}");
+    assert_eq!(
+        r["tasks"]["dispatched"].as_u64().unwrap(),
+        reached,
+        "only reached trades are sent: {r}"
+    );
+    assert_eq!(r["tasks"]["lost"], 0);
+}
+
 #[test]
 fn agents_answering_with_errors_are_retried_elsewhere() {
     let (_, all) = run("errors_are_retried");
