@@ -132,12 +132,17 @@ impl Swarm {
         &mut self,
         tasks: impl IntoIterator<Item = Task>,
     ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
-        let Driver::Mock { sim, started } = &mut self.driver else {
-            return Err(SwarmError::Live(
-                "dispatch_all is not available in live mode yet; dispatch the tasks one by one \
-                 with `dispatch`"
-                    .into(),
-            ));
+        let (sim, started) = match &mut self.driver {
+            Driver::Mock { sim, started } => (sim, started),
+            Driver::Live(live) => {
+                let ids = live
+                    .dispatch_all(tasks.into_iter().collect())
+                    .await
+                    .map_err(SwarmError::Live)?;
+                return Ok(
+                    live.with_state(|s| ids.into_iter().map(|id| completed(&s.core, id)).collect())
+                );
+            }
         };
         catch_up(sim, *started)?;
         let ids: Vec<TaskId> = tasks.into_iter().map(|t| sim.dispatch(t)).collect();

@@ -249,6 +249,21 @@ impl LiveRun {
             .ok_or_else(|| format!("round {} ended without a decision", round.0))
     }
 
+    /// Hands every task to the swarm at once (a burst) and waits until all of them ended.
+    pub(crate) async fn dispatch_all(&mut self, tasks: Vec<Task>) -> Result<Vec<TaskId>, String> {
+        let (ids, ended) = {
+            let mut s = self.shared.lock();
+            let ids: Vec<TaskId> = tasks.into_iter().map(|t| s.dispatch(t)).collect();
+            let ended: Vec<_> = ids.iter().map(|&id| s.wait_ended(id)).collect();
+            (ids, ended)
+        };
+        self.shared.wake.notify_one();
+        for rx in ended {
+            self.wait(rx).await?;
+        }
+        Ok(ids)
+    }
+
     /// Starts `n` trades of the built-in flow and waits until the swarm is idle; returns the
     /// ids of the new trades.
     pub(crate) async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, String> {

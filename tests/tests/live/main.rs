@@ -288,6 +288,24 @@ fn the_consensus_flow_votes_on_each_trade_in_live_mode() {
 }
 
 #[test]
+fn dispatch_all_sends_a_burst_in_live_mode() {
+    let (_, all) = run("live_burst");
+    let by = numbers(printed(&all, "EXECUTED_BY"));
+    assert_eq!(by.len(), 12, "{by:?}");
+    assert!(
+        by.iter().all(|&a| a != 0.0),
+        "spokes execute, the hub routes: {by:?}"
+    );
+    for spoke in [1.0, 2.0, 3.0] {
+        assert_eq!(
+            by.iter().filter(|&&a| a == spoke).count(),
+            4,
+            "round robin spreads the burst: {by:?}"
+        );
+    }
+}
+
+#[test]
 fn agents_answering_with_errors_are_retried_elsewhere() {
     let (_, all) = run("errors_are_retried");
     let r = report(&all);

@@ -141,6 +141,21 @@ fn consensus_flow_votes_first(report: &Report) {
     println!("REPORT {}", serde_json::to_string(report).unwrap());
 }
 
+/// A burst of 12 trades in flight together on a live star: every one completes, on spokes.
+/// Prints how many completed.
+#[swarm_test(topology = "star", agents = 4, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn live_burst(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    let tasks = (0..12).map(|i| Task::trade(["SPY", "QQQ", "AAPL"][i % 3]));
+    let outcomes = swarm.dispatch_all(tasks).await?;
+    let by: Vec<u64> = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("every trade completes").by as u64)
+        .collect();
+    println!("EXECUTED_BY {by:?}");
+    Ok(())
+}
+
 /// Agent 0 is paused from 100 ms to 1.6 s: trades on it time out and go elsewhere; once it
 /// runs again it takes its turn again.
 #[swarm_test(
