@@ -19,7 +19,7 @@ use swarm_test_spec::{FaultKind, FaultSpec};
 use tokio::sync::oneshot;
 
 use super::state::{market_ms, State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
-use crate::core::{Core, HealthEvent};
+use crate::core::{Core, HealthEvent, TaskId};
 use crate::sim::FaultOutcome;
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
@@ -105,6 +105,28 @@ impl State {
                 if f.targets.contains(&agent) {
                     self.outcomes[f.index].detected_us.get_or_insert(now);
                 }
+            }
+        }
+    }
+
+    /// The core rerouted `task` because an agent that held it was declared failed: the faults
+    /// acting on that agent are credited with the reroute (as mock mode credits them), once
+    /// per task.
+    pub(crate) fn failed_over(&mut self, task: TaskId, attempts: usize) {
+        let now = self.now_us();
+        self.trace.record(now, format_args!("{task} failed over"));
+        let assigned = self.core.ledger().assignments(task);
+        let held: Vec<AgentId> = assigned[..attempts.min(assigned.len())]
+            .iter()
+            .copied()
+            .filter(|&a| !self.core.agents()[a].state.is_available())
+            .collect();
+        for f in self.active.iter() {
+            if f.targets.iter().any(|t| held.contains(t)) && self.credited.insert((f.index, task)) {
+                let outcome = &mut self.outcomes[f.index];
+                outcome.tasks_affected += 1;
+                outcome.tasks_rerouted += 1;
+                outcome.detected_us.get_or_insert(now);
             }
         }
     }

@@ -8,7 +8,7 @@
 //! (a trade decision, or an error) goes back into the core. Timers (task timeouts, faults,
 //! trade arrivals, heartbeats) live in one ordered table, as in the simulator.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -152,6 +152,8 @@ pub(crate) struct State {
     pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
     /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
     pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
+    /// Reroutes by failover already credited to a fault: (fault index, task).
+    pub(crate) credited: BTreeSet<(usize, TaskId)>,
     idle_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) next_seq: u64,
     /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
@@ -210,6 +212,7 @@ impl State {
             ended_waiters: BTreeMap::new(),
             decided_waiters: BTreeMap::new(),
             vote_requests: BTreeMap::new(),
+            credited: BTreeSet::new(),
             idle_waiters: Vec::new(),
             next_seq: 0,
             deliveries: BTreeMap::new(),
@@ -701,10 +704,7 @@ impl State {
                 Output::Timer { task, at_us } => self.schedule_at(at_us, Timer::TaskTimeout(task)),
                 Output::Ended(task) => self.task_ended(task),
                 Output::Health(event) => self.on_health(event),
-                Output::FailedOver { task, .. } => {
-                    let now = self.now_us();
-                    self.trace.record(now, format_args!("{task} failed over"));
-                }
+                Output::FailedOver { task, attempts } => self.failed_over(task, attempts),
                 Output::CastVote {
                     agent,
                     round,

@@ -165,6 +165,17 @@ fn assert_detected_by_heartbeats(r: &Value, agent: u64) {
     );
 }
 
+/// The fault that hit the agent is credited with the reroutes its failover caused.
+fn assert_reroutes_credited(r: &Value) {
+    let fault = &r["faults"][0];
+    let credited = fault["tasks_rerouted"].as_u64().unwrap();
+    assert!(credited > 0, "{fault}");
+    assert!(
+        credited <= r["tasks"]["rerouted"].as_u64().unwrap(),
+        "never more than the tasks rerouted: {r}"
+    );
+}
+
 #[test]
 fn a_crashed_agent_is_detected_by_missed_heartbeats_and_routed_around() {
     let (_, all) = run("crash_is_routed_around");
@@ -177,6 +188,7 @@ fn a_crashed_agent_is_detected_by_missed_heartbeats_and_routed_around() {
     assert_eq!(fault["targets"], serde_json::json!([1]));
     assert!(fault["recovered_after_ms"].as_f64().is_some(), "{fault}");
     assert_detected_by_heartbeats(&r, 1);
+    assert_reroutes_credited(&r);
     assert_eq!(r["agents"][1]["state"], "failed", "{r}");
 }
 
@@ -193,6 +205,7 @@ fn a_hung_agent_is_detected_by_missed_heartbeats_routed_around_and_resumes() {
         "SIGCONT came: {fault}"
     );
     assert_detected_by_heartbeats(&r, 0);
+    assert_reroutes_credited(&r);
     let revived = r["health"]["recoveries"]
         .as_array()
         .unwrap()
