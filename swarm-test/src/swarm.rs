@@ -132,12 +132,17 @@ impl Swarm {
         &mut self,
         tasks: impl IntoIterator<Item = Task>,
     ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
-        let Driver::Mock { sim, started } = &mut self.driver else {
-            return Err(SwarmError::Live(
-                "dispatch_all is not available in live mode yet; dispatch the tasks one by one \
-                 with `dispatch`"
-                    .into(),
-            ));
+        let (sim, started) = match &mut self.driver {
+            Driver::Mock { sim, started } => (sim, started),
+            Driver::Live(live) => {
+                let ids = live
+                    .dispatch_all(tasks.into_iter().collect())
+                    .await
+                    .map_err(SwarmError::Live)?;
+                return Ok(
+                    live.with_state(|s| ids.into_iter().map(|id| completed(&s.core, id)).collect())
+                );
+            }
         };
         catch_up(sim, *started)?;
         let ids: Vec<TaskId> = tasks.into_iter().map(|t| sim.dispatch(t)).collect();
@@ -170,17 +175,23 @@ impl Swarm {
     /// }
     /// ```
     ///
+    /// In live mode each voter's process decides its vote (the same logic as mock mode) and
+    /// answers over the wire; the round's timeout runs on the real clock.
+    ///
     /// Errors: [`SwarmError::Proposal`] for an invalid proposal (threshold outside `(0, 1]`);
-    /// [`SwarmError::Live`] in live mode, which does not hold votes yet.
+    /// [`SwarmError::Live`] when the live controller stopped (an agent broke the protocol).
     /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
     /// not reached, with the reason.
     pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
-        let Driver::Mock { sim, started } = &mut self.driver else {
-            return Err(SwarmError::Live(
-                "propose is not available in live mode yet: live agents do not answer votes; \
-                 run consensus tests in mock mode"
-                    .into(),
-            ));
+        let (sim, started) = match &mut self.driver {
+            Driver::Mock { sim, started } => (sim, started),
+            Driver::Live(live) => {
+                return live
+                    .propose(proposal)
+                    .await
+                    .map_err(SwarmError::Live)?
+                    .map_err(SwarmError::Proposal);
+            }
         };
         catch_up(sim, *started)?;
         let round = sim.propose(proposal).map_err(SwarmError::Proposal)?;

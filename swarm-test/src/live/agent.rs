@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use swarm_test_spec::{Role, Spec};
 
-use crate::core::{roles_for, Step};
+use crate::core::{roles_for, Step, Vote};
 use crate::market::{decide, Decision, Market, Portfolio, RegimeSegment, Side, SignalParams};
 use crate::rng::{fnv1a, SimRng};
 use crate::topology::AgentId;
@@ -221,6 +221,10 @@ impl Agent {
         match message {
             ToAgent::Deliver { seq, .. } => Some(FromAgent::Delivered { seq }),
             ToAgent::Ping { seq } => Some(FromAgent::Pong { seq }),
+            ToAgent::Vote { round, trade } => Some(FromAgent::Voted {
+                round,
+                vote: vote_of(&self.decide(&trade)),
+            }),
             ToAgent::Work(order) => {
                 let work = order.work;
                 Some(FromAgent::WorkDone {
@@ -336,6 +340,15 @@ impl Agent {
 }
 
 /// Busy for `load` of every period, asleep for the rest, until stopped.
+/// A decision as a vote, as mock-mode voters cast it (`sim/voting.rs`).
+fn vote_of(decision: &Decision) -> Vote {
+    match decision {
+        Decision::Order(o) if o.side == Side::Buy => Vote::Buy,
+        Decision::Order(_) => Vote::Sell,
+        Decision::Hold(_) => Vote::Hold,
+    }
+}
+
 fn burn(load: f64, stop: &AtomicBool) {
     let busy = BURN_PERIOD.mul_f64(load);
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -2,14 +2,24 @@
 //! the round trips, names agents that stop answering, and samples each agent's CPU time and
 //! resident memory from the backend (killing an agent whose memory reaches the limit, as the
 //! mock model does). Also the live run's view for the report.
+//!
+//! The ping of each tick is also the agent's heartbeat timer: when the agent's process answers
+//! it, the controller calls [`Core::handle_tick`] for that agent, as the simulator does at each
+//! of its timer events, and the heartbeats the core then emits pass the switch (edges,
+//! partitions, loss, latency) and reach their receivers' processes like any message. A killed
+//! or paused (SIGSTOP) process answers nothing, so it sends no heartbeats, exactly as a dead or
+//! hung agent's timer sends nothing in mock mode; its peers stop hearing it and the core's
+//! failure detector declares it failed (then promotes a successor if it led others). A
+//! heartbeat that a paused receiver acknowledges only after it resumes is stale and dropped,
+//! as mock mode drops heartbeats that reach a hung agent.
 
 use std::time::Instant;
 
-use swarm_test_spec::FaultSpec;
+use swarm_test_spec::{FaultKind, FaultSpec};
 use tokio::sync::oneshot;
 
 use super::state::{market_ms, State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
-use crate::core::Core;
+use crate::core::{Core, HealthEvent, TaskId};
 use crate::sim::FaultOutcome;
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
@@ -26,6 +36,12 @@ impl State {
             let seq = self.next_seq;
             self.pings.insert(seq, (agent, Instant::now()));
             self.send(agent, &ToAgent::Ping { seq });
+            if self.slots[agent].ready {
+                if self.slots[agent].tick_ping.is_some() {
+                    self.note_silence(agent);
+                }
+                self.slots[agent].tick_ping = Some(seq);
+            }
             let slot = &mut self.slots[agent];
             if slot.ready
                 && !slot.missing
@@ -44,6 +60,75 @@ impl State {
         self.pings.retain(|_, (_, sent)| sent.elapsed() < horizon);
         let pings = &self.pings;
         self.pong_waiters.retain(|seq, _| pings.contains_key(seq));
+    }
+
+    /// `agent`'s process answered this tick's ping: its heartbeat timer fires (see the module
+    /// docs). The incarnation is the restart count, as in mock mode.
+    pub(crate) fn heartbeat(&mut self, agent: AgentId) {
+        let now = self.now_us();
+        let slot = &mut self.slots[agent];
+        slot.tick_ping = None;
+        let incarnation = slot.epoch.saturating_sub(1);
+        let cpu = slot.cpu_load.clamp(0.0, 1.0);
+        self.core.handle_tick(now, agent, incarnation, cpu);
+    }
+
+    /// `agent`'s process left a tick's ping unanswered: it went silent (once per silence).
+    /// When a hang fault paused it, the silence began with the fault; otherwise with the last
+    /// frame heard from it.
+    fn note_silence(&mut self, agent: AgentId) {
+        let slot = &self.slots[agent];
+        if slot
+            .went_silent
+            .last()
+            .is_some_and(|&t| t >= slot.last_seen_us)
+        {
+            return;
+        }
+        let paused = self
+            .active
+            .iter()
+            .filter(|f| f.targets.contains(&agent) && matches!(f.spec.kind, FaultKind::Hang { .. }))
+            .map(|f| f.at_us)
+            .max();
+        let since = paused.unwrap_or(slot.last_seen_us).max(slot.last_seen_us);
+        self.slots[agent].went_silent.push(since);
+    }
+
+    /// A health event from the core: traced; a failure declared by the detector is the first
+    /// detection of the faults acting on that agent.
+    pub(crate) fn on_health(&mut self, event: HealthEvent) {
+        let now = self.now_us();
+        self.trace.record(now, format_args!("health: {event:?}"));
+        if let HealthEvent::Failed { agent, .. } = event {
+            for f in self.active.iter() {
+                if f.targets.contains(&agent) {
+                    self.outcomes[f.index].detected_us.get_or_insert(now);
+                }
+            }
+        }
+    }
+
+    /// The core rerouted `task` because an agent that held it was declared failed: the faults
+    /// acting on that agent are credited with the reroute (as mock mode credits them), once
+    /// per task.
+    pub(crate) fn failed_over(&mut self, task: TaskId, attempts: usize) {
+        let now = self.now_us();
+        self.trace.record(now, format_args!("{task} failed over"));
+        let assigned = self.core.ledger().assignments(task);
+        let held: Vec<AgentId> = assigned[..attempts.min(assigned.len())]
+            .iter()
+            .copied()
+            .filter(|&a| !self.core.agents()[a].state.is_available())
+            .collect();
+        for f in self.active.iter() {
+            if f.targets.iter().any(|t| held.contains(t)) && self.credited.insert((f.index, task)) {
+                let outcome = &mut self.outcomes[f.index];
+                outcome.tasks_affected += 1;
+                outcome.tasks_rerouted += 1;
+                outcome.detected_us.get_or_insert(now);
+            }
+        }
     }
 
     fn sample(&mut self, agent: AgentId, now: u64) {
@@ -113,5 +198,8 @@ impl crate::metrics::Measured for State {
     }
     fn dropped(&self) -> u64 {
         self.dropped
+    }
+    fn went_silent(&self, agent: AgentId) -> &[u64] {
+        &self.slots[agent].went_silent
     }
 }

@@ -17,8 +17,12 @@
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
 //! waits up to [`READY_TIMEOUT`] and fails at once when fewer than 80% can still make it.
 //! Timeouts: the core's client timeouts run on the real clock, with the same values as mock.
-//! Heartbeats: the controller pings every agent each [`TICK_US`]; round trips are measured and
-//! an agent that misses [`MISSED_HEARTBEATS`] is named in the trace.
+//! Heartbeats: the controller pings every agent each [`TICK_US`] (the core's heartbeat
+//! interval); round trips are measured and an agent that misses [`MISSED_HEARTBEATS`] is named
+//! in the trace. An agent whose process answers its ping has its heartbeat timer fire in the
+//! core (`Core::handle_tick`), and the heartbeats go through the switch to its peers'
+//! processes, so failure detection, promotion and failover work as in mock mode: a killed or
+//! paused agent stops heartbeating and its peers declare it failed.
 
 pub mod agent;
 mod faults;
@@ -27,6 +31,7 @@ mod io;
 pub(crate) mod redact;
 mod state;
 mod switch;
+mod voting;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -35,7 +40,7 @@ use swarm_test_spec::Spec;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
-use crate::core::{Agent, Task, TaskId};
+use crate::core::{Agent, Decision, Proposal, Task, TaskId};
 use crate::sim::READY_QUORUM;
 use crate::topology::Topology;
 
@@ -222,6 +227,41 @@ impl LiveRun {
         self.shared.wake.notify_one();
         let r = self.wait(ended).await;
         r.map(|()| id)
+    }
+
+    /// Puts `proposal` to a vote and waits for the decision. The outer error: the controller
+    /// stopped; the inner one: an invalid proposal.
+    pub(crate) async fn propose(
+        &mut self,
+        proposal: Proposal,
+    ) -> Result<Result<Decision, String>, String> {
+        let (round, decided) = {
+            let mut s = self.shared.lock();
+            match s.propose(proposal) {
+                Ok(round) => (round, s.wait_decided(round)),
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+        self.shared.wake.notify_one();
+        self.wait(decided).await?;
+        self.with_state(|s| s.core.decision(round).cloned())
+            .map(Ok)
+            .ok_or_else(|| format!("round {} ended without a decision", round.0))
+    }
+
+    /// Hands every task to the swarm at once (a burst) and waits until all of them ended.
+    pub(crate) async fn dispatch_all(&mut self, tasks: Vec<Task>) -> Result<Vec<TaskId>, String> {
+        let (ids, ended) = {
+            let mut s = self.shared.lock();
+            let ids: Vec<TaskId> = tasks.into_iter().map(|t| s.dispatch(t)).collect();
+            let ended: Vec<_> = ids.iter().map(|&id| s.wait_ended(id)).collect();
+            (ids, ended)
+        };
+        self.shared.wake.notify_one();
+        for rx in ended {
+            self.wait(rx).await?;
+        }
+        Ok(ids)
     }
 
     /// Starts `n` trades of the built-in flow and waits until the swarm is idle; returns the

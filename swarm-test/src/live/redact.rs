@@ -7,13 +7,18 @@
 //!   throughput, fault timings; `null` stays `null`: "never detected" is structural);
 //! - `cpu` and `memory_mb` of each agent (measured from the OS);
 //! - `trades`: the market clock follows wall time in live mode, so prices, fills and PnL
-//!   differ from run to run.
+//!   differ from run to run;
+//! - `messages.heartbeats` and `messages.sent` (which counts the heartbeats): agents heartbeat
+//!   every interval of wall time for as long as the run lasts.
 //!
 //! Redacted values become the string `"[live]"`, so a reader sees what was taken out.
 
 use serde_json::Value;
 
 use crate::report::Report;
+
+/// Counts under `messages` that grow with wall time (heartbeats).
+const HEARTBEAT_COUNTS: [&str; 2] = ["sent", "heartbeats"];
 
 /// What a redacted value is replaced with.
 pub(crate) const REDACTED: &str = "[live]";
@@ -37,6 +42,14 @@ fn redact(value: &mut Value, key: Option<&str>) {
             for (k, v) in map.iter_mut() {
                 if k == "trades" {
                     *v = Value::String(REDACTED.into());
+                } else if k == "messages" {
+                    if let Value::Object(counts) = v {
+                        for (name, count) in counts.iter_mut() {
+                            if HEARTBEAT_COUNTS.contains(&name.as_str()) && count.is_number() {
+                                *count = Value::String(REDACTED.into());
+                            }
+                        }
+                    }
                 } else {
                     redact(v, Some(k));
                 }
@@ -67,6 +80,7 @@ mod tests {
             "faults": [{"at_ms": 3.0, "recovered_after_ms": null, "targets": [1]}],
             "latency": {"p50_ms": 1.0},
             "trades": {"orders": 3},
+            "messages": {"sent": 40, "heartbeats": 30, "dropped": 2},
         });
         redact(&mut v, None);
         assert_eq!(
@@ -80,6 +94,7 @@ mod tests {
                 "faults": [{"at_ms": "[live]", "recovered_after_ms": null, "targets": [1]}],
                 "latency": {"p50_ms": "[live]"},
                 "trades": "[live]",
+                "messages": {"sent": "[live]", "heartbeats": "[live]", "dropped": 2},
             })
         );
     }

@@ -8,15 +8,18 @@
 //! (a trade decision, or an error) goes back into the core. Timers (task timeouts, faults,
 //! trade arrivals, heartbeats) live in one ordered table, as in the simulator.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use swarm_test_spec::{FaultSpec, Spec};
+use swarm_test_spec::{FaultSpec, Spec, Strategy};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
-use crate::core::{roles_for, Core, Envelope, Hop, Output, Step, Task, TaskId, WorkResult};
+use crate::core::{
+    roles_for, Core, Envelope, Hop, Output, Proposal, RoundId, Step, Task, TaskId, WorkResult,
+    HEARTBEAT_INTERVAL_US,
+};
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::sim::{Active, FaultOutcome, Model, Trace, SYMBOLS};
@@ -25,8 +28,9 @@ use crate::wire::{FromAgent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOu
 
 use super::agent::AgentEnv;
 
-/// Heartbeat and resource-sampling period, µs. The default value is 100 ms.
-pub const TICK_US: u64 = 100_000;
+/// Heartbeat and resource-sampling period, µs: the core's heartbeat interval, so live
+/// heartbeats run on mock mode's schedule. The default value is 100 ms.
+pub const TICK_US: u64 = HEARTBEAT_INTERVAL_US;
 
 /// Heartbeats an agent may miss before the trace says so. The default value is 3.
 pub const MISSED_HEARTBEATS: u64 = 3;
@@ -64,6 +68,7 @@ pub(crate) enum Timer {
     Restart(AgentId),
     Arrival,
     Tick,
+    RoundTimeout(RoundId),
 }
 
 /// The controller's link to one running agent process.
@@ -90,6 +95,11 @@ pub(crate) struct Slot {
     pub(crate) cpu_samples: VecDeque<(u64, f64)>,
     pub(crate) cpu_load: f64,
     pub(crate) rss_mb: f64,
+    /// The ping of the latest heartbeat tick, until the agent answers it: its answer is the
+    /// agent's heartbeat timer firing (see `health.rs`).
+    pub(crate) tick_ping: Option<u64>,
+    /// When the process went silent (killed, or found paused), µs, each time it did.
+    pub(crate) went_silent: Vec<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +118,8 @@ pub(crate) struct Flow {
     pub(crate) sent: u64,
     pub(crate) tasks: Vec<TaskId>,
     pub(crate) scheduled: bool,
+    /// Consensus rounds of the flow still open, with their symbol.
+    pub(crate) rounds: BTreeMap<RoundId, String>,
 }
 
 /// Everything the controller knows. See the module docs.
@@ -137,9 +149,16 @@ pub(crate) struct State {
     pub(crate) dropped: u64,
     pub(crate) delivered: u64,
     ended_waiters: BTreeMap<TaskId, Vec<oneshot::Sender<()>>>,
+    pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
+    /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
+    pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
+    /// Reroutes by failover already credited to a fault: (fault index, task).
+    pub(crate) credited: BTreeSet<(usize, TaskId)>,
     idle_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) next_seq: u64,
-    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope)>,
+    /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
+    /// when it was sent (µs).
+    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope, u64)>,
     works: BTreeMap<u64, PendingWork>,
     pub(crate) pings: BTreeMap<u64, (AgentId, Instant)>,
     pub(crate) pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
@@ -191,6 +210,9 @@ impl State {
             dropped: 0,
             delivered: 0,
             ended_waiters: BTreeMap::new(),
+            decided_waiters: BTreeMap::new(),
+            vote_requests: BTreeMap::new(),
+            credited: BTreeSet::new(),
             idle_waiters: Vec::new(),
             next_seq: 0,
             deliveries: BTreeMap::new(),
@@ -273,6 +295,7 @@ impl State {
         slot.exit = None;
         slot.last_seen_us = now;
         slot.missing = false;
+        slot.tick_ping = None;
         slot.cpu_samples.clear();
         Ok(())
     }
@@ -301,6 +324,7 @@ impl State {
         }
         slot.alive = false;
         slot.killed = true;
+        slot.went_silent.push(now);
         if let Some(link) = slot.link.as_mut() {
             link.control.kill();
         }
@@ -332,7 +356,7 @@ impl State {
         self.drain();
     }
 
-    fn protocol_error(&mut self, agent: AgentId, what: String) {
+    pub(crate) fn protocol_error(&mut self, agent: AgentId, what: String) {
         let now = self.now_us();
         self.trace
             .record(now, format_args!("agent {agent} protocol error: {what}"));
@@ -381,7 +405,12 @@ impl State {
                 }
             }
             FromAgent::Delivered { seq } => match self.deliveries.remove(&seq) {
-                Some((to, _, envelope)) if to == agent => {
+                Some((to, _, envelope, sent_us)) if to == agent => {
+                    if envelope.msg.is_heartbeat() && now - sent_us > HEARTBEAT_INTERVAL_US {
+                        // Held by a paused receiver: stale by the time it resumed (as in mock).
+                        self.dropped += 1;
+                        return;
+                    }
                     self.delivered += 1;
                     self.core.handle_delivery(now, envelope);
                 }
@@ -398,6 +427,9 @@ impl State {
                 ),
             },
             FromAgent::Pong { seq } => {
+                if self.slots[agent].tick_ping == Some(seq) {
+                    self.heartbeat(agent);
+                }
                 if let Some((_, sent)) = self.pings.remove(&seq) {
                     let rtt = at.saturating_duration_since(sent).as_micros() as u64;
                     self.round_trips_us.push(rtt);
@@ -411,6 +443,7 @@ impl State {
                         .record(now, format_args!("agent {agent} answers heartbeats again"));
                 }
             }
+            FromAgent::Voted { round, vote } => self.voted(agent, round, vote),
             FromAgent::Failed { message } => {
                 self.trace
                     .record(now, format_args!("agent {agent} failed: {message}"));
@@ -443,7 +476,7 @@ impl State {
         let lost: Vec<u64> = self
             .deliveries
             .iter()
-            .filter(|(_, (to, _, _))| *to == agent)
+            .filter(|(_, (to, _, _, _))| *to == agent)
             .map(|(&seq, _)| seq)
             .collect();
         self.dropped += lost.len() as u64;
@@ -569,8 +602,26 @@ impl State {
                 self.flow.remaining -= 1;
                 let symbol = SYMBOLS[(self.flow.sent % SYMBOLS.len() as u64) as usize];
                 self.flow.sent += 1;
-                let id = self.dispatch(Task::trade(symbol));
-                self.flow.tasks.push(id);
+                // As in mock mode: a vote first under `consensus`, a capability under
+                // `specialized`.
+                match self.core.strategy() {
+                    Strategy::Consensus => match self.propose(Proposal::trade(symbol)) {
+                        Ok(round) => {
+                            self.flow.rounds.insert(round, symbol.to_owned());
+                        }
+                        Err(e) => self
+                            .trace
+                            .record(now, format_args!("no vote on {symbol}: {e}")),
+                    },
+                    Strategy::Specialized => {
+                        let id = self.dispatch(Task::trade(symbol).requires("trade_execution"));
+                        self.flow.tasks.push(id);
+                    }
+                    _ => {
+                        let id = self.dispatch(Task::trade(symbol));
+                        self.flow.tasks.push(id);
+                    }
+                }
                 if self.flow.remaining > 0 {
                     let gap = self.model.trade_gap_us(&mut self.work_rng);
                     self.flow.scheduled = true;
@@ -581,6 +632,7 @@ impl State {
                 self.tick();
                 self.schedule_at(now + TICK_US, Timer::Tick);
             }
+            Timer::RoundTimeout(round) => self.core.handle_round_timeout(now, round),
         }
     }
 
@@ -606,7 +658,7 @@ impl State {
     }
 
     pub(crate) fn is_idle(&self) -> bool {
-        self.flow.remaining == 0 && self.core.ledger().open() == 0
+        self.flow.remaining == 0 && self.core.ledger().open() == 0 && self.core.open_rounds() == 0
     }
 
     pub(crate) fn wait_ended(&mut self, task: TaskId) -> oneshot::Receiver<()> {
@@ -633,6 +685,7 @@ impl State {
     pub(crate) fn abandon_waiters(&mut self) {
         self.pong_waiters.clear();
         self.ended_waiters.clear();
+        self.decided_waiters.clear();
         self.idle_waiters.clear();
     }
 
@@ -650,18 +703,17 @@ impl State {
                 } => self.execute(agent, task, step, plan, hop),
                 Output::Timer { task, at_us } => self.schedule_at(at_us, Timer::TaskTimeout(task)),
                 Output::Ended(task) => self.task_ended(task),
-                Output::Health(event) => {
-                    let now = self.now_us();
-                    self.trace.record(now, format_args!("health: {event:?}"));
+                Output::Health(event) => self.on_health(event),
+                Output::FailedOver { task, attempts } => self.failed_over(task, attempts),
+                Output::CastVote {
+                    agent,
+                    round,
+                    symbol,
+                } => self.ask_vote(agent, round, symbol),
+                Output::RoundTimer { round, at_us } => {
+                    self.schedule_at(at_us, Timer::RoundTimeout(round))
                 }
-                Output::FailedOver { task, .. } => {
-                    let now = self.now_us();
-                    self.trace.record(now, format_args!("{task} failed over"));
-                }
-                // The live controller does not feed the core's heartbeats (`handle_tick`) nor
-                // hold votes yet (`Swarm::propose` refuses in live mode), so the core never
-                // asks for these here.
-                Output::CastVote { .. } | Output::RoundTimer { .. } | Output::Decided(_) => {}
+                Output::Decided(round) => self.round_decided(round),
             }
         }
         if self.is_idle() {

@@ -71,7 +71,7 @@ impl State {
         };
         if self.send(agent, &message) {
             let epoch = self.slots[agent].epoch;
-            self.deliveries.insert(seq, (agent, epoch, envelope));
+            self.deliveries.insert(seq, (agent, epoch, envelope, now));
         } else {
             self.dropped += 1;
             self.trace

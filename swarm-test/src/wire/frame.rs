@@ -24,7 +24,7 @@ pub const MAGIC: [u8; 3] = *b"SWT";
 
 /// The protocol version this build speaks. A peer with another version is refused with an
 /// error naming both.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 
 /// Header size: magic, version, length.
 pub const HEADER_LEN: usize = 8;

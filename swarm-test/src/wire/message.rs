@@ -13,13 +13,14 @@
 //! ctrl  → Deliver { seq, envelope }            agent → Delivered { seq }
 //! ctrl  → Work(WorkOrder { work, .. })         agent → WorkDone { work, outcome }
 //! ctrl  → Ping { seq }                         agent → Pong { seq }
+//! ctrl  → Vote { round, trade }                agent → Voted { round, vote }
 //! ctrl  → Fault(..) / Market(..)               (no answer)
 //! ctrl  → Shutdown, or closes stdin            agent exits
 //! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::{Envelope, Step, TaskId};
+use crate::core::{Envelope, RoundId, Step, TaskId, Vote};
 use crate::market::Decision;
 use crate::topology::AgentId;
 
@@ -40,6 +41,14 @@ pub enum ToAgent {
     Ping {
         /// Echoed back.
         seq: u64,
+    },
+    /// Cast a vote in a consensus round: the agent decides what its role would do about the
+    /// trade now (the same logic as a mock-mode voter) and answers with [`FromAgent::Voted`].
+    Vote {
+        /// The round, echoed back.
+        round: RoundId,
+        /// The trade put to the vote, as a decision request.
+        trade: TradeRequest,
     },
     /// Start or stop a fault inside the agent.
     Fault(AgentFault),
@@ -159,6 +168,13 @@ pub enum FromAgent {
     Pong {
         /// Its `seq`.
         seq: u64,
+    },
+    /// Answer to a [`ToAgent::Vote`].
+    Voted {
+        /// Its `round`.
+        round: RoundId,
+        /// The agent's vote.
+        vote: Vote,
     },
     /// The agent cannot go on (bad configuration, a frame it could not read); it exits next.
     Failed {

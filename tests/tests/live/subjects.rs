@@ -83,6 +83,79 @@ fn crash_is_routed_around(report: &Report) {
     println!("REPORT {}", serde_json::to_string(report).unwrap());
 }
 
+/// The hub of a star is killed at 300 ms: its spokes stop hearing its heartbeats, declare it
+/// failed, and the lowest-id live spoke is promoted hub, taking the other spokes' edges.
+#[swarm_test(
+    topology = "star",
+    agents = 5,
+    trades = 40,
+    inject = "crash(0) @ 300ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn star_hub_crash_promotes_a_spoke(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+/// Three momentum traders vote on SPY: each voter's process decides its vote; peers of one
+/// role vote alike. Prints the decision.
+#[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn live_vote(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    let decision = swarm
+        .propose(Proposal::trade("SPY").threshold(0.66))
+        .await?;
+    println!("DECISION {}", serde_json::to_string(&decision).unwrap());
+    Ok(())
+}
+
+/// A star's spoke 2 is killed, then a unanimous vote is proposed: the dead voter never
+/// answers. Prints the decision.
+#[swarm_test(
+    topology = "star",
+    agents = 4,
+    inject = "crash(2) @ 0ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn live_vote_without_a_crashed_voter(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    swarm.sleep(Duration::from_millis(50)).await?;
+    let decision = swarm
+        .propose(Proposal::trade("QQQ").threshold(1.0).min_voters(1))
+        .await?;
+    println!("DECISION {}", serde_json::to_string(&decision).unwrap());
+    Ok(())
+}
+
+/// Under `strategy = "consensus"` each trade of the flow is voted on first, by the agents'
+/// processes, and sent only if reached.
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    trades = 8,
+    strategy = "consensus",
+    snapshot = false
+)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn consensus_flow_votes_first(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+/// A burst of 12 trades in flight together on a live star: every one completes, on spokes.
+/// Prints how many completed.
+#[swarm_test(topology = "star", agents = 4, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn live_burst(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    let tasks = (0..12).map(|i| Task::trade(["SPY", "QQQ", "AAPL"][i % 3]));
+    let outcomes = swarm.dispatch_all(tasks).await?;
+    let by: Vec<u64> = outcomes
+        .iter()
+        .map(|o| o.as_ref().expect("every trade completes").by as u64)
+        .collect();
+    println!("EXECUTED_BY {by:?}");
+    Ok(())
+}
+
 /// Agent 0 is paused from 100 ms to 1.6 s: trades on it time out and go elsewhere; once it
 /// runs again it takes its turn again.
 #[swarm_test(
