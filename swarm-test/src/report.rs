@@ -170,7 +170,8 @@ pub struct MessagesReport {
 /// agent holding its work, slowed that work, or answered it with an error. "The swarm gave up"
 /// means the coordination layer rerouted or failed the task, after the client's timeout or an
 /// error answer. A fault that acted on nothing the swarm gave up on (a volatility shock, a mild
-/// CPU spike) has `detected_after_ms: null` and zero counts; several faults acting on one
+/// CPU spike) has zero counts, and `detected_after_ms: null` unless the failure detector
+/// declared one of its targets failed; several faults acting on one
 /// attempt are all credited.
 ///
 /// ```

@@ -103,8 +103,9 @@ pub struct FaultOutcome {
     pub at_us: Option<u64>,
     /// When it healed, µs.
     pub healed_us: Option<u64>,
-    /// The first time the swarm noticed it: a client timeout or an error answer, on an attempt
-    /// this fault acted on, that made the coordination layer reroute or fail the task, µs.
+    /// The first time the swarm noticed it, µs: a client timeout or an error answer, on an
+    /// attempt this fault acted on, that made the coordination layer reroute or fail the task;
+    /// or the failure detector declaring one of its targets failed, whichever came first.
     pub detected_us: Option<u64>,
     /// The first time a task this fault had caused to be rerouted completed, µs.
     pub recovered_us: Option<u64>,

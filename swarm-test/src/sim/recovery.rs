@@ -287,7 +287,10 @@ mod tests {
                 assert!(o.tasks_failed <= o.tasks_affected, "{at}");
                 assert!(o.tasks_failed <= audit.failed, "{at}");
                 assert!(o.tasks_rerouted <= ever_rerouted, "{at}");
-                assert_eq!(o.detected_us.is_some(), o.tasks_affected > 0, "{at}");
+                // Noticed whenever a task was affected; heartbeats may notice it sooner.
+                if o.tasks_affected > 0 {
+                    assert!(o.detected_us.is_some(), "{at}");
+                }
                 if let Some(recovered) = o.recovered_us {
                     assert!(o.tasks_rerouted > 0, "{at}");
                     assert!(o.detected_us.is_some_and(|d| d <= recovered), "{at}");
