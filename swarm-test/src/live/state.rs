@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use swarm_test_spec::{FaultSpec, Spec, Strategy};
+use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
@@ -22,7 +22,7 @@ use crate::core::{
 };
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
-use crate::sim::{Active, FaultOutcome, Model, Trace, SYMBOLS};
+use crate::sim::{Active, FaultOutcome, Flow, Model, NextTrade, Trace};
 use crate::topology::{AgentId, Topology};
 use crate::wire::{FromAgent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOutcome};
 
@@ -110,16 +110,6 @@ struct PendingWork {
     plan: Arc<[Hop]>,
     hop: usize,
     decided_ms: u64,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Flow {
-    pub(crate) remaining: u64,
-    pub(crate) sent: u64,
-    pub(crate) tasks: Vec<TaskId>,
-    pub(crate) scheduled: bool,
-    /// Consensus rounds of the flow still open, with their symbol.
-    pub(crate) rounds: BTreeMap<RoundId, String>,
 }
 
 /// Everything the controller knows. See the module docs.
@@ -596,16 +586,11 @@ impl State {
             }
             Timer::Arrival => {
                 self.flow.scheduled = false;
-                if self.flow.remaining == 0 {
-                    return;
-                }
-                self.flow.remaining -= 1;
-                let symbol = SYMBOLS[(self.flow.sent % SYMBOLS.len() as u64) as usize];
-                self.flow.sent += 1;
-                // As in mock mode: a vote first under `consensus`, a capability under
-                // `specialized`.
-                match self.core.strategy() {
-                    Strategy::Consensus => match self.propose(Proposal::trade(symbol)) {
+                // As in mock mode (`sim::flow`): a vote first under `consensus`, a capability
+                // under `specialized`.
+                match self.flow.next(self.core.strategy()) {
+                    None => return,
+                    Some(NextTrade::Vote(symbol)) => match self.propose(Proposal::trade(symbol)) {
                         Ok(round) => {
                             self.flow.rounds.insert(round, symbol.to_owned());
                         }
@@ -613,12 +598,8 @@ impl State {
                             .trace
                             .record(now, format_args!("no vote on {symbol}: {e}")),
                     },
-                    Strategy::Specialized => {
-                        let id = self.dispatch(Task::trade(symbol).requires("trade_execution"));
-                        self.flow.tasks.push(id);
-                    }
-                    _ => {
-                        let id = self.dispatch(Task::trade(symbol));
+                    Some(NextTrade::Dispatch(task)) => {
+                        let id = self.dispatch(task);
                         self.flow.tasks.push(id);
                     }
                 }

@@ -20,6 +20,7 @@
 #[cfg(test)]
 mod coordination_tests;
 mod faults;
+mod flow;
 mod inject;
 mod membership;
 mod model;
@@ -34,8 +35,6 @@ use std::sync::Arc;
 
 use swarm_test_spec::{FaultKind, FaultSpec, Spec};
 
-use swarm_test_spec::Strategy;
-
 use crate::config::InjectedBug;
 use crate::core::{
     roles_for, Agent, Core, Endpoint, Envelope, HealthEvent, Hop, Message, Output, Proposal,
@@ -47,6 +46,8 @@ use crate::topology::{AgentId, Topology};
 
 pub(crate) use faults::{targets_when_due, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
+pub use flow::SYMBOLS;
+pub(crate) use flow::{Flow, NextTrade};
 pub use model::Model;
 pub use trace::{Trace, TRACE_TAIL};
 
@@ -57,9 +58,6 @@ use model::MS;
 fn market_ms(now_us: u64) -> u64 {
     WARMUP_BARS * BAR_MS + now_us / MS
 }
-
-/// Symbols the built-in trade flow cycles through.
-pub const SYMBOLS: [&str; 4] = ["SPY", "QQQ", "AAPL", "TSLA"];
 
 /// Share of agents that must become ready during setup. The default value is 0.8.
 pub const READY_QUORUM: f64 = 0.8;
@@ -160,16 +158,6 @@ pub struct Sim {
     bug: Option<InjectedBug>,
     /// The rerouted task the `drop_rerouted` bug dropped.
     bug_dropped: Option<TaskId>,
-}
-
-/// The built-in trade flow: `remaining` trades arriving with exponential gaps.
-#[derive(Debug, Default)]
-struct Flow {
-    remaining: u64,
-    sent: u64,
-    tasks: Vec<TaskId>,
-    /// Consensus rounds of the flow still open, with their symbol.
-    rounds: BTreeMap<RoundId, String>,
 }
 
 /// Why a simulation could not go on.
@@ -529,14 +517,9 @@ impl Sim {
             }
             Event::RoundTimeout(round) => self.core.handle_round_timeout(now, round),
             Event::Arrival => {
-                if self.flow.remaining == 0 {
-                    return;
-                }
-                self.flow.remaining -= 1;
-                let symbol = SYMBOLS[(self.flow.sent % SYMBOLS.len() as u64) as usize];
-                self.flow.sent += 1;
-                match self.core.strategy() {
-                    Strategy::Consensus => match self.propose(Proposal::trade(symbol)) {
+                match self.flow.next(self.core.strategy()) {
+                    None => return,
+                    Some(NextTrade::Vote(symbol)) => match self.propose(Proposal::trade(symbol)) {
                         Ok(round) => {
                             self.flow.rounds.insert(round, symbol.to_owned());
                         }
@@ -544,12 +527,8 @@ impl Sim {
                             .trace
                             .record(now, format_args!("no vote on {symbol}: {e}")),
                     },
-                    Strategy::Specialized => {
-                        let id = self.dispatch(Task::trade(symbol).requires("trade_execution"));
-                        self.flow.tasks.push(id);
-                    }
-                    _ => {
-                        let id = self.dispatch(Task::trade(symbol));
+                    Some(NextTrade::Dispatch(task)) => {
+                        let id = self.dispatch(task);
                         self.flow.tasks.push(id);
                     }
                 }
