@@ -1,4 +1,6 @@
 //! The event trace: what happened, in order, for failure messages and determinism checks.
+//! Each event is also emitted as a `tracing` event at TRACE level (target
+//! `swarm_test::trace`), so a test that installs a subscriber sees the whole run.
 
 use std::collections::VecDeque;
 
@@ -22,6 +24,8 @@ impl Trace {
     /// Appends one event at virtual time `now_us`.
     pub fn record(&mut self, now_us: u64, line: std::fmt::Arguments<'_>) {
         let line = format!("{:>10.3}ms  {line}", now_us as f64 / 1_000.0);
+        // Also to a `tracing` subscriber, if the user's test installed one.
+        tracing::trace!(target: "swarm_test::trace", "{line}");
         self.hash = fnv1a(line.as_bytes()) ^ self.hash.rotate_left(5);
         self.events += 1;
         if self.tail.len() == TRACE_TAIL {
@@ -43,5 +47,53 @@ impl Trace {
     /// A hash of the whole trace.
     pub fn hash(&self) -> u64 {
         self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    use super::*;
+
+    /// Counts the events a `tracing` subscriber receives from the trace's target.
+    struct Counter(Arc<AtomicUsize>);
+
+    impl Subscriber for Counter {
+        fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+            metadata.target() == "swarm_test::trace"
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, _: &Event<'_>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    #[test]
+    fn keeps_a_bounded_tail_a_count_and_a_hash_and_tells_tracing() {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let mut trace = Trace::default();
+        tracing::subscriber::with_default(Counter(Arc::clone(&seen)), || {
+            for i in 0..(TRACE_TAIL as u64 + 5) {
+                trace.record(i * 1_000, format_args!("event {i}"));
+            }
+        });
+        assert_eq!(trace.events(), TRACE_TAIL as u64 + 5);
+        assert_eq!(trace.tail().count(), TRACE_TAIL);
+        assert!(trace.tail().next().unwrap().ends_with("event 5"));
+        assert_eq!(seen.load(Ordering::SeqCst), TRACE_TAIL + 5);
+        let mut other = Trace::default();
+        other.record(0, format_args!("event 0"));
+        assert_ne!(other.hash(), trace.hash());
     }
 }
