@@ -10,35 +10,18 @@ mod faults;
 mod subjects;
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Runs one subject test in a child process with `env` set (and every other `SWARM_TEST_*`
 /// variable removed).
 fn run_subject(name: &str, env: &[(&str, &str)]) -> Output {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut cmd = Command::new(exe);
-    cmd.args([
-        "--exact",
-        &format!("subjects::{name}"),
-        "--include-ignored",
-        "--nocapture",
-    ])
-    .args(["--test-threads", "1"]);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SWARM_TEST_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = tests::subject(name);
     cmd.envs(env.iter().copied());
     cmd.output().expect("the test binary runs")
 }
 
 fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+    tests::printed(output)
 }
 
 fn assert_ran_once(output: &Output) {

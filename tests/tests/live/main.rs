@@ -22,32 +22,14 @@ fn heavy() -> std::sync::MutexGuard<'static, ()> {
 
 /// A command for one subject with `SWARM_TEST_MODE=live` (other `SWARM_TEST_*` removed).
 fn subject(name: &str) -> Command {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut cmd = Command::new(exe);
-    cmd.args([
-        "--exact",
-        &format!("subjects::{name}"),
-        "--include-ignored",
-        "--nocapture",
-        "--test-threads",
-        "1",
-    ]);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("SWARM_TEST_") {
-            cmd.env_remove(key);
-        }
-    }
+    let mut cmd = tests::subject(name);
     cmd.env("SWARM_TEST_MODE", "live");
     cmd
 }
 
 fn run(name: &str) -> (Output, String) {
     let out = subject(name).output().expect("the test binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = tests::printed(&out);
     assert!(out.status.success(), "subject {name} failed:\n{all}");
     (out, all)
 }

@@ -22,11 +22,7 @@ fn every_scenario_also_passes_live() {
         .args(["--skip", "every_scenario_also_passes_live"])
         .output()
         .expect("the test binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let all = tests::printed(&out);
     assert!(
         out.status.success(),
         "the scenarios failed in live mode:\n{all}"
