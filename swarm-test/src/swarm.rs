@@ -434,22 +434,19 @@ impl Swarm {
             fault: text.clone(),
             reason: e.to_string(),
         })?;
-        let Driver::Mock { sim, started } = &mut self.driver else {
-            return Err(SwarmError::Fault {
-                fault: text,
-                reason: "run-time injection is not available in live mode yet; give the fault \
-                         in the `inject` attribute"
-                    .into(),
-            });
-        };
-        catch_up(sim, *started)?;
-        let index = sim
-            .inject(spec.clone())
-            .map_err(|reason| SwarmError::Fault {
-                fault: text,
-                reason,
-            })?;
-        sync_clock(sim, *started).await;
+        let index = match &mut self.driver {
+            Driver::Mock { sim, started } => {
+                catch_up(sim, *started)?;
+                let index = sim.inject(spec.clone());
+                sync_clock(sim, *started).await;
+                index
+            }
+            Driver::Live(live) => live.inject(spec.clone()),
+        }
+        .map_err(|reason| SwarmError::Fault {
+            fault: text,
+            reason,
+        })?;
         Ok(FaultHandle { index, spec })
     }
 
@@ -457,15 +454,14 @@ impl Swarm {
     /// that already healed (its `for DURATION` ran out) stays healed; one that has not started
     /// yet (`@ START` in the future) never starts.
     pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
-        let Driver::Mock { sim, started } = &mut self.driver else {
-            return Err(SwarmError::Fault {
-                fault: handle.spec.text.clone(),
-                reason: "run-time healing is not available in live mode yet".into(),
-            });
-        };
-        catch_up(sim, *started)?;
-        sim.heal(handle.index);
-        sync_clock(sim, *started).await;
+        match &mut self.driver {
+            Driver::Mock { sim, started } => {
+                catch_up(sim, *started)?;
+                sim.heal(handle.index);
+                sync_clock(sim, *started).await;
+            }
+            Driver::Live(live) => live.heal(handle.index),
+        }
         Ok(())
     }
 }

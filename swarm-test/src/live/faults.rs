@@ -17,26 +17,79 @@
 //! hits the same agent in both modes for a given seed. Detection and recovery are measured the
 //! same way too: a task on a target times out or errors; a rerouted task completes.
 
-use swarm_test_spec::FaultKind;
+use swarm_test_spec::{FaultKind, FaultSpec};
 
-use crate::sim::{targets_when_due, Applied, MEMORY_LIMIT_MB};
+use crate::sim::{check, targets_when_due, Applied, FaultOutcome, MEMORY_LIMIT_MB};
+use crate::topology::AgentId;
 use crate::wire::{AgentFault, MarketEvent, ToAgent};
 
 use super::state::{market_ms, State, Timer};
 
 impl State {
+    /// Adds a fault at run time, `spec.at_ms` from now, lasting `spec.for_ms`, as
+    /// `Sim::inject` does in mock mode. Returns its index in `faults` and `outcomes`; an
+    /// error if its target cannot exist in this swarm (e.g. `hub` outside a star).
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+        if let Some(target) = spec.kind.target() {
+            check(target, self.core.topology().kind(), self.core.agents())?;
+        }
+        Ok(self.add_fault(spec, None))
+    }
+
+    /// Adds a fault; `targets`, if given, are its agents instead of the ones its spec names
+    /// (a deployment's new version, say).
+    pub(crate) fn add_fault(&mut self, spec: FaultSpec, targets: Option<Vec<AgentId>>) -> usize {
+        let now = self.now_us();
+        let index = self.faults.len();
+        let start = now + spec.at_ms * 1_000;
+        if let Some(d) = spec.for_ms {
+            self.schedule_at(start + d * 1_000, Timer::FaultEnd(index));
+        }
+        self.faults.push(spec);
+        self.outcomes.push(FaultOutcome::default());
+        self.pinned.push(targets);
+        if start == now {
+            self.start_fault(index);
+        } else {
+            self.schedule_at(start, Timer::FaultStart(index));
+        }
+        index
+    }
+
+    /// Heals fault `index` now (see [`State::inject`]); one that has not started yet never
+    /// will. Healing a fault that already healed, or no fault, does nothing.
+    pub(crate) fn heal(&mut self, index: usize) {
+        let now = self.now_us();
+        if self
+            .outcomes
+            .get(index)
+            .is_none_or(|o| o.healed_us.is_some())
+        {
+            return;
+        }
+        self.heal_fault(index);
+        // Not started yet: mark it healed so its start is skipped.
+        self.outcomes[index].healed_us.get_or_insert(now);
+    }
+
     pub(crate) fn start_fault(&mut self, index: usize) {
         let now = self.now_us();
+        if self.outcomes[index].healed_us.is_some() {
+            return; // Healed by the test body before it started.
+        }
         let spec = self.faults[index].clone();
-        let Some(targets) = targets_when_due(
-            &spec,
-            self.core.topology().kind(),
-            self.core.agents(),
-            &mut self.fault_rng,
-            &mut self.trace,
-            &mut self.outcomes[index],
-            now,
-        ) else {
+        let pinned = self.pinned.get(index).cloned().flatten();
+        let Some(targets) = pinned.or_else(|| {
+            targets_when_due(
+                &spec,
+                self.core.topology().kind(),
+                self.core.agents(),
+                &mut self.fault_rng,
+                &mut self.trace,
+                &mut self.outcomes[index],
+                now,
+            )
+        }) else {
             return;
         };
         self.trace.record(
@@ -137,6 +190,17 @@ impl State {
             FaultKind::Hang { .. } => {
                 for &agent in &applied.targets {
                     self.signal(agent, false);
+                }
+            }
+            FaultKind::Crash { .. } => {
+                // The crash is over: its targets restart, empty-handed, unless another crash
+                // still holds them.
+                let crash = |k: &FaultKind| matches!(k, FaultKind::Crash { .. });
+                for &agent in &applied.targets {
+                    let held = !self.active.blame(Some(agent), crash).is_empty();
+                    if !self.slots[agent].alive && !held {
+                        self.schedule_at(now, Timer::Restart(agent));
+                    }
                 }
             }
             FaultKind::Volatility { .. } => {

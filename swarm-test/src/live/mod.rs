@@ -36,7 +36,7 @@ mod voting;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use swarm_test_spec::Spec;
+use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
@@ -285,6 +285,22 @@ impl LiveRun {
             let errors = self.with_state(|s| s.errors.join("; "));
             format!("the live controller stopped before the swarm finished: {errors}")
         })
+    }
+
+    /// Adds a fault now (see `State::inject`); returns its index, or why its target cannot
+    /// exist in this swarm.
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+        let index = self.with_state(|s| s.inject(spec));
+        self.shared.wake.notify_one();
+        self.refresh();
+        index
+    }
+
+    /// Heals fault `index` now (see `State::heal`).
+    pub(crate) fn heal(&mut self, index: usize) {
+        self.with_state(|s| s.heal(index));
+        self.shared.wake.notify_one();
+        self.refresh();
     }
 
     /// Lets `duration` of real time pass while the swarm runs.

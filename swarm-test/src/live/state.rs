@@ -124,6 +124,8 @@ pub(crate) struct State {
     pub(crate) fault_rng: SimRng,
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) outcomes: Vec<FaultOutcome>,
+    /// Per fault, the agents it was given explicitly (a deployment's new version), if any.
+    pub(crate) pinned: Vec<Option<Vec<AgentId>>>,
     pub(crate) active: Active,
     pub(crate) calm_before: BTreeMap<usize, RegimeSegment>,
     pub(crate) trace: Trace,
@@ -184,6 +186,7 @@ impl State {
             work_rng: root.split("work"),
             fault_rng: root.split("faults"),
             outcomes: vec![FaultOutcome::default(); spec.inject.len()],
+            pinned: vec![None; spec.inject.len()],
             faults: spec.inject.clone(),
             active: Active::default(),
             calm_before: BTreeMap::new(),
@@ -578,6 +581,7 @@ impl State {
             }
             Timer::FaultStart(i) => self.start_fault(i),
             Timer::FaultEnd(i) => self.heal_fault(i),
+            Timer::Restart(agent) if self.slots[agent].alive => {} // Restarted already.
             Timer::Restart(agent) => {
                 if let Err(e) = self.start_agent(agent) {
                     self.trace

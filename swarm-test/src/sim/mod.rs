@@ -44,7 +44,7 @@ use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 
-pub(crate) use faults::{targets_when_due, Active};
+pub(crate) use faults::{check, targets_when_due, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
 pub use flow::SYMBOLS;
 pub(crate) use flow::{Flow, NextTrade};
