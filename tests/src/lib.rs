@@ -35,3 +35,34 @@ pub fn printed(output: &Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     )
 }
+
+/// Runs every test of the current test binary again in a child process with
+/// `SWARM_TEST_MODE=live` (every agent a real OS process) and fails with the child's output
+/// unless all of them pass against their `@live` snapshots, at least `at_least` of them. So a
+/// plain `cargo test` covers both modes. `this_test` is the caller's own name (skipped in
+/// the child). Returns at once inside a live run (the caller is then the child, or a user's
+/// live run, where the tests run beside it).
+pub fn passes_live(this_test: &str, at_least: u64) {
+    if std::env::var("SWARM_TEST_MODE").as_deref() == Ok("live") {
+        return;
+    }
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let out = Command::new(exe)
+        .env("SWARM_TEST_MODE", "live")
+        .env_remove("SWARM_TEST_REPORT") // `cargo scenarios` collects the mock runs' reports.
+        .args(["--skip", this_test])
+        .output()
+        .expect("the test binary runs");
+    let all = printed(&out);
+    assert!(out.status.success(), "failed in live mode:\n{all}");
+    let passed: u64 = all
+        .split("test result: ok. ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        passed >= at_least,
+        "expected {at_least} tests to pass live:\n{all}"
+    );
+}
