@@ -10,8 +10,8 @@
 //! | `partition(halves \| isolate = T)` | the switch drops messages between the two sides |
 //! | `crash(T)` | SIGKILL; `restart = D` starts a new process after `D`, empty-handed |
 //! | `hang(T)` | SIGSTOP, and SIGCONT when the fault heals: what it holds waits, then moves |
-//! | `error_rate(rate)` | the target answers each execution with an error with probability `rate` |
-//! | `volatility(level)` | the controller's and every agent's market take the shock |
+//! | `error_rate(rate)` | the target answers each execution or pipeline stage with an error with probability `rate` |
+//! | `volatility(level)` | the controller's and every agent's market take the shock (an agent restarted later too) |
 //!
 //! Targets are resolved as in mock mode (same rules, the run's seeded RNG), so `crash(random)`
 //! hits the same agent in both modes for a given seed. Detection and recovery are measured the
