@@ -10,8 +10,8 @@
 //! | `partition(halves \| isolate = T)` | the switch drops messages between the two sides |
 //! | `crash(T)` | SIGKILL; `restart = D` starts a new process after `D`, empty-handed |
 //! | `hang(T)` | SIGSTOP, and SIGCONT when the fault heals: what it holds waits, then moves |
-//! | `error_rate(rate)` | the target answers each execution with an error with probability `rate` |
-//! | `volatility(level)` | the controller's and every agent's market take the shock |
+//! | `error_rate(rate)` | the target answers each execution or pipeline stage with an error with probability `rate` |
+//! | `volatility(level)` | the controller's and every agent's market take the shock (an agent restarted later too) |
 //!
 //! Targets are resolved as in mock mode (same rules, the run's seeded RNG), so `crash(random)`
 //! hits the same agent in both modes for a given seed. Detection and recovery are measured the
@@ -147,14 +147,11 @@ impl State {
                     self.calm_before.insert(index, before);
                 }
                 self.desk.market.volatility_shock(at_ms, *level);
-                let event = ToAgent::Market(MarketEvent::Shock {
+                self.broadcast_market(MarketEvent::Shock {
                     id,
                     at_ms,
                     level: *level,
                 });
-                for agent in 0..self.slots.len() {
-                    self.send(agent, &event);
-                }
             }
             // Network faults act in the switch, through `active`.
             FaultKind::Latency { .. }
@@ -208,10 +205,7 @@ impl State {
                 if let Some(before) = self.calm_before.remove(&index) {
                     self.desk.market.set_segment(at_ms, before);
                 }
-                let event = ToAgent::Market(MarketEvent::Calm { id, at_ms });
-                for agent in 0..self.slots.len() {
-                    self.send(agent, &event);
-                }
+                self.broadcast_market(MarketEvent::Calm { id, at_ms });
             }
             _ => {}
         }

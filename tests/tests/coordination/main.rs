@@ -2,9 +2,11 @@
 //! on every topology (`strategy_matrix`). Each run is checked by the harness (nothing lost,
 //! nothing done twice, hops along the edges in force) and snapshotted under `snapshots/`.
 //!
-//! Mock mode only for now: these scenarios rely on the core's heartbeats, failure detection,
-//! promotion and votes, which the live controller does not drive yet (so they are not part of
-//! the `SWARM_TEST_MODE=live` run of `scenarios` in `.ci/run`).
+//! They run in both modes: `SWARM_TEST_MODE=live cargo test -p tests --test coordination`
+//! runs the agents as real processes and compares against the `@live` snapshots, where what
+//! real timing decides (who executed which task once a fault or load-aware routing makes it
+//! a race, the voters' choices) reads `"[live]"` (the README's section on live
+//! snapshots gives the rule). Assertions on virtual-time figures are mode-aware (`report.mode`).
 
 mod hierarchical_routing;
 mod mesh_consensus;
