@@ -14,7 +14,7 @@
 use swarm_test::prelude::*;
 use swarm_test::Mode;
 
-use super::{at_time, check, leak_grew, live_spike_shows};
+use super::{at_time, check, completed_all, leak_grew, live_spike_shows};
 
 #[swarm_test(
     topology = ["mesh", "hierarchical", "ring", "star"],
@@ -26,7 +26,7 @@ fn cpu_spike_mid_run(report: &Report) {
     check(report);
     let spike = &report.faults[0];
     at_time(report, spike.at_ms, 300.0, "the spike starts");
-    assert_eq!(report.tasks.completed, 60);
+    completed_all(report, 60);
     match report.mode {
         Mode::Mock => {
             // Agent 1's work takes 10× longer (at least 40 ms) while it lasts; nothing times
@@ -62,7 +62,7 @@ fn memory_leak_mid_run(report: &Report) {
         // Live: killed when the machine has written the leak up to the limit (448 ms in at
         // the full rate; later on a busy machine, or not before the run ends).
         Mode::Live => {
-            assert_eq!(report.tasks.completed, 60);
+            completed_all(report, 60);
             if killed {
                 after_losing_agent_1_live(report);
             }
@@ -105,7 +105,7 @@ fn crash_mid_run(report: &Report) {
 fn after_losing_agent_1_live(report: &Report) {
     let fault = &report.faults[0];
     assert_eq!(fault.targets, vec![1]);
-    assert_eq!(report.tasks.completed, 60, "every task got around agent 1");
+    completed_all(report, 60); // "every task got around agent 1"
     if fault.tasks_rerouted > 0 {
         assert!(fault.recovered_after_ms.is_some(), "{fault:?}");
         if report.topology.kind == TopologyKind::Ring {
@@ -126,7 +126,7 @@ fn after_losing_agent_1(report: &Report) {
     if fault.tasks_rerouted > 0 {
         assert!(fault.recovered_after_ms.is_some(), "{fault:?}");
     }
-    assert_eq!(report.tasks.completed, 60, "every task got around agent 1");
+    completed_all(report, 60); // "every task got around agent 1"
     if report.topology.kind == TopologyKind::Ring {
         assert!(report.health.stages_skipped > 0, "{:?}", report.health);
     }
@@ -143,7 +143,7 @@ fn multi_strategy_cpu_spike(report: &Report) {
     check(report);
     let spike = &report.faults[0];
     assert_eq!(spike.targets, vec![0, 1]);
-    assert_eq!(report.tasks.completed, 60);
+    completed_all(report, 60);
     if report.mode == Mode::Live {
         live_spike_shows(report, &[0, 1], 300.0, spike.healed_at_ms);
     }
@@ -171,7 +171,7 @@ fn multi_strategy_memory_leak(report: &Report) {
     if leak.tasks_rerouted > 0 {
         assert!(leak.recovered_after_ms.is_some(), "{leak:?}");
     }
-    assert_eq!(report.tasks.completed, 60);
+    completed_all(report, 60);
 }
 
 #[swarm_test(
@@ -201,8 +201,5 @@ fn multi_strategy_crash(report: &Report) {
         crash.tasks_rerouted > 0 && crash.recovered_after_ms.is_some(),
         "{crash:?}"
     );
-    assert_eq!(
-        report.tasks.completed, 60,
-        "the other three strategies take the work"
-    );
+    completed_all(report, 60); // "the other three strategies take the work"
 }
