@@ -14,12 +14,24 @@
 //! | `volatility(level)` | the controller's and every agent's market take the shock (an agent restarted later too) |
 //!
 //! Targets are resolved as in mock mode (same rules, the run's seeded RNG), so `crash(random)`
-//! hits the same agent in both modes for a given seed. Detection and recovery are measured the
-//! same way too: a task on a target times out or errors; a rerouted task completes.
+//! hits the same agent in both modes for a given seed.
+//!
+//! Detection and recovery are measured as in mock mode, by blame (`sim/recovery.rs`): while a
+//! task's attempt is under way, every fault that acts on it is blamed on it — the switch
+//! dropped (partition, loss) or held (latency) one of its messages, its message or work went
+//! to a dead agent or died with one (crash, a leak at the limit), to a paused one (hang), to a
+//! spiked one (CPU spike), or was answered with an injected error. When the core then gives
+//! up on the attempt (client timeout, error answer, failover), the blamed faults are detected
+//! and credited with the reroute or failure; a credited reroute that completes is the
+//! recovery. So `recovered_after_ms` is only ever set for a fault that rerouted something.
 
 use swarm_test_spec::{FaultKind, FaultSpec};
 
-use crate::sim::{check, targets_when_due, Applied, FaultOutcome, MEMORY_LIMIT_MB};
+use crate::core::TaskId;
+use crate::sim::{
+    check, errs, hangs, kills, slows, targets_when_due, Applied, Before, FaultOutcome,
+    MEMORY_LIMIT_MB,
+};
 use crate::topology::AgentId;
 use crate::wire::{AgentFault, MarketEvent, ToAgent};
 
@@ -47,6 +59,7 @@ impl State {
         }
         self.faults.push(spec);
         self.outcomes.push(FaultOutcome::default());
+        self.recovery.add_fault();
         self.pinned.push(targets);
         if start == now {
             self.start_fault(index);
@@ -209,6 +222,51 @@ impl State {
             }
             _ => {}
         }
+    }
+
+    /// `faults` acted on the current attempt of `task`, if the message was about a task.
+    pub(crate) fn blame(&mut self, task: Option<TaskId>, faults: Vec<usize>) {
+        if let Some(task) = task {
+            self.recovery.blame(task, faults);
+        }
+    }
+
+    /// `task`'s message or work died with `agent`, or went to it dead: the faults that kill
+    /// it (a crash, a leak at the limit) are blamed.
+    pub(crate) fn blame_stalled(&mut self, task: Option<TaskId>, agent: AgentId) {
+        let killers = self.active.blame(Some(agent), kills);
+        self.blame(task, killers);
+    }
+
+    /// `task`'s message reaches `agent`: if a hang paused it, the message waits there.
+    pub(crate) fn blame_held(&mut self, task: Option<TaskId>, agent: AgentId) {
+        let hangs = self.active.blame(Some(agent), hangs);
+        self.blame(task, hangs);
+    }
+
+    /// `task`'s work goes to `agent`: a dead agent loses it, a paused one holds it, a spiked
+    /// one does it slowly.
+    pub(crate) fn blame_work(&mut self, task: TaskId, agent: AgentId) {
+        if !self.slots[agent].alive {
+            self.blame_stalled(Some(task), agent);
+        }
+        self.blame_held(Some(task), agent);
+        let spikes = self.active.blame(Some(agent), slows);
+        self.recovery.blame(task, spikes);
+    }
+
+    /// `agent` answered `task` with an error: its error-rate faults are blamed.
+    pub(crate) fn blame_errors(&mut self, task: TaskId, agent: AgentId) {
+        let errors = self.active.blame(Some(agent), errs);
+        self.recovery.blame(task, errors);
+    }
+
+    /// The core handled a timeout or an error answer of `before`'s task: if it gave up on the
+    /// attempt, the faults blamed on it are credited (see the module docs).
+    pub(crate) fn gave_up(&mut self, before: Before) {
+        let now = self.now_us();
+        self.recovery
+            .gave_up(before, self.core.ledger(), now, &mut self.outcomes);
     }
 
     /// SIGSTOP (`pause`) or SIGCONT an agent's process.

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 
 use super::state::{market_ms, State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 use crate::core::{Core, HealthEvent, TaskId};
-use crate::sim::FaultOutcome;
+use crate::sim::{hangs, kills, FaultOutcome};
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
 
@@ -110,8 +110,8 @@ impl State {
     }
 
     /// The core rerouted `task` because an agent that held it was declared failed: the faults
-    /// acting on that agent are credited with the reroute (as mock mode credits them), once
-    /// per task.
+    /// that killed or paused the agents it was on are blamed, and credited with the reroute
+    /// as mock mode credits them (see `live/faults.rs`).
     pub(crate) fn failed_over(&mut self, task: TaskId, attempts: usize) {
         let now = self.now_us();
         self.trace.record(now, format_args!("{task} failed over"));
@@ -121,14 +121,13 @@ impl State {
             .copied()
             .filter(|&a| !self.core.agents()[a].state.is_available())
             .collect();
-        for f in self.active.iter() {
-            if f.targets.iter().any(|t| held.contains(t)) && self.credited.insert((f.index, task)) {
-                let outcome = &mut self.outcomes[f.index];
-                outcome.tasks_affected += 1;
-                outcome.tasks_rerouted += 1;
-                outcome.detected_us.get_or_insert(now);
-            }
+        for agent in held {
+            let stalling = self.active.blame(Some(agent), |k| kills(k) || hangs(k));
+            self.recovery.blame(task, stalling);
         }
+        let ledger = self.core.ledger();
+        self.recovery
+            .failed_over(task, attempts, ledger, now, &mut self.outcomes);
     }
 
     fn sample(&mut self, agent: AgentId, now: u64) {

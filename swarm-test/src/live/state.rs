@@ -8,7 +8,7 @@
 //! (a trade decision, or an error) goes back into the core. Timers (task timeouts, faults,
 //! trade arrivals, heartbeats) live in one ordered table, as in the simulator.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -17,12 +17,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
 use crate::core::{
-    roles_for, Core, Envelope, Hop, Output, Proposal, RoundId, Step, Task, TaskId, WorkResult,
-    HEARTBEAT_INTERVAL_US,
+    roles_for, Core, Endpoint, Envelope, Hop, Message, Output, Proposal, RoundId, Step, Task,
+    TaskId, WorkResult, HEARTBEAT_INTERVAL_US,
 };
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
-use crate::sim::{Active, FaultOutcome, Flow, Model, NextTrade, Trace};
+use crate::sim::{task_of, Active, FaultOutcome, Flow, Model, NextTrade, Recovery, Trace};
 use crate::topology::{AgentId, Topology};
 use crate::wire::{
     FromAgent, MarketEvent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOutcome,
@@ -148,10 +148,10 @@ pub(crate) struct State {
     pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
     /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
     pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
+    /// Which fault each reroute and failure is owed to (as in mock mode; see `live/faults.rs`).
+    pub(crate) recovery: Recovery,
     /// The market time each open round's voters judge (the first ask's), ms.
     pub(crate) round_market_ms: BTreeMap<RoundId, u64>,
-    /// Reroutes by failover already credited to a fault: (fault index, task).
-    pub(crate) credited: BTreeSet<(usize, TaskId)>,
     idle_waiters: Vec<oneshot::Sender<()>>,
     pub(crate) next_seq: u64,
     /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
@@ -212,8 +212,8 @@ impl State {
             ended_waiters: BTreeMap::new(),
             decided_waiters: BTreeMap::new(),
             vote_requests: BTreeMap::new(),
+            recovery: Recovery::new(spec.inject.len()),
             round_market_ms: BTreeMap::new(),
-            credited: BTreeSet::new(),
             idle_waiters: Vec::new(),
             next_seq: 0,
             deliveries: BTreeMap::new(),
@@ -505,7 +505,18 @@ impl State {
             .collect();
         self.dropped += lost.len() as u64;
         for seq in lost {
-            self.deliveries.remove(&seq);
+            if let Some((_, _, envelope, _)) = self.deliveries.remove(&seq) {
+                self.blame_stalled(task_of(&envelope.msg), agent);
+            }
+        }
+        let held: Vec<TaskId> = self
+            .works
+            .values()
+            .filter(|w| w.agent == agent)
+            .map(|w| w.task)
+            .collect();
+        for task in held {
+            self.blame_stalled(Some(task), agent);
         }
         self.works.retain(|_, w| w.agent != agent);
     }
@@ -529,7 +540,7 @@ impl State {
                     now,
                     format_args!("agent {agent} answered {task} with an error"),
                 );
-                self.note_trouble(agent);
+                self.blame_errors(task, agent);
                 WorkResult::Error(message)
             }
             WorkOutcome::Done { decision } => {
@@ -550,8 +561,13 @@ impl State {
                 WorkResult::Done
             }
         };
+        let before = Recovery::before(self.core.ledger(), task);
+        let error = matches!(result, WorkResult::Error(_));
         self.core
             .handle_work_done(now, agent, task, plan, hop, result);
+        if error {
+            self.gave_up(before);
+        }
     }
 
     /// The exchange: the desk books the agent's decision, once per task.
@@ -582,19 +598,6 @@ impl State {
         );
     }
 
-    /// Marks the first detection of every active fault on `agent` (or network-wide).
-    pub(crate) fn note_trouble(&mut self, agent: AgentId) {
-        let now = self.now_us();
-        for f in self.active.iter() {
-            let hits = f.targets.contains(&agent) || f.spec.kind.target().is_none();
-            let outcome = &mut self.outcomes[f.index];
-            if hits {
-                outcome.tasks_affected += 1;
-                outcome.detected_us.get_or_insert(now);
-            }
-        }
-    }
-
     fn on_timer(&mut self, timer: Timer) {
         let now = self.now_us();
         match timer {
@@ -604,11 +607,10 @@ impl State {
                     let on = self.core.ledger().assignments(task).last().copied();
                     self.trace
                         .record(now, format_args!("{task} timed out on agent {on:?}"));
-                    if let Some(agent) = on {
-                        self.note_trouble(agent);
-                    }
                 }
+                let before = Recovery::before(self.core.ledger(), task);
                 self.core.handle_timeout(now, task);
+                self.gave_up(before);
             }
             Timer::FaultStart(i) => self.start_fault(i),
             Timer::FaultEnd(i) => self.heal_fault(i),
@@ -709,7 +711,14 @@ impl State {
     pub(crate) fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
             match output {
-                Output::Transmit(envelope) => self.transmit(envelope),
+                Output::Transmit(envelope) => {
+                    if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =
+                        (envelope.from, &envelope.msg)
+                    {
+                        self.recovery.attempt_started(*task);
+                    }
+                    self.transmit(envelope)
+                }
                 Output::Execute {
                     agent,
                     task,
@@ -741,17 +750,11 @@ impl State {
 
     fn task_ended(&mut self, task: TaskId) {
         let now = self.now_us();
-        let rerouted = self.core.ledger().assignments(task).len() > 1;
         let ending = self.core.ledger().ending(task).cloned();
         self.trace
             .record(now, format_args!("{task} ended: {ending:?}"));
-        if rerouted {
-            for outcome in &mut self.outcomes {
-                if outcome.detected_us.is_some() && outcome.recovered_us.is_none() {
-                    outcome.recovered_us = Some(now);
-                }
-            }
-        }
+        self.recovery
+            .ended(task, self.core.ledger(), now, &mut self.outcomes);
         for tx in self.ended_waiters.remove(&task).unwrap_or_default() {
             let _ = tx.send(());
         }
@@ -779,6 +782,7 @@ impl State {
             step,
             trade,
         };
+        self.blame_work(task, agent);
         if self.send(agent, &ToAgent::Work(order)) {
             let epoch = self.slots[agent].epoch;
             self.works.insert(

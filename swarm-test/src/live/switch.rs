@@ -5,6 +5,7 @@
 //! controller is the client). A message for a dead agent is dropped and counted.
 
 use crate::core::{Endpoint, Envelope};
+use crate::sim::{delays, loses, task_of};
 use crate::wire::ToAgent;
 
 use super::state::{State, Timer};
@@ -14,6 +15,7 @@ impl State {
     pub(crate) fn transmit(&mut self, envelope: Envelope) {
         let now = self.now_us();
         let n = self.slots.len();
+        let task = task_of(&envelope.msg);
         if let (Endpoint::Agent(a), Endpoint::Agent(b)) = (envelope.from, envelope.to) {
             if !self.core.topology().is_edge(a, b) {
                 self.dropped += 1;
@@ -23,7 +25,9 @@ impl State {
                 );
                 return;
             }
-            if !self.active.separating(a, b, n).is_empty() {
+            let cut = self.active.separating(a, b, n);
+            if !cut.is_empty() {
+                self.blame(task, cut);
                 self.dropped += 1;
                 self.trace
                     .record(now, format_args!("partition dropped a message {a} -> {b}"));
@@ -32,6 +36,7 @@ impl State {
         }
         let loss = self.active.loss();
         if loss > 0.0 && self.net_rng.chance(loss) {
+            self.blame(task, self.active.blame(None, loses));
             self.dropped += 1;
             self.trace.record(
                 now,
@@ -50,6 +55,7 @@ impl State {
                 0
             };
         if extra > 0 {
+            self.blame(task, self.active.blame(None, delays));
             self.schedule_at(now + extra, Timer::Deliver(envelope));
         } else {
             self.deliver(envelope);
@@ -69,10 +75,12 @@ impl State {
             seq,
             envelope: envelope.clone(),
         };
+        self.blame_held(task_of(&envelope.msg), agent);
         if self.send(agent, &message) {
             let epoch = self.slots[agent].epoch;
             self.deliveries.insert(seq, (agent, epoch, envelope, now));
         } else {
+            self.blame_stalled(task_of(&envelope.msg), agent);
             self.dropped += 1;
             self.trace
                 .record(now, format_args!("message to dead agent {agent} dropped"));

@@ -44,11 +44,14 @@ use crate::market::{Market, RegimeSegment, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 
-pub(crate) use faults::{check, targets_when_due, Active};
+pub(crate) use faults::{
+    check, delays, errs, hangs, kills, loses, slows, targets_when_due, Active,
+};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
 pub use flow::SYMBOLS;
 pub(crate) use flow::{Flow, NextTrade};
 pub use model::Model;
+pub(crate) use recovery::{Before, Recovery};
 pub use trace::{Trace, TRACE_TAIL};
 
 use model::MS;
@@ -1010,7 +1013,7 @@ fn is_background(event: &Event) -> bool {
 }
 
 /// The task a message is about, if it is about one (not a heartbeat or a vote).
-fn task_of(msg: &Message) -> Option<TaskId> {
+pub(crate) fn task_of(msg: &Message) -> Option<TaskId> {
     match msg {
         Message::Task { task, .. } | Message::Result { task, .. } => Some(*task),
         Message::Heartbeat { .. } | Message::VoteRequest { .. } | Message::VoteReply { .. } => None,

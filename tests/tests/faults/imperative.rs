@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use swarm_test::prelude::*;
-use swarm_test::FaultSpec;
+use swarm_test::{FaultSpec, Mode};
 
 /// A crash injected mid-run, healed later: its work is rerouted, and once healed the agent
 /// (restarted, empty) takes work again. The snapshot shows the injected fault's numbers.
@@ -71,7 +71,15 @@ async fn scheduled_injection_starts_later_and_heals_itself(
     // `@ 1s` counts from the call; the report counts from the end of setup.
     let expected = start.as_secs_f64() * 1e3 + 1_000.0 - report.setup_ms;
     let at = report.faults[0].at_ms.expect("started");
-    assert!((at - expected).abs() < 0.001, "{at} vs {expected}");
+    match swarm.mode() {
+        Mode::Mock => assert!((at - expected).abs() < 0.001, "{at} vs {expected}"),
+        // `now()` was read just before the call; the controller counts from when it took the
+        // injection, a little later, and its timer fires when the machine gets to it.
+        Mode::Live => assert!(
+            (expected..expected + crate::LIVE_SLACK_MS).contains(&at),
+            "{at} vs {expected}"
+        ),
+    }
     assert_eq!(report.faults[0].targets, vec![2]);
     swarm.heal(never).await?;
     swarm.sleep(Duration::from_secs(20)).await?;

@@ -3,8 +3,9 @@
 //! case has its own snapshot (`faults__matrix__<fault>@<topology>.snap`).
 
 use swarm_test::prelude::*;
+use swarm_test::Mode;
 
-use super::check;
+use super::{at_time, check, completed_all, leak_grew, live_spike_shows};
 
 #[swarm_test(
     topology = ["mesh", "hierarchical", "ring", "star"],
@@ -14,15 +15,19 @@ use super::check;
 )]
 fn cpu_spike(report: &Report) {
     check(report);
-    assert!(
-        report.agents.iter().all(|a| a.cpu == 0.9),
-        "every agent reports the spike's load"
-    );
-    assert_eq!(report.faults[0].targets, vec![0, 1, 2, 3, 4, 5]);
-    assert_eq!(
-        report.tasks.completed, 40,
-        "10× slower service is still far below the timeout"
-    );
+    let all = [0, 1, 2, 3, 4, 5];
+    match report.mode {
+        Mode::Mock => assert!(
+            report.agents.iter().all(|a| a.cpu == 0.9),
+            "every agent reports the spike's load"
+        ),
+        // Six agents burning 0.9 of a core each cannot each get 0.9 of a two-core machine
+        // (nor of any machine busy with other tests): each shows its share, which is still
+        // far above an idle agent's load. There is no spared agent to compare with here.
+        Mode::Live => live_spike_shows(report, &all, 0.0, None),
+    }
+    assert_eq!(report.faults[0].targets, all.to_vec());
+    completed_all(report, 40); // "10× slower service is still far below the timeout"
 }
 
 #[swarm_test(
@@ -33,22 +38,32 @@ fn cpu_spike(report: &Report) {
 )]
 fn memory_leak(report: &Report) {
     check(report);
-    // 128 MB + 4000 MB/s reaches the 1024 MB limit 224 ms after the leak starts: killed.
-    assert_eq!(report.agents[1].memory_mb, 1024.0);
-    assert!(report
-        .agents
-        .iter()
-        .filter(|a| a.id != 1)
-        .all(|a| a.memory_mb == 128.0));
+    let killed = leak_grew(report, 1);
+    if report.mode == Mode::Mock {
+        // 128 MB + 4000 MB/s reaches the 1024 MB limit 224 ms after the leak starts: killed.
+        assert_eq!(report.agents[1].memory_mb, 1024.0);
+        assert!(report
+            .agents
+            .iter()
+            .filter(|a| a.id != 1)
+            .all(|a| a.memory_mb == 128.0));
+    }
     let leak = &report.faults[0];
-    if report.topology.kind == TopologyKind::Ring {
+    at_time(report, leak.at_ms, 100.0, "the leak starts");
+    // Live: a leak the machine could not grow to the limit before the run ended killed
+    // nothing; once killed, a task that met the dead stage was given up and went around it.
+    let lost_a_stage = match report.mode {
+        Mode::Mock => true,
+        Mode::Live => killed && leak.tasks_affected > 0,
+    };
+    if report.topology.kind == TopologyKind::Ring && lost_a_stage {
         // The killed stage is detected by its neighbours and routed around.
         assert!(
             leak.tasks_rerouted > 0 && report.health.stages_skipped > 0,
             "a dead stage is skipped: {leak:?} {:?}",
             report.health
         );
-        assert_eq!(report.tasks.completed, 40);
+        completed_all(report, 40);
     }
 }
 
@@ -62,7 +77,7 @@ fn latency(report: &Report) {
     check(report);
     // Client → ingress and ingress → client each take at least 50 ms more.
     assert!(report.latency.p50_ms >= 100.0, "{:?}", report.latency);
-    assert_eq!(report.tasks.completed, 40);
+    completed_all(report, 40);
     assert_eq!(
         report.faults[0].tasks_affected, 0,
         "slower, but no attempt timed out"
@@ -78,7 +93,7 @@ fn latency(report: &Report) {
 fn packet_loss(report: &Report) {
     check(report);
     assert!(report.messages.dropped > 0);
-    assert_eq!(report.faults[0].healed_at_ms, Some(600.0));
+    at_time(report, report.faults[0].healed_at_ms, 600.0, "healed");
 }
 
 #[swarm_test(
@@ -91,7 +106,7 @@ fn network_issue(report: &Report) {
     check(report);
     // Every message sent while it lasts is 200 ms late; trades keep arriving throughout.
     assert!(report.latency.max_ms >= 400.0, "{:?}", report.latency);
-    assert_eq!(report.faults[0].healed_at_ms, Some(600.0));
+    at_time(report, report.faults[0].healed_at_ms, 600.0, "healed");
 }
 
 #[swarm_test(
@@ -103,13 +118,15 @@ fn network_issue(report: &Report) {
 fn partition(report: &Report) {
     check(report);
     let cut = &report.faults[0];
-    assert_eq!(cut.at_ms, Some(100.0));
+    at_time(report, cut.at_ms, 100.0, "the cut starts");
     match report.topology.kind {
         // In a mesh the executor is the ingress: no message crosses between agents, and the
         // run may even end before the partition does.
         TopologyKind::Mesh => {
             assert_eq!(cut.tasks_affected, 0, "{cut:?}");
-            assert!(matches!(cut.healed_at_ms, None | Some(600.0)), "{cut:?}");
+            if cut.healed_at_ms.is_some() {
+                at_time(report, cut.healed_at_ms, 600.0, "healed");
+            }
         }
         // Agents 0..3 and 3..6: the ring's links 2–3 and 5–0 cross the cut, and so do the
         // star's and the hierarchy's links from agent 0 to agents 3, 4, 5.
@@ -146,11 +163,26 @@ fn hang(report: &Report) {
     check(report);
     let hang = &report.faults[0];
     assert_eq!(hang.targets.len(), 1);
-    assert_eq!(hang.at_ms, Some(100.0));
+    at_time(report, hang.at_ms, 100.0, "the hang starts");
     // It heals at 600 ms, unless every trade was done before then (the run ends there).
     let ran_ms = report.duration_ms - report.setup_ms;
-    let healed = if ran_ms >= 600.0 { Some(600.0) } else { None };
-    assert_eq!(hang.healed_at_ms, healed, "the run lasted {ran_ms} ms");
+    match hang.healed_at_ms {
+        Some(_) => at_time(report, hang.healed_at_ms, 600.0, "healed"),
+        None => {
+            let slack = match report.mode {
+                Mode::Mock => 0.0,
+                Mode::Live => crate::LIVE_SLACK_MS,
+            };
+            assert!(
+                ran_ms < 600.0 + slack,
+                "not healed, yet the run lasted {ran_ms} ms"
+            )
+        }
+    }
+    if report.mode == Mode::Mock {
+        let healed = if ran_ms >= 600.0 { Some(600.0) } else { None };
+        assert_eq!(hang.healed_at_ms, healed, "the run lasted {ran_ms} ms");
+    }
     assert_eq!(
         report.tasks.failed, 0,
         "a hang pauses; what it held resumes"
@@ -184,7 +216,7 @@ fn error_rate(report: &Report) {
 fn volatility(report: &Report) {
     check(report);
     let shock = &report.faults[0];
-    assert_eq!(report.tasks.completed, 40);
+    completed_all(report, 40);
     assert_eq!(
         shock.tasks_affected, 0,
         "a market shock drops and delays nothing"

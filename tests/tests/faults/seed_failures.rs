@@ -3,10 +3,18 @@
 //! a mesh peer, a hierarchy's first leader, the ring's analysis stage, a star's spoke), and
 //! the multi-strategy swarm (a mesh of momentum, pairs and arbitrage traders, hit by role).
 //! 60 trades arrive over about 1.5 s; the faults start at 300 ms.
+//!
+//! Each run is reproducible from its seed in mock mode: the seed decides every arrival,
+//! latency and fault target, so a failure prints the seed that replays it. Live mode uses the
+//! same seed for the same decisions (targets, the market, the network's draws) but real time
+//! decides the rest, so a live failure is not replayed bit for bit; the live assertions here
+//! check the fault's real effect and the invariants, and say where a mock-exact figure
+//! (a modelled slowdown, a modelled memory curve) has no live counterpart.
 
 use swarm_test::prelude::*;
+use swarm_test::Mode;
 
-use super::check;
+use super::{at_time, check, completed_all, leak_grew, live_spike_shows};
 
 #[swarm_test(
     topology = ["mesh", "hierarchical", "ring", "star"],
@@ -16,10 +24,21 @@ use super::check;
 )]
 fn cpu_spike_mid_run(report: &Report) {
     check(report);
-    // Agent 1's work takes 10× longer (at least 40 ms) while it lasts; nothing times out.
-    assert!(report.latency.max_ms >= 40.0, "{:?}", report.latency);
-    assert_eq!(report.tasks.completed, 60);
-    assert_eq!(report.faults[0].tasks_affected, 0);
+    let spike = &report.faults[0];
+    at_time(report, spike.at_ms, 300.0, "the spike starts");
+    completed_all(report, 60);
+    match report.mode {
+        Mode::Mock => {
+            // Agent 1's work takes 10× longer (at least 40 ms) while it lasts; nothing times
+            // out.
+            assert!(report.latency.max_ms >= 40.0, "{:?}", report.latency);
+            assert_eq!(spike.tasks_affected, 0);
+        }
+        // A live spike burns a core beside the agent's work rather than slowing it by a
+        // model: what shows is agent 1's measured CPU. (Nothing timing out is the machine's
+        // load to decide, not the spike's: a timeout would be blamed on the spike, honestly.)
+        Mode::Live => live_spike_shows(report, &[1], 300.0, spike.healed_at_ms),
+    }
 }
 
 #[swarm_test(
@@ -30,11 +49,25 @@ fn cpu_spike_mid_run(report: &Report) {
 )]
 fn memory_leak_mid_run(report: &Report) {
     check(report);
-    assert_eq!(
-        report.agents[1].memory_mb, 1024.0,
-        "killed at the limit, 448 ms in"
-    );
-    after_losing_agent_1(report);
+    let killed = leak_grew(report, 1);
+    at_time(report, report.faults[0].at_ms, 300.0, "the leak starts");
+    match report.mode {
+        Mode::Mock => {
+            assert_eq!(
+                report.agents[1].memory_mb, 1024.0,
+                "killed at the limit, 448 ms in"
+            );
+            after_losing_agent_1(report);
+        }
+        // Live: killed when the machine has written the leak up to the limit (448 ms in at
+        // the full rate; later on a busy machine, or not before the run ends).
+        Mode::Live => {
+            completed_all(report, 60);
+            if killed {
+                after_losing_agent_1_live(report);
+            }
+        }
+    }
 }
 
 #[swarm_test(
@@ -51,7 +84,7 @@ fn network_issue_mid_run(report: &Report) {
         report.messages.dropped > 0 && fault.tasks_affected > 0,
         "{fault:?}"
     );
-    assert_eq!(fault.healed_at_ms, Some(1300.0));
+    at_time(report, fault.healed_at_ms, 1300.0, "healed");
 }
 
 #[swarm_test(
@@ -63,6 +96,22 @@ fn network_issue_mid_run(report: &Report) {
 fn crash_mid_run(report: &Report) {
     check(report);
     after_losing_agent_1(report);
+}
+
+/// Live: agent 1 was killed at the memory limit at a time the machine decided, perhaps just
+/// before the run ended. What it held when it died (if anything) was given up, rerouted and
+/// completed; in the ring, work that met the dead stage went around it. Detection by
+/// heartbeats alone needs half a second more, which the run may not last.
+fn after_losing_agent_1_live(report: &Report) {
+    let fault = &report.faults[0];
+    assert_eq!(fault.targets, vec![1]);
+    completed_all(report, 60); // "every task got around agent 1"
+    if fault.tasks_rerouted > 0 {
+        assert!(fault.recovered_after_ms.is_some(), "{fault:?}");
+        if report.topology.kind == TopologyKind::Ring {
+            assert!(report.health.stages_skipped > 0, "{:?}", report.health);
+        }
+    }
 }
 
 /// Agent 1 died mid-run: failure detection notices (missed heartbeats) and its work is
@@ -77,7 +126,7 @@ fn after_losing_agent_1(report: &Report) {
     if fault.tasks_rerouted > 0 {
         assert!(fault.recovered_after_ms.is_some(), "{fault:?}");
     }
-    assert_eq!(report.tasks.completed, 60, "every task got around agent 1");
+    completed_all(report, 60); // "every task got around agent 1"
     if report.topology.kind == TopologyKind::Ring {
         assert!(report.health.stages_skipped > 0, "{:?}", report.health);
     }
@@ -92,8 +141,12 @@ fn after_losing_agent_1(report: &Report) {
 )]
 fn multi_strategy_cpu_spike(report: &Report) {
     check(report);
-    assert_eq!(report.faults[0].targets, vec![0, 1]);
-    assert_eq!(report.tasks.completed, 60);
+    let spike = &report.faults[0];
+    assert_eq!(spike.targets, vec![0, 1]);
+    completed_all(report, 60);
+    if report.mode == Mode::Live {
+        live_spike_shows(report, &[0, 1], 300.0, spike.healed_at_ms);
+    }
 }
 
 #[swarm_test(
@@ -107,12 +160,18 @@ fn multi_strategy_memory_leak(report: &Report) {
     check(report);
     let leak = &report.faults[0];
     assert_eq!(leak.targets, vec![4]);
-    assert_eq!(report.agents[4].memory_mb, 1024.0);
-    assert!(leak.detected_after_ms.is_some(), "{leak:?}");
+    leak_grew(report, 4);
+    if report.mode == Mode::Mock {
+        assert_eq!(report.agents[4].memory_mb, 1024.0);
+        assert!(leak.detected_after_ms.is_some(), "{leak:?}");
+    }
+    // Live: killed when the machine has written the leak up to the limit (see
+    // `memory_leak_mid_run`), detected by heartbeats half a second later if the run lasts
+    // that long, or at once if it held work (`check`).
     if leak.tasks_rerouted > 0 {
         assert!(leak.recovered_after_ms.is_some(), "{leak:?}");
     }
-    assert_eq!(report.tasks.completed, 60);
+    completed_all(report, 60);
 }
 
 #[swarm_test(
@@ -142,8 +201,5 @@ fn multi_strategy_crash(report: &Report) {
         crash.tasks_rerouted > 0 && crash.recovered_after_ms.is_some(),
         "{crash:?}"
     );
-    assert_eq!(
-        report.tasks.completed, 60,
-        "the other three strategies take the work"
-    );
+    completed_all(report, 60); // "the other three strategies take the work"
 }
