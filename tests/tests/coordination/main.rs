@@ -14,3 +14,10 @@ mod mesh_failover;
 mod ring_resilience;
 mod star_failover;
 mod strategy_matrix;
+
+/// The same tests again with every agent a real OS process (see [`tests::passes_live`]), so
+/// `cargo test` (and CI) runs these reference scenarios in live mode too.
+#[test]
+fn every_test_also_passes_live() {
+    tests::passes_live("every_test_also_passes_live", 31);
+}
