@@ -2,39 +2,62 @@
 //!
 //! The rule: a value stays exact when the test's attribute and the protocol fix it; it is
 //! redacted when the wall clock, or the order in which concurrent real events happen to
-//! arrive, can change it from one live run to the next. Three kinds of value are redacted.
+//! arrive, can change it from one live run to the next. How much that is depends on the run,
+//! so a run falls in one of three tiers, from calm to struck.
 //!
-//! 1. **Measured** (always): every number whose key ends in `_ms` or `_per_s` (durations,
+//! 1. **Measured** (every run): every number whose key ends in `_ms` or `_per_s` (durations,
 //!    latencies, setup time, throughput, fault and health timings; `null` stays `null`:
 //!    "never detected" is structural); `cpu` and `memory_mb` of each agent (read from the
 //!    OS); `messages.sent` and `messages.heartbeats` (agents heartbeat for as long as the run
 //!    lasts); `messages.dropped` (a heartbeat acknowledged more than an interval late counts
-//!    as dropped, so a loaded machine drops some even without faults).
-//! 2. **What the market said** (always): the market clock follows wall time in live mode, so
-//!    `trades` (prices, fills, PnL) and, in each consensus round with votes, the voters'
-//!    `choice`, `agreeing`, `agreement` and the `reason` that quotes them differ from run to
-//!    run. Who was asked, how many voted, the quorum and whether it was `reached` stay.
-//! 3. **Who won a race** (only in a *racy* run: one with a fault, or routed by a strategy
-//!    that reads load — `least_loaded`, `specialized`, `adaptive`): which agent took which
-//!    task then depends on when earlier tasks finished and on what each agent held when the
-//!    fault struck. Redacted: each agent's `executed` and `errors`, `tasks.rerouted` and
-//!    `tasks.max_share`, each fault's `tasks_affected` / `tasks_rerouted` / `tasks_failed`,
-//!    `health.stages_skipped` and `health.stale_sends`, each detection's `by` (which
-//!    monitors noticed first), and the circuit breakers' transitions (how many trials failed
-//!    before one succeeded): each agent's breaker list keeps the first move into each state,
-//!    in order, without the `reason` (it names trial tasks), so "it opened, half-opened and
-//!    closed again" stays readable.
-//!    Under `round_robin` or `consensus` without faults the protocol alone decides who
-//!    executes, so these stay exact.
+//!    as dropped, so a loaded machine drops some even without faults). **What the market
+//!    said** (every run): the market clock follows wall time in live mode, so `trades`
+//!    (prices, fills, PnL) and, in each consensus round with votes, the voters' `choice`,
+//!    `agreeing`, `agreement` and the `reason` that quotes them differ from run to run. Who
+//!    was asked, how many voted, the quorum and whether it was `reached` stay.
+//! 2. **Who won a race** (a *racy* run: routed by a strategy that reads load —
+//!    `least_loaded`, `specialized`, `adaptive` — or hit only by a market fault,
+//!    `volatility`): which agent took which task then depends on when earlier tasks
+//!    finished. Redacted besides tier 1: each agent's `executed` and `errors`,
+//!    `tasks.rerouted` and `tasks.max_share`, each fault's `tasks_affected` /
+//!    `tasks_rerouted` / `tasks_failed`, `health.stages_skipped` and `health.stale_sends`,
+//!    each detection's `by` (which monitors noticed first), and the circuit breakers'
+//!    transitions (how many trials failed before one succeeded): each agent's breaker list
+//!    keeps the first move into each state, in order, without the `reason` (it names trial
+//!    tasks), so "it opened, half-opened and closed again" stays readable. Under
+//!    `round_robin` or `consensus` without faults the protocol alone decides who executes,
+//!    so these stay exact.
+//! 3. **Struck** (a run with a fault that acts on agents or links: every fault kind but
+//!    `volatility`, whether from the attribute or injected by the body): the fault lands
+//!    where real time puts it. An injected error or a lost message hits whichever task is in
+//!    flight then; a leak reaches its limit when the machine has written the pages, or not
+//!    at all; a crash, hang, partition, loss or a CPU-loaded machine makes the heartbeat
+//!    detector declare whichever agents went quiet for long enough, promote a successor and
+//!    rewire the tree, and breakers trip on whichever answers failed. So the outcome
+//!    (completed and failed tasks, success rate, failure messages, agent states, detections,
+//!    recoveries, promotions, the root, degrees, single points of failure, breakers,
+//!    consensus rounds, whether a fault was detected at all) is real timing's to decide, and
+//!    the snapshot switches from a deny-list to an **allow-list** ([`KEPT`]): it keeps only
+//!    what no timing can change — `name`, `seed`, `mode`; the topology's `kind`, `agents`
+//!    and `edges` (a promotion moves a star's or a tree's edges onto the successor but never
+//!    adds or removes one); each agent's `id` and `role`; `tasks.dispatched` and the
+//!    exactly-once invariants `tasks.lost` and `tasks.duplicated` (0 and 0 in a passing run);
+//!    each fault's `name` and `targets` (the spec and the seed choose them). Every other
+//!    field reads `"[live]"`, `null` included; a list or section not on the allow-list is
+//!    redacted whole, since its length is timing's too. An allow-list, because a struck run
+//!    has more timing-bound fields than stable ones, and because a field added to the report
+//!    later is then redacted until someone shows it is stable, rather than making live
+//!    snapshots flaky until someone notices. What the test asserts about the outcome is
+//!    checked by its body in every run; the snapshot is the part a reviewer can diff.
 //!
-//! Structural fields stay exact in every run: the topology and its single points of failure,
-//! roles, degrees, final agent states, tasks dispatched / completed / failed / lost /
-//! duplicated, success rate, fault names and targets, detections' and promotions' agents,
+//! Outside tier 3, structural fields stay exact: the topology and its single points of
+//! failure, roles, degrees, final agent states, tasks dispatched / completed / failed / lost
+//! / duplicated, success rate, fault names and targets, detections' and promotions' agents,
 //! the root, recoveries, and failure messages. Redacted values become the string `"[live]"`,
 //! so a reader sees what was taken out.
 
 use serde_json::Value;
-use swarm_test_spec::{Spec, Strategy};
+use swarm_test_spec::{FaultKind, FaultSpec, Spec, Strategy};
 
 use crate::report::Report;
 
@@ -70,23 +93,72 @@ const RACED: [&[&str]; 11] = [
     &["health", "breakers", "*", "reason"],
 ];
 
+/// What a struck run's snapshot keeps (tier 3 of the module docs; `*` is every element of a
+/// list). Everything else becomes [`REDACTED`].
+const KEPT: [&[&str]; 13] = [
+    &["name"],
+    &["seed"],
+    &["mode"],
+    &["topology", "kind"],
+    &["topology", "agents"],
+    &["topology", "edges"],
+    &["agents", "*", "id"],
+    &["agents", "*", "role"],
+    &["tasks", "dispatched"],
+    &["tasks", "lost"],
+    &["tasks", "duplicated"],
+    &["faults", "*", "name"],
+    &["faults", "*", "targets"],
+];
+
+/// How much of a live run real time decides (the tiers of the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tier {
+    /// Only measurements and the market.
+    Calm,
+    /// Also who won each race for work.
+    Racy,
+    /// A fault on agents or links: only [`KEPT`] stays.
+    Struck,
+}
+
 /// The report as the `@live` snapshot shows it.
 pub(crate) fn live_snapshot(spec: &Spec, report: &Report) -> Value {
     let mut value = serde_json::to_value(report).unwrap_or(Value::Null);
-    redact(&mut value, racy(spec.strategy, report.faults.len()));
+    let names: Vec<&str> = report.faults.iter().map(|f| f.name.as_str()).collect();
+    redact(&mut value, tier(spec.strategy, &names));
     value
 }
 
-/// Whether who-took-what depends on real timing: a fault struck, or routing reads load.
-fn racy(strategy: Strategy, faults: usize) -> bool {
-    faults > 0
+/// The run's tier from its strategy and its faults' names (the report's, so run-time
+/// injections count). A name that does not parse counts as a fault on agents: when unsure,
+/// redact more.
+fn tier(strategy: Strategy, faults: &[&str]) -> Tier {
+    let on_the_market = |name: &&str| {
+        matches!(
+            FaultSpec::parse(name).map(|f| f.kind),
+            Ok(FaultKind::Volatility { .. })
+        )
+    };
+    if !faults.iter().all(on_the_market) {
+        Tier::Struck
+    } else if !faults.is_empty()
         || matches!(
             strategy,
             Strategy::LeastLoaded | Strategy::Specialized | Strategy::Adaptive
         )
+    {
+        Tier::Racy
+    } else {
+        Tier::Calm
+    }
 }
 
-fn redact(value: &mut Value, racy: bool) {
+fn redact(value: &mut Value, tier: Tier) {
+    if tier == Tier::Struck {
+        keep_only(value, &KEPT);
+        return;
+    }
     measured(value, None);
     for path in ALWAYS {
         at(value, path);
@@ -100,13 +172,46 @@ fn redact(value: &mut Value, racy: bool) {
             }
         }
     }
-    if racy {
+    if tier == Tier::Racy {
         for path in RACED {
             at(value, path);
         }
         if let Some(breakers) = value.pointer_mut("/health/breakers") {
             distinct_moves(breakers);
         }
+    }
+}
+
+/// Keeps the values at `kept` (paths relative to `value`) and replaces everything else with
+/// [`REDACTED`]: an object on a path keeps its keys, anything off every path (or not the
+/// object or list the path expects) goes whole.
+fn keep_only(value: &mut Value, kept: &[&[&str]]) {
+    if kept.iter().any(|path| path.is_empty()) {
+        return;
+    }
+    let below = |step: &str| -> Vec<&[&str]> {
+        kept.iter()
+            .filter(|path| path[0] == step)
+            .map(|path| &path[1..])
+            .collect()
+    };
+    let keyed = kept.iter().any(|path| path[0] != "*");
+    match value {
+        Value::Object(map) if keyed => {
+            for (key, v) in map.iter_mut() {
+                let rest = below(key);
+                if rest.is_empty() {
+                    *v = Value::String(REDACTED.into());
+                } else {
+                    keep_only(v, &rest);
+                }
+            }
+        }
+        Value::Array(items) if !below("*").is_empty() => {
+            let rest = below("*");
+            items.iter_mut().for_each(|item| keep_only(item, &rest));
+        }
+        _ => *value = Value::String(REDACTED.into()),
     }
 }
 
@@ -205,7 +310,7 @@ mod tests {
     #[test]
     fn a_calm_run_keeps_who_executed_and_redacts_what_time_and_the_market_decide() {
         let mut v = report();
-        redact(&mut v, false);
+        redact(&mut v, Tier::Calm);
         assert_eq!(v["duration_ms"], REDACTED);
         assert_eq!(v["throughput_per_s"], REDACTED);
         assert_eq!(v["latency"], json!({"p50_ms": REDACTED}));
@@ -237,7 +342,7 @@ mod tests {
     #[test]
     fn a_racy_run_redacts_who_won_each_race_and_keeps_the_structure() {
         let mut v = report();
-        redact(&mut v, true);
+        redact(&mut v, Tier::Racy);
         assert_eq!(v["agents"][0]["executed"], REDACTED);
         assert_eq!(v["agents"][0]["errors"], REDACTED);
         assert_eq!(v["agents"][0]["state"], "failed");
@@ -273,14 +378,99 @@ mod tests {
     }
 
     #[test]
-    fn racy_means_a_fault_or_load_aware_routing() {
+    fn the_tier_follows_the_faults_kinds_then_the_strategy() {
         use Strategy::*;
-        assert!(!racy(RoundRobin, 0));
-        assert!(!racy(Consensus, 0));
+        assert_eq!(tier(RoundRobin, &[]), Tier::Calm);
+        assert_eq!(tier(Consensus, &[]), Tier::Calm);
         for load_aware in [LeastLoaded, Specialized, Adaptive] {
-            assert!(racy(load_aware, 0), "{load_aware:?}");
+            assert_eq!(tier(load_aware, &[]), Tier::Racy, "{load_aware:?}");
         }
-        assert!(racy(RoundRobin, 1), "the report counts run-time faults too");
+        let market = "volatility(0.9) @ 100ms for 500ms";
+        assert_eq!(tier(RoundRobin, &[market]), Tier::Racy, "prices only");
+        for struck in [
+            "crash(random, restart = 500ms) @ 100ms",
+            "hang(random) @ 100ms for 500ms",
+            "packet_loss(0.3) @ 100ms for 500ms",
+            "partition(halves) @ 100ms for 500ms",
+            "network_issue @ 100ms for 500ms",
+            "error_rate(0.5, target = all) @ 100ms for 500ms",
+            "memory_leak(2000, target = 1) @ 300ms",
+            "cpu_spike(0.95, target = 1) @ 300ms for 1s",
+            "latency(50ms, jitter = 10ms)",
+        ] {
+            assert_eq!(tier(RoundRobin, &[struck]), Tier::Struck, "{struck}");
+            assert_eq!(tier(Adaptive, &[market, struck]), Tier::Struck, "{struck}");
+        }
+        assert_eq!(
+            tier(RoundRobin, &["not a fault"]),
+            Tier::Struck,
+            "when unsure, redact more"
+        );
+    }
+
+    #[test]
+    fn a_struck_run_keeps_only_the_allow_list() {
+        let mut v = report();
+        v["seed"] = json!(7);
+        v["mode"] = json!("live");
+        v["topology"]["agents"] = json!(4);
+        v["topology"]["edges"] = json!(3);
+        v["agents"][0]["role"] = json!("data_collector");
+        v["tasks"]["duplicated"] = json!(0);
+        v["failures"] = json!(["task 3 failed: injected error"]);
+        let before = v.clone();
+        redact(&mut v, Tier::Struck);
+        for kept in [
+            "/name",
+            "/seed",
+            "/mode",
+            "/topology/kind",
+            "/topology/edges",
+        ] {
+            assert_eq!(v.pointer(kept), before.pointer(kept), "{kept}");
+        }
+        assert_eq!(v["topology"]["single_points_of_failure"], REDACTED);
+        assert_eq!(
+            v["agents"],
+            json!([{"id": 0, "role": "data_collector", "state": REDACTED,
+                    "executed": REDACTED, "errors": REDACTED, "cpu": REDACTED,
+                    "memory_mb": REDACTED}])
+        );
+        assert_eq!(
+            v["tasks"],
+            json!({"dispatched": 20, "completed": REDACTED, "rerouted": REDACTED, "lost": 0,
+                   "max_share": REDACTED, "duplicated": 0})
+        );
+        assert_eq!(
+            v["faults"],
+            json!([{"name": "crash(0)", "targets": [0], "at_ms": REDACTED,
+                    "recovered_after_ms": REDACTED, "tasks_rerouted": REDACTED}]),
+            "null or not, whether it recovered is timing's"
+        );
+        for whole in [
+            "health",
+            "consensus",
+            "failures",
+            "latency",
+            "messages",
+            "trades",
+        ] {
+            assert_eq!(v[whole], REDACTED, "{whole}");
+        }
+        assert_eq!(v["duration_ms"], REDACTED);
+    }
+
+    #[test]
+    fn keep_only_redacts_a_value_where_the_path_expected_more() {
+        let mut v = json!({"faults": null, "agents": {"id": 1}, "tasks": 3});
+        keep_only(
+            &mut v,
+            &[&["faults", "*", "name"], &["agents", "*", "id"], &["tasks"]],
+        );
+        assert_eq!(
+            v,
+            json!({"faults": REDACTED, "agents": REDACTED, "tasks": 3})
+        );
     }
 
     #[test]

@@ -4,9 +4,10 @@
 //!
 //! They run in both modes: `SWARM_TEST_MODE=live cargo test -p tests --test coordination`
 //! runs the agents as real processes and compares against the `@live` snapshots, where what
-//! real timing decides (who executed which task once a fault or load-aware routing makes it
-//! a race, the voters' choices) reads `"[live]"` (the README's section on live
-//! snapshots gives the rule). Assertions on virtual-time figures are mode-aware (`report.mode`).
+//! real timing decides (who executed which task once load-aware routing makes it a race, the
+//! voters' choices; with a crash or error fault, everything but the spec, the roles, tasks
+//! dispatched and the exactly-once invariants) reads `"[live]"` (the README's section on
+//! live snapshots gives the rule). Assertions on virtual-time figures are mode-aware (`report.mode`).
 
 mod hierarchical_routing;
 mod mesh_consensus;

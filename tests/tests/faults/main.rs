@@ -6,7 +6,10 @@
 //! Every test also passes live (`SWARM_TEST_MODE=live`: real processes, real signals, real
 //! CPU and memory). Where mock mode gives an exact figure of virtual time or of its resource
 //! model, the live assertion says what real time and a real machine can promise instead (see
-//! [`at_time`], [`LIVE_IDLE_CPU`]); the mock assertion stays exact.
+//! [`at_time`], [`LIVE_IDLE_CPU`]); the mock assertion stays exact. The `@live` snapshots of
+//! runs with a fault on agents or links keep only what timing cannot change (the spec, the
+//! roles, tasks dispatched, lost and duplicated, the faults' names and targets): the body's
+//! assertions check the rest.
 
 mod imperative;
 mod matrix;
