@@ -819,7 +819,7 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
 }
 
 fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
-    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(&report));
+    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(spec, &report));
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.

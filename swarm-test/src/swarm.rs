@@ -349,9 +349,11 @@ impl Swarm {
     }
 
     /// From now on, the market's prices follow `regime` (a synthetic market only; a replayed
-    /// bar file is not affected). Mock mode only for now: in live mode each agent process
-    /// keeps its own market, and this returns [`SwarmError::Live`] rather than change only
-    /// the controller's.
+    /// bar file is not affected). In live mode each agent process decides on its own copy of
+    /// the market: the controller changes its desk's market and sends the change to every
+    /// agent (and to any agent restarted later), so they all price the same bars. Returns
+    /// `Ok` in both modes; the `Result` leaves room for drivers that cannot change the
+    /// market.
     ///
     /// ```
     /// use swarm_test::prelude::*;
@@ -371,11 +373,10 @@ impl Swarm {
                 sim.set_regime(regime);
                 Ok(())
             }
-            Driver::Live(_) => Err(SwarmError::Live(
-                "set_regime is not available in live mode yet; use `market = \"…\"` or a \
-                 `volatility(level)` fault in the attribute"
-                    .into(),
-            )),
+            Driver::Live(live) => {
+                live.with_state(|s| s.set_regime(regime));
+                Ok(())
+            }
         }
     }
 

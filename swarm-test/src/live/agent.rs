@@ -259,7 +259,9 @@ impl Agent {
     }
 
     fn work(&mut self, order: WorkOrder) -> WorkOutcome {
-        if order.step == Step::Execute {
+        // As in mock mode (`Sim::finish_work`): any step but a plain forward can fail, so a
+        // failing pipeline stage trips its breaker and is routed around.
+        if order.step != Step::Forward {
             let rate = self
                 .error_rates
                 .values()
@@ -349,6 +351,7 @@ impl Agent {
                     self.market.set_segment(at_ms, before);
                 }
             }
+            MarketEvent::Regime { at_ms, regime } => self.market.set_regime(at_ms, regime),
         }
     }
 }
@@ -407,7 +410,8 @@ fn leak(rate_mb_per_s: f64, limit_mb: f64, pool: &LeakPool, stop: &AtomicBool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use swarm_test_spec::SpecBuilder;
+    use crate::market::BAR_MS;
+    use swarm_test_spec::{Regime, SpecBuilder};
 
     fn spec() -> Spec {
         SpecBuilder::new("t", "live::agent::tests")
@@ -495,6 +499,46 @@ mod tests {
             })
         ));
         assert!(Agent::new(&spec, &env(9)).is_err());
+    }
+
+    #[test]
+    fn a_regime_change_reaches_the_agent_s_market() {
+        let spec = spec();
+        let mut agent = Agent::new(&spec, &env(0)).unwrap();
+        let mut controller = Market::new(&spec.market, SimRng::new(7).split("market")).unwrap();
+        let at_ms = 2_000;
+        let later = at_ms + 500 * BAR_MS;
+        let calm = controller.mid("SPY", later);
+        controller.set_regime(at_ms, Regime::Crash);
+        let crashed = controller.mid("SPY", later);
+        assert_ne!(calm, crashed, "the regime moves the price");
+        assert_eq!(agent.market.mid("SPY", later), calm);
+        let reply = agent.handle(ToAgent::Market(MarketEvent::Regime {
+            at_ms,
+            regime: Regime::Crash,
+        }));
+        assert_eq!(reply, None);
+        assert_eq!(agent.market.mid("SPY", later), crashed, "the same bars");
+    }
+
+    #[test]
+    fn a_failing_stage_answers_with_an_error_a_forward_does_not() {
+        let mut agent = Agent::new(&spec(), &env(1)).unwrap();
+        agent.handle(ToAgent::Fault(AgentFault::ErrorRate { id: 0, rate: 1.0 }));
+        let order = |step| WorkOrder {
+            work: 1,
+            task: crate::core::TaskId(1),
+            step,
+            trade: None,
+        };
+        assert!(matches!(
+            agent.work(order(Step::Stage)),
+            WorkOutcome::Error { .. }
+        ));
+        assert!(matches!(
+            agent.work(order(Step::Forward)),
+            WorkOutcome::Done { decision: None }
+        ));
     }
 
     #[test]

@@ -147,14 +147,11 @@ impl State {
                     self.calm_before.insert(index, before);
                 }
                 self.desk.market.volatility_shock(at_ms, *level);
-                let event = ToAgent::Market(MarketEvent::Shock {
+                self.broadcast_market(MarketEvent::Shock {
                     id,
                     at_ms,
                     level: *level,
                 });
-                for agent in 0..self.slots.len() {
-                    self.send(agent, &event);
-                }
             }
             // Network faults act in the switch, through `active`.
             FaultKind::Latency { .. }
@@ -208,10 +205,7 @@ impl State {
                 if let Some(before) = self.calm_before.remove(&index) {
                     self.desk.market.set_segment(at_ms, before);
                 }
-                let event = ToAgent::Market(MarketEvent::Calm { id, at_ms });
-                for agent in 0..self.slots.len() {
-                    self.send(agent, &event);
-                }
+                self.broadcast_market(MarketEvent::Calm { id, at_ms });
             }
             _ => {}
         }

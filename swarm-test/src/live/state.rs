@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
-use swarm_test_spec::{FaultSpec, Spec};
+use swarm_test_spec::{FaultSpec, Regime, Spec};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
@@ -24,7 +24,9 @@ use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WA
 use crate::rng::SimRng;
 use crate::sim::{Active, FaultOutcome, Flow, Model, NextTrade, Trace};
 use crate::topology::{AgentId, Topology};
-use crate::wire::{FromAgent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOutcome};
+use crate::wire::{
+    FromAgent, MarketEvent, ToAgent, TradeRequest, WireError, WorkOrder, WorkOutcome,
+};
 
 use super::agent::AgentEnv;
 
@@ -128,6 +130,8 @@ pub(crate) struct State {
     pub(crate) pinned: Vec<Option<Vec<AgentId>>>,
     pub(crate) active: Active,
     pub(crate) calm_before: BTreeMap<usize, RegimeSegment>,
+    /// Every market change sent to the agents, in order: a (re)started agent gets them all.
+    market_log: Vec<MarketEvent>,
     pub(crate) trace: Trace,
     timers: BTreeMap<(u64, u64), Timer>,
     timer_seq: u64,
@@ -144,6 +148,8 @@ pub(crate) struct State {
     pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
     /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
     pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
+    /// The market time each open round's voters judge (the first ask's), ms.
+    pub(crate) round_market_ms: BTreeMap<RoundId, u64>,
     /// Reroutes by failover already credited to a fault: (fault index, task).
     pub(crate) credited: BTreeSet<(usize, TaskId)>,
     idle_waiters: Vec<oneshot::Sender<()>>,
@@ -190,6 +196,7 @@ impl State {
             faults: spec.inject.clone(),
             active: Active::default(),
             calm_before: BTreeMap::new(),
+            market_log: Vec::new(),
             trace: Trace::default(),
             timers: BTreeMap::new(),
             timer_seq: 0,
@@ -205,6 +212,7 @@ impl State {
             ended_waiters: BTreeMap::new(),
             decided_waiters: BTreeMap::new(),
             vote_requests: BTreeMap::new(),
+            round_market_ms: BTreeMap::new(),
             credited: BTreeSet::new(),
             idle_waiters: Vec::new(),
             next_seq: 0,
@@ -292,7 +300,30 @@ impl State {
         slot.missing = false;
         slot.tick_ping = None;
         slot.cpu_samples.clear();
+        // A new process builds its market from the seed: bring it up to date.
+        for event in self.market_log.clone() {
+            self.send(agent, &ToAgent::Market(event));
+        }
         Ok(())
+    }
+
+    /// Sends a market change to every running agent and logs it for agents started later.
+    pub(crate) fn broadcast_market(&mut self, event: MarketEvent) {
+        let message = ToAgent::Market(event.clone());
+        for agent in 0..self.slots.len() {
+            self.send(agent, &message);
+        }
+        self.market_log.push(event);
+    }
+
+    /// `Swarm::set_regime`: the desk's market and every agent's follow `regime` from now on.
+    pub(crate) fn set_regime(&mut self, regime: Regime) {
+        let now = self.now_us();
+        let at_ms = market_ms(now);
+        self.desk.market.set_regime(at_ms, regime);
+        self.broadcast_market(MarketEvent::Regime { at_ms, regime });
+        self.trace
+            .record(now, format_args!("market regime set to {regime}"));
     }
 
     /// Sends a frame to `agent` if its process runs. `false` if it does not.

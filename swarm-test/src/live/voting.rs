@@ -38,10 +38,13 @@ impl State {
     pub(crate) fn ask_vote(&mut self, agent: AgentId, round: RoundId, symbol: String) {
         let now = self.now_us();
         let role = self.core.agents()[agent].role;
+        // One market moment per round: voters asked a few ms apart in wall time would
+        // otherwise straddle a bar boundary (bars are 10 ms) and judge different prices.
+        let at_ms = *self.round_market_ms.entry(round).or_insert(market_ms(now));
         let trade = TradeRequest {
             position: self.desk.portfolio.strategy_position(role, &symbol),
             symbol,
-            at_ms: market_ms(now),
+            at_ms,
         };
         if self.send(agent, &ToAgent::Vote { round, trade }) {
             let epoch = self.slots[agent].epoch;
@@ -83,6 +86,7 @@ impl State {
                 ),
             );
         }
+        self.round_market_ms.remove(&round);
         let reached = self.core.decision(round).is_some_and(|d| d.reached);
         if let Some(symbol) = self.flow.rounds.remove(&round) {
             if reached {

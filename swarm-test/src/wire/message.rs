@@ -14,11 +14,12 @@
 //! ctrl  → Work(WorkOrder { work, .. })         agent → WorkDone { work, outcome }
 //! ctrl  → Ping { seq }                         agent → Pong { seq }
 //! ctrl  → Vote { round, trade }                agent → Voted { round, vote }
-//! ctrl  → Fault(..) / Market(..)               (no answer)
+//! ctrl  → Fault(..) / Market(..)               (no answer; Market also on a restart)
 //! ctrl  → Shutdown, or closes stdin            agent exits
 //! ```
 
 use serde::{Deserialize, Serialize};
+use swarm_test_spec::Regime;
 
 use crate::core::{Envelope, RoundId, Step, TaskId, Vote};
 use crate::market::Decision;
@@ -103,7 +104,8 @@ pub enum AgentFault {
         /// Most MB to allocate.
         limit_mb: f64,
     },
-    /// Answer each execution with an error with probability `rate`.
+    /// Answer each step of work (an execution or a pipeline stage, not a plain forward) with
+    /// an error with probability `rate`, as mock mode does.
     ErrorRate {
         /// Pairs with `Heal`.
         id: u32,
@@ -117,10 +119,19 @@ pub enum AgentFault {
     },
 }
 
-/// A change of the market that agents must mirror.
+/// A change of the market that agents must mirror: each agent decides on its own copy of the
+/// market, so every change the controller makes to its desk's market is sent to every agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarketEvent {
+    /// `Swarm::set_regime`: prices follow `regime` (at its documented σ) from market time
+    /// `at_ms` on. Replayed bars are not affected.
+    Regime {
+        /// Market time, ms.
+        at_ms: u64,
+        /// The regime from then on.
+        regime: Regime,
+    },
     /// `volatility(level)` from market time `at_ms` on.
     Shock {
         /// Pairs with `Calm`.
@@ -242,6 +253,11 @@ mod tests {
                 id: 1,
                 at_ms: 10,
                 level: 0.85,
+            }),
+            ToAgent::Market(MarketEvent::Calm { id: 1, at_ms: 20 }),
+            ToAgent::Market(MarketEvent::Regime {
+                at_ms: 30,
+                regime: Regime::Crash,
             }),
             ToAgent::Shutdown,
         ];

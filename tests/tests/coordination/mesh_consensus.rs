@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use swarm_test::prelude::*;
+use swarm_test::Mode;
 
 /// Three momentum traders vote on SPY with threshold 0.66: the quorum is ceil(3 × 0.66) = 2.
 /// Voter 2 crashes at 1 s: a round held before anyone noticed counts only the two live votes
@@ -37,12 +38,20 @@ async fn consensus_needs_a_quorum_of_live_voters(swarm: &mut Swarm) -> Result<()
     assert_eq!(quick.votes, 2, "the crashed voter never votes");
     assert!(!quick.agreeing.contains(&2));
     assert!(quick.reached, "2 live agreeing votes meet the quorum of 2");
-    let unanimous = swarm.propose(Proposal::trade("QQQ").threshold(1.0)).await?;
-    assert!(
-        !unanimous.reached,
-        "a silent voter cannot make up a unanimous quorum: {}",
-        unanimous.reason
-    );
+    // A second round in the silent window starts when the first one times out (crash + 250
+    // ms), after the earliest moment detection may fire (crash + 200 ms). In
+    // virtual time that moment is fixed; in live mode it depends on the heartbeats' phase
+    // against the crash, so the live run holds only the one round (its snapshot must not
+    // depend on who won that race).
+    if swarm.mode() == Mode::Mock {
+        let unanimous = swarm.propose(Proposal::trade("QQQ").threshold(1.0)).await?;
+        assert_eq!(unanimous.voters, vec![0, 1, 2], "not detected yet");
+        assert!(
+            !unanimous.reached,
+            "a silent voter cannot make up a unanimous quorum: {}",
+            unanimous.reason
+        );
+    }
 
     // After detection the round has two live voters, fewer than the minimum of three.
     swarm.sleep(Duration::from_secs(1)).await?;
@@ -55,7 +64,8 @@ async fn consensus_needs_a_quorum_of_live_voters(swarm: &mut Swarm) -> Result<()
         after.reason
     );
     let report = swarm.report();
-    assert_eq!(report.consensus.len(), 4);
+    let rounds = if swarm.mode() == Mode::Mock { 4 } else { 3 };
+    assert_eq!(report.consensus.len(), rounds);
     assert_eq!(report.health.detections[0].agent, 2);
     Ok(())
 }

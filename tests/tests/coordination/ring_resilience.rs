@@ -1,7 +1,8 @@
 //! Scenarios 8 and 9: data flow around the ring, and a circuit breaker on a failing stage.
 
-use swarm_test::core::BreakerState;
+use swarm_test::core::{BreakerState, TASK_TIMEOUT_US};
 use swarm_test::prelude::*;
+use swarm_test::Mode;
 
 /// Mean end-to-end latency budget for a 3-hop relay, ms (virtual): 3 links of at most 20 ms
 /// would be 60 ms; a LAN-like ring should stay far below.
@@ -25,9 +26,15 @@ async fn data_flows_around_the_ring(swarm: &mut Swarm) -> Result<(), SwarmError>
         10 * 3,
         "3 agent-to-agent hops per iteration"
     );
+    // Virtual time checks the model's budget; real time checks only that no relay waited
+    // for a client timeout (a hop lost and retried), since tests never assert machine speed.
+    let budget_ms = match report.mode {
+        Mode::Mock => RELAY_BUDGET_MS,
+        Mode::Live => TASK_TIMEOUT_US as f64 / 1_000.0,
+    };
     assert!(
-        report.latency.mean_ms < RELAY_BUDGET_MS,
-        "mean {} ms over budget {RELAY_BUDGET_MS} ms",
+        report.latency.mean_ms < budget_ms,
+        "mean {} ms over budget {budget_ms} ms",
         report.latency.mean_ms
     );
     Ok(())
@@ -60,10 +67,12 @@ fn a_failing_stage_trips_its_breaker(report: &Report) {
     assert_eq!(moves.first(), Some(&(Closed, Open)), "{moves:?}");
     assert!(moves.contains(&(Open, HalfOpen)), "{moves:?}");
     assert_eq!(moves.last(), Some(&(HalfOpen, Closed)), "{moves:?}");
+    // The same clock in both modes: 1 200 ms in virtual time, just after it in live mode.
     let closed_at = report.health.breakers.last().unwrap().at_ms;
+    let healed_at = report.faults[0].healed_at_ms.expect("the fault healed");
     assert!(
-        closed_at >= 1_200.0,
-        "closed only after the fault healed: {closed_at}"
+        closed_at >= healed_at,
+        "closed only after the fault healed at {healed_at}: {closed_at}"
     );
     assert!(
         report.health.detections.is_empty(),
