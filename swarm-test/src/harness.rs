@@ -819,7 +819,11 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
 }
 
 fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
-    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(spec, &report));
+    let live = (report.mode == Mode::Live).then(|| {
+        let mut value = redact::live_snapshot(spec, &report);
+        crate::patterns::redact_live(spec, &mut value);
+        value
+    });
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.

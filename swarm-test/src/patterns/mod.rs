@@ -12,6 +12,7 @@
 
 mod autoscale;
 mod host;
+mod live_view;
 mod progressive;
 mod rotation;
 
@@ -68,6 +69,16 @@ pub(crate) fn run<H: Host>(spec: &Spec, seed: u64, sim: &mut H) -> Result<Patter
     };
     result?;
     Ok(log)
+}
+
+/// Takes what real time and real measurements decide out of the patterns' sections of a
+/// live snapshot (see `live_view`); the rest of the report is `live::redact`'s.
+pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
+    let adaptive = spec
+        .deploy
+        .as_ref()
+        .is_some_and(|d| d.kind == DeployKind::Rotation);
+    live_view::redact(value, adaptive, spec.scale.is_some());
 }
 
 /// The pattern in words, for the snapshot header: `autoscaling 2..=10 agents, target cpu
