@@ -140,3 +140,77 @@ impl State {
         self.desk.report(market_ms(now)).rounded()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::process::ProcessBackend;
+    use crate::backend::Launch;
+    use crate::core::AgentState;
+    use crate::live::AgentEnv;
+    use swarm_test_spec::SpecBuilder;
+
+    /// A controller state for a 3-agent mesh whose agent program is `sleep 30` (started, never
+    /// ready: enough to see membership without the handshake).
+    fn state() -> State {
+        let spec = SpecBuilder::new("t", "live::membership")
+            .with("topology", "mesh")
+            .with("agents", 3u64)
+            .build()
+            .unwrap();
+        let launch = Launch {
+            program: "sleep".into(),
+            args: vec!["30".into()],
+            env: Vec::new(),
+        };
+        let env = AgentEnv {
+            run: "r".into(),
+            agent: 0,
+            seed: 1,
+            test: "t".into(),
+        };
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let backend = Box::new(ProcessBackend::new().unwrap());
+        State::new(&spec, 1, backend, launch, env, tx).unwrap()
+    }
+
+    #[test]
+    fn a_joiner_gets_a_slot_and_a_process_and_a_retired_one_loses_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _context = runtime.enter();
+        let mut s = state();
+        let joined = s.add_agent(Role::PairsTrader);
+        assert_eq!(joined, 3);
+        assert_eq!(s.slots.len(), 4);
+        assert_eq!(s.core.agents()[joined].state, AgentState::Starting);
+        assert_eq!(s.core.agents()[joined].role, Role::PairsTrader);
+        let pid = s.pids()[joined].expect("its process runs");
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+
+        s.drain_agent(joined);
+        assert!(s.draining());
+        assert_eq!(s.retire_drained(), vec![joined], "it holds nothing");
+        assert!(!s.draining());
+        assert_eq!(s.core.agents()[joined].state, AgentState::Removed);
+        assert!(s.slots[joined].killed, "killed on purpose: no error");
+        assert_eq!(s.pids()[joined], None);
+        s.kill_all();
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn load_is_read_from_the_measured_slots() {
+        let mut s = state();
+        s.slots[0].rss_mb = MEMORY_LIMIT_MB / 2.0;
+        s.slots[1].cpu_load = 1.6; // two threads busy: one core's worth is the most
+        assert_eq!(s.memory_utilisation(&[0]), 0.5);
+        assert_eq!(s.memory_utilisation(&[0, 2]), 0.25);
+        assert_eq!(s.memory_utilisation(&[]), 0.0);
+        assert_eq!(s.cpu_load_of(1), 1.0);
+        assert_eq!(s.cpu_load_of(9), 0.0, "no such agent");
+        assert_eq!(s.market_volatility(), 0.0, "no volatility fault");
+    }
+}

@@ -72,13 +72,21 @@ pub(crate) fn run<H: Host>(spec: &Spec, seed: u64, sim: &mut H) -> Result<Patter
 }
 
 /// Takes what real time and real measurements decide out of the patterns' sections of a
-/// live snapshot (see `live_view`); the rest of the report is `live::redact`'s.
+/// live snapshot of a pattern's run (see `live_view`); the rest of the report, and every
+/// run without a pattern, is `live::redact`'s alone.
 pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
-    let adaptive = spec
-        .deploy
-        .as_ref()
-        .is_some_and(|d| d.kind == DeployKind::Rotation);
-    live_view::redact(value, adaptive, spec.scale.is_some());
+    if spec.scale.is_none() && spec.deploy.is_none() {
+        return; // No pattern ran: `live::redact` alone applies.
+    }
+    let run = live_view::Run {
+        autoscaled: spec.scale.is_some(),
+        adaptive: spec
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.kind == DeployKind::Rotation),
+        faulted: !spec.inject.is_empty(),
+    };
+    live_view::redact(value, run);
 }
 
 /// The pattern in words, for the snapshot header: `autoscaling 2..=10 agents, target cpu
