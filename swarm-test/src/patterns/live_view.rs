@@ -17,13 +17,18 @@
 //! - **Adaptive rotation**: the weights follow each window's PnL, so which strategy got which
 //!   request, and so how many failed, follows the market: each window's `weights`,
 //!   `requests` and `error_rates`, the agents' `executed`, `errors` and `state`, the tasks'
-//!   `completed`, `failed`, `rerouted` and `max_share`, and the `failures` list.
-//! - **A rollout or an autoscaled run under a fault** (`inject`): what the fault hit decides
+//!   `completed`, `failed`, `rerouted` and `max_share`, the `success_rate` and the
+//!   `failures` list.
+//! - **A rollout or an autoscaled run under a fault** (`inject`; a `volatility` shock moves
+//!   the market, not the agents, and does not count): what the fault hit decides
 //!   the analysis (an inconclusive step repeats, a lossy step may fail and roll back), so the
 //!   `deploy` steps, the `agents`, the topology's size, the tasks' `dispatched`,
-//!   `completed`, `failed`, `rerouted` and `max_share`, and the `failures` list.
-//!   A new version's own fault (`new_version_fault`) is no race: its errors are drawn per
-//!   agent from the seed, and the steps stay exact.
+//!   `completed`, `failed`, `rerouted` and `max_share`, the `success_rate`, the `failures`
+//!   list, and which agents the heartbeats declared failed and recovered (`health`'s
+//!   `detections` and `recoveries`: a lossy network or a starved machine makes peers miss
+//!   heartbeats by chance) and whether each fault was detected and recovered from at all
+//!   (its `detected_after_ms` and `recovered_after_ms`, `null` or not). A new version's own fault (`new_version_fault`) is no race: its
+//!   errors are drawn per agent from the seed, and the steps stay exact.
 //!
 //! Redacted values become `"[live]"`, as in the rest of the snapshot.
 
@@ -39,7 +44,7 @@ pub(crate) struct Run {
     pub(crate) autoscaled: bool,
     /// `deploy = "rotation"`.
     pub(crate) adaptive: bool,
-    /// `inject` was given.
+    /// `inject` has a fault that hits agents or the network (not `volatility` alone).
     pub(crate) faulted: bool,
 }
 
@@ -81,6 +86,18 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
         redact_key_of(report, "deploy");
         tasks.extend(["dispatched", "completed", "failed", "rerouted", "max_share"]);
         redact_key_of(report, "failures");
+        redact_key_of(report, "success_rate");
+        if let Some(health) = report.get_mut("health") {
+            redact_key(health, "detections");
+            redact_key(health, "recoveries");
+        }
+        if let Some(Value::Array(faults)) = report.get_mut("faults") {
+            for fault in faults {
+                // Whether it was detected or recovered at all (`null` or not) is a race too.
+                redact_key(fault, "detected_after_ms");
+                redact_key(fault, "recovered_after_ms");
+            }
+        }
     }
     if run.adaptive {
         if let Some(Value::Array(agents)) = report.get_mut("agents") {
@@ -92,6 +109,7 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
         }
         tasks.extend(["completed", "failed", "rerouted", "max_share"]);
         redact_key_of(report, "failures");
+        redact_key_of(report, "success_rate");
     }
     if let Some(section) = report.get_mut("tasks") {
         for key in tasks {
@@ -150,6 +168,9 @@ mod tests {
             "agents": [{"id": 0, "executed": 7, "errors": 1, "state": "ready"}],
             "tasks": {"dispatched": 9, "completed": 8, "failed": 1, "rerouted": 1, "lost": 0, "max_share": 0.5},
             "failures": [{"task": 3, "reason": "x"}],
+            "success_rate": 0.9,
+            "health": {"root": null, "detections": [{"agent": 1}], "recoveries": []},
+            "faults": [{"targets": [1], "detected_after_ms": 3.0, "recovered_after_ms": null}],
             "scaling": [],
             "deploy": [{"phase": "step 1", "outcome": "passed", "reason": "blue success 1.00 over 40 (p99 3.952 ms); green served nothing"}],
             "rotation": [{"at_ms": 1.0, "weights": {"a": 0.5}, "requests": {"a": 3}, "error_rates": {"a": 0.0}, "pnl": {"a": -1.5}}],
@@ -202,6 +223,13 @@ mod tests {
         assert_eq!(v["failures"], REDACTED);
         assert_eq!(v["tasks"]["dispatched"], REDACTED);
         assert_eq!(v["tasks"]["lost"], 0, "nothing lost stays exact");
+        assert_eq!(v["health"]["detections"], REDACTED);
+        assert_eq!(v["health"]["root"], Value::Null);
+        assert_eq!(
+            v["faults"][0]["recovered_after_ms"], REDACTED,
+            "even `null`"
+        );
+        assert_eq!(v["faults"][0]["targets"], json!([1]));
     }
 
     #[test]
@@ -220,6 +248,7 @@ mod tests {
         assert_eq!(v["agents"][0]["state"], REDACTED);
         assert_eq!(v["agents"][0]["id"], 0);
         assert_eq!(v["tasks"]["completed"], REDACTED);
+        assert_eq!(v["success_rate"], REDACTED);
         assert_eq!(v["tasks"]["lost"], 0);
         assert_eq!(
             v["topology"]["agents"], 5,

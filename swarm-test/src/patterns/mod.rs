@@ -84,7 +84,11 @@ pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
             .deploy
             .as_ref()
             .is_some_and(|d| d.kind == DeployKind::Rotation),
-        faulted: !spec.inject.is_empty(),
+        // A volatility shock moves the market, not the agents: no race.
+        faulted: spec
+            .inject
+            .iter()
+            .any(|f| !matches!(f.kind, swarm_test_spec::FaultKind::Volatility { .. })),
     };
     live_view::redact(value, run);
 }
