@@ -25,8 +25,8 @@
 //!   `deploy` steps, the `agents`, the topology's size, the tasks' `dispatched`,
 //!   `completed`, `failed`, `rerouted` and `max_share`, the `success_rate`, the `failures`
 //!   list, and which agents the heartbeats declared failed and recovered (`health`'s
-//!   `detections` and `recoveries`: a lossy network or a starved machine makes peers miss
-//!   heartbeats by chance) and whether each fault was detected and recovered from at all
+//!   `detections` and `recoveries`, and the circuit breakers' moves: a lossy network or a
+//!   starved machine makes peers miss heartbeats, and stages fail, by chance) and whether each fault was detected and recovered from at all
 //!   (its `detected_after_ms` and `recovered_after_ms`, `null` or not). A new version's own fault (`new_version_fault`) is no race: its
 //!   errors are drawn per agent from the seed, and the steps stay exact.
 //!
@@ -90,6 +90,7 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
         if let Some(health) = report.get_mut("health") {
             redact_key(health, "detections");
             redact_key(health, "recoveries");
+            redact_key(health, "breakers");
         }
         if let Some(Value::Array(faults)) = report.get_mut("faults") {
             for fault in faults {
@@ -169,7 +170,7 @@ mod tests {
             "tasks": {"dispatched": 9, "completed": 8, "failed": 1, "rerouted": 1, "lost": 0, "max_share": 0.5},
             "failures": [{"task": 3, "reason": "x"}],
             "success_rate": 0.9,
-            "health": {"root": null, "detections": [{"agent": 1}], "recoveries": []},
+            "health": {"root": null, "detections": [{"agent": 1}], "recoveries": [], "breakers": []},
             "faults": [{"targets": [1], "detected_after_ms": 3.0, "recovered_after_ms": null}],
             "scaling": [],
             "deploy": [{"phase": "step 1", "outcome": "passed", "reason": "blue success 1.00 over 40 (p99 3.952 ms); green served nothing"}],
@@ -224,6 +225,7 @@ mod tests {
         assert_eq!(v["tasks"]["dispatched"], REDACTED);
         assert_eq!(v["tasks"]["lost"], 0, "nothing lost stays exact");
         assert_eq!(v["health"]["detections"], REDACTED);
+        assert_eq!(v["health"]["breakers"], REDACTED);
         assert_eq!(v["health"]["root"], Value::Null);
         assert_eq!(
             v["faults"][0]["recovered_after_ms"], REDACTED,
