@@ -498,12 +498,12 @@ impl Run {
         let (n, timeout_ms) = (spec.trades, spec.timeout_ms);
         let runtime = &self.runtime;
         match self.driver.as_mut() {
-            Some(Driver::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim),
-            Some(Driver::Live(_)) if spec.scale.is_some() || spec.deploy.is_some() => Err(
-                "autoscaling and deployment patterns run in mock mode only in this version; \
-                 run this test with SWARM_TEST_MODE=mock"
-                    .into(),
-            ),
+            Some(Driver::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
+            Some(Driver::Live(live)) if spec.scale.is_some() || spec.deploy.is_some() => {
+                // The same pattern code as mock mode, in wall time (see `live::LiveHost`).
+                let mut host = crate::live::LiveHost::new(runtime, live, timeout_ms);
+                crate::patterns::run(spec, seed, &mut host)
+            }
             Some(Driver::Live(live)) => {
                 let limit = Duration::from_millis(timeout_ms);
                 let remaining = limit.saturating_sub(live.now());
@@ -819,7 +819,11 @@ fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
 }
 
 fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> SnapshotRequest {
-    let live = (report.mode == Mode::Live).then(|| redact::live_snapshot(spec, &report));
+    let live = (report.mode == Mode::Live).then(|| {
+        let mut value = redact::live_snapshot(spec, &report);
+        crate::patterns::redact_live(spec, &mut value);
+        value
+    });
     let module = spec.module_path.replace("::", "__");
     let module = match &spec.case {
         // A list expands into `mod name { fn case() }`: don't repeat the name.

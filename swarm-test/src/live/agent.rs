@@ -34,6 +34,11 @@ use crate::wire::{
 /// `SWARM_TEST_AGENT=<run token>:<agent id>:<seed>:<test path>`.
 pub const AGENT_VAR: &str = "SWARM_TEST_AGENT";
 
+/// The environment variable that gives an agent its role when the test's roster does not
+/// list it (an agent that joined at run time: autoscaling, a new version):
+/// `SWARM_TEST_AGENT_ROLE=momentum_trader`. The roster's role wins for the agents it lists.
+pub const ROLE_VAR: &str = "SWARM_TEST_AGENT_ROLE";
+
 /// Period of the CPU burner's duty cycle.
 const BURN_PERIOD: Duration = Duration::from_millis(10);
 
@@ -191,14 +196,23 @@ struct LeakPool {
 impl Agent {
     fn new(spec: &Spec, env: &AgentEnv) -> Result<Agent, String> {
         let roles = roles_for(spec.topology, spec.agents, spec.roles.as_ref());
-        let role = *roles.get(env.agent).ok_or_else(|| {
-            format!(
-                "agent {} does not exist in `{}`, which has {} agents",
-                env.agent,
-                env.test,
-                roles.len()
-            )
-        })?;
+        let joined = || {
+            let role = std::env::var(ROLE_VAR).ok()?;
+            Role::parse(&role).ok()
+        };
+        let role = roles
+            .get(env.agent)
+            .copied()
+            .or_else(joined)
+            .ok_or_else(|| {
+                format!(
+                    "agent {} does not exist in `{}`, which has {} agents (and {ROLE_VAR} names \
+                 no role for a joining agent)",
+                    env.agent,
+                    env.test,
+                    roles.len()
+                )
+            })?;
         // The same split as the controller's (and mock mode's): the market is the run's first.
         let market = Market::new(&spec.market, SimRng::new(env.seed).split("market"))
             .map_err(|e| format!("agent {}: {e}", env.agent))?;

@@ -12,6 +12,8 @@
 //! - `switch`: messages between agents, along edges, with the network's faults;
 //! - `faults`: real faults;
 //! - `health`: heartbeats and CPU/memory sampling;
+//! - `membership`: agents joining and leaving at run time (autoscaling, deployments);
+//! - `host`: the deployment patterns' host, so they run live with the code of mock mode;
 //! - `redact`: the `@live` snapshot variant.
 //!
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
@@ -27,7 +29,9 @@
 pub mod agent;
 mod faults;
 mod health;
+mod host;
 mod io;
+mod membership;
 pub(crate) mod redact;
 mod state;
 mod switch;
@@ -47,6 +51,7 @@ use crate::topology::Topology;
 pub use agent::{AgentEnv, AGENT_VAR};
 pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 
+pub(crate) use host::LiveHost;
 pub(crate) use state::State;
 use state::{Inbound, Timer};
 

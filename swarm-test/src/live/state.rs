@@ -267,6 +267,8 @@ impl State {
         launch
             .env
             .push((super::agent::AGENT_VAR.to_owned(), env.value()));
+        let role = self.core.agents()[agent].role.as_str().to_owned();
+        launch.env.push((super::agent::ROLE_VAR.to_owned(), role));
         let started = match self.backend.start(agent, &launch) {
             Ok(started) => started,
             Err(e) => {

@@ -1,12 +1,11 @@
-//! The autoscaler against the simulator: the trade flow runs, the autoscaler syncs every
+//! The autoscaler against a [`Host`] (either driver): the trade flow runs, the autoscaler syncs every
 //! `scale_interval` on the agents' reported load, and its decisions add or drain agents.
 
 use swarm_test_spec::{ScaleSpec, Spec, TopologyKind};
 
-use super::{after_setup, finish_draining, ready, PatternLog};
+use super::{after_setup, finish_draining, ready, role_of, Host, PatternLog};
 use crate::report::{round, ScaleEvent};
 use crate::scale::{Autoscaler, Observation};
-use crate::sim::{Sim, SimError};
 use crate::topology::AgentId;
 
 /// CPU samples per sync interval; the autoscaler sees their mean, as a metrics pipeline
@@ -14,7 +13,7 @@ use crate::topology::AgentId;
 const SAMPLES_PER_INTERVAL: u64 = 10;
 
 /// Mean CPU load of `agents` now, 0 for none.
-fn mean_cpu(sim: &Sim, agents: &[AgentId]) -> f64 {
+fn mean_cpu<H: Host>(sim: &H, agents: &[AgentId]) -> f64 {
     if agents.is_empty() {
         return 0.0;
     }
@@ -26,21 +25,24 @@ fn mean_cpu(sim: &Sim, agents: &[AgentId]) -> f64 {
 ///
 /// New agents take the role of the roster's last agent. A scale-down drains the
 /// highest-numbered agents (never a star's hub or a hierarchy's coordinator).
-pub(super) fn run(
-    sim: &mut Sim,
+pub(super) fn run<H: Host>(
+    sim: &mut H,
     spec: &Spec,
     scale: &ScaleSpec,
     log: &mut PatternLog,
-) -> Result<(), SimError> {
-    let role = sim
-        .agents()
-        .last()
-        .map_or(swarm_test_spec::Role::MomentumTrader, |a| a.role);
-    let keep_root = matches!(
-        sim.core().topology().kind(),
-        TopologyKind::Star | TopologyKind::Hierarchical
-    );
-    let mut hpa = Autoscaler::new(scale.clone(), sim.core().active_agents().len());
+) -> Result<(), String> {
+    let (agents, active) = sim.with_core(|core| (core.agents().len(), core.active_agents().len()));
+    let role = match agents {
+        0 => swarm_test_spec::Role::MomentumTrader,
+        n => role_of(sim, n - 1),
+    };
+    let keep_root = sim.with_core(|core| {
+        matches!(
+            core.topology().kind(),
+            TopologyKind::Star | TopologyKind::Hierarchical
+        )
+    });
+    let mut hpa = Autoscaler::new(scale.clone(), active);
     sim.start_trades(spec.trades);
     let interval = scale.interval_ms * 1_000;
     let mut t = sim.now_us();
@@ -65,7 +67,7 @@ pub(super) fn run(
                     sim.add_agent(role);
                 }
             } else {
-                let mut active = sim.core().active_agents();
+                let mut active = sim.with_core(|core| core.active_agents());
                 active.retain(|&a| !(keep_root && a == 0));
                 for &agent in active.iter().rev().take(decision.from - decision.to) {
                     sim.drain_agent(agent);
@@ -85,8 +87,8 @@ pub(super) fn run(
                 ),
             });
         }
-        let flow_done = sim.flow_tasks().len() as u64 >= spec.trades;
-        if flow_done && sim.core().ledger().open() == 0 {
+        let flow_done = sim.flow_dispatched() as u64 >= spec.trades;
+        if flow_done && sim.with_core(|core| core.ledger().open()) == 0 {
             break;
         }
     }

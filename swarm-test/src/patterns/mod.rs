@@ -1,15 +1,22 @@
-//! Deployment patterns in the simulator: the sans-IO controllers of [`crate::scale`] and
-//! [`crate::deploy`] driven against a [`Sim`], with what they did logged for the report.
+//! Deployment patterns in both modes: the sans-IO controllers of [`crate::scale`] and
+//! [`crate::deploy`] driven against a [`Host`] (the simulator in mock mode, the live
+//! controller and its agent processes in live mode), with what they did logged for the report.
 //!
 //! The harness calls [`run`] in place of the built-in trade flow: with autoscaling keys it
 //! runs the trade flow while the autoscaler syncs; with `deploy` it sends the pattern's own
 //! requests (blue-green and canary steps, strategy rotation windows). Measurements come from
-//! the simulator (agents' reported CPU and memory, the volatility fault in force, each task's
-//! ledger entry); decisions come from the controllers; the driver only carries them out.
+//! the host (agents' CPU and memory: modelled in mock mode, sampled from the OS live; the
+//! volatility fault in force; each task's ledger entry); decisions come from the controllers;
+//! the driver only carries them out. The patterns' code is the same for both drivers: mock
+//! mode runs it in virtual time, live mode in wall time.
 
 mod autoscale;
+mod host;
+mod live_view;
 mod progressive;
 mod rotation;
+
+pub(crate) use host::Host;
 
 use swarm_test_spec::{DeployKind, Spec, TopologyKind};
 
@@ -17,7 +24,6 @@ use crate::core::{Ending, TaskId};
 use crate::deploy::RequestOutcome;
 use crate::report::{ms, DeployStep, Report, RotationWindow, ScaleEvent};
 use crate::rng::SimRng;
-use crate::sim::{Sim, SimError};
 use crate::topology::AgentId;
 
 /// Mean gap between two requests of a deployment's traffic, µs (exponential): the trade
@@ -41,8 +47,9 @@ impl PatternLog {
     }
 }
 
-/// Runs the spec's pattern on a set-up `sim`, or the built-in trade flow without one.
-pub(crate) fn run(spec: &Spec, seed: u64, sim: &mut Sim) -> Result<PatternLog, String> {
+/// Runs the spec's pattern on a set-up `sim` (either driver), or the built-in trade flow
+/// without one.
+pub(crate) fn run<H: Host>(spec: &Spec, seed: u64, sim: &mut H) -> Result<PatternLog, String> {
     let mut log = PatternLog::default();
     let mut rng = SimRng::new(seed).split("patterns");
     let result = if let Some(scale) = &spec.scale {
@@ -60,8 +67,30 @@ pub(crate) fn run(spec: &Spec, seed: u64, sim: &mut Sim) -> Result<PatternLog, S
         sim.start_trades(spec.trades);
         sim.run_until_idle()
     };
-    result.map_err(|e| e.to_string())?;
+    result?;
     Ok(log)
+}
+
+/// Takes what real time and real measurements decide out of the patterns' sections of a
+/// live snapshot of a pattern's run (see `live_view`); the rest of the report, and every
+/// run without a pattern, is `live::redact`'s alone.
+pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
+    if spec.scale.is_none() && spec.deploy.is_none() {
+        return; // No pattern ran: `live::redact` alone applies.
+    }
+    let run = live_view::Run {
+        autoscaled: spec.scale.is_some(),
+        adaptive: spec
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.kind == DeployKind::Rotation),
+        // A volatility shock moves the market, not the agents: no race.
+        faulted: spec
+            .inject
+            .iter()
+            .any(|f| !matches!(f.kind, swarm_test_spec::FaultKind::Volatility { .. })),
+    };
+    live_view::redact(value, run);
 }
 
 /// The pattern in words, for the snapshot header: `autoscaling 2..=10 agents, target cpu
@@ -95,42 +124,53 @@ fn version_fault(text: &str) -> String {
 
 /// Agents that execute tasks: every active agent but a star's hub or a hierarchy's
 /// coordinator (agent 0, which routes).
-fn executors(sim: &Sim) -> Vec<AgentId> {
-    let routes = matches!(
-        sim.core().topology().kind(),
-        TopologyKind::Star | TopologyKind::Hierarchical
-    );
-    sim.core()
-        .active_agents()
-        .into_iter()
-        .filter(|&a| !(routes && a == 0))
-        .collect()
+fn executors<H: Host>(sim: &H) -> Vec<AgentId> {
+    sim.with_core(|core| {
+        let routes = matches!(
+            core.topology().kind(),
+            TopologyKind::Star | TopologyKind::Hierarchical
+        );
+        core.active_agents()
+            .into_iter()
+            .filter(|&a| !(routes && a == 0))
+            .collect()
+    })
 }
 
 /// Ready agents that are not leaving.
-fn ready(sim: &Sim) -> Vec<AgentId> {
-    sim.core()
-        .active_agents()
-        .into_iter()
-        .filter(|&a| sim.agents()[a].state.is_available())
-        .collect()
+fn ready<H: Host>(sim: &H) -> Vec<AgentId> {
+    sim.with_core(|core| {
+        core.active_agents()
+            .into_iter()
+            .filter(|&a| core.agents()[a].state.is_available())
+            .collect()
+    })
+}
+
+/// The role of `agent`.
+fn role_of<H: Host>(sim: &H, agent: AgentId) -> swarm_test_spec::Role {
+    sim.with_core(|core| core.agents()[agent].role)
 }
 
 /// Runs until no agent of `agents` is still starting. One that failed (a crash on the old
 /// version, say) will never become ready: its work is failover's to reroute, not a reason to
 /// wait until the test's timeout.
-fn wait_ready(sim: &mut Sim, agents: &[AgentId]) -> Result<(), SimError> {
-    while agents
-        .iter()
-        .any(|&a| sim.agents()[a].state == crate::core::AgentState::Starting)
-    {
+fn wait_ready<H: Host>(sim: &mut H, agents: &[AgentId]) -> Result<(), String> {
+    let starting = |sim: &H| {
+        sim.with_core(|core| {
+            agents
+                .iter()
+                .any(|&a| core.agents()[a].state == crate::core::AgentState::Starting)
+        })
+    };
+    while starting(sim) {
         sim.run_until(sim.now_us() + 5_000)?;
     }
     Ok(())
 }
 
 /// Runs until no agent is draining, retiring each once it holds nothing.
-fn finish_draining(sim: &mut Sim) -> Result<(), SimError> {
+fn finish_draining<H: Host>(sim: &mut H) -> Result<(), String> {
     sim.retire_drained();
     while sim.draining() {
         sim.run_until(sim.now_us() + 5_000)?;
@@ -141,17 +181,19 @@ fn finish_draining(sim: &mut Sim) -> Result<(), SimError> {
 
 /// How a finished task looks to a deployment's analysis: an error when its first attempt
 /// failed or timed out (it was rerouted) or when it failed; `None` while it runs.
-fn outcome(sim: &Sim, task: TaskId) -> Option<RequestOutcome> {
-    let ledger = sim.core().ledger();
-    let ending = ledger.ending(task)?;
-    let completed = matches!(ending, Ending::Completed { .. });
-    Some(RequestOutcome {
-        ok: completed && ledger.assignments(task).len() == 1,
-        latency_us: sim.core().latency_of(task),
+fn outcome<H: Host>(sim: &H, task: TaskId) -> Option<RequestOutcome> {
+    sim.with_core(|core| {
+        let ledger = core.ledger();
+        let ending = ledger.ending(task)?;
+        let completed = matches!(ending, Ending::Completed { .. });
+        Some(RequestOutcome {
+            ok: completed && ledger.assignments(task).len() == 1,
+            latency_us: core.latency_of(task),
+        })
     })
 }
 
 /// Milliseconds from the end of setup to `t_us`.
-fn after_setup(sim: &Sim, t_us: u64) -> f64 {
+fn after_setup<H: Host>(sim: &H, t_us: u64) -> f64 {
     ms(t_us.saturating_sub(sim.ready_at_us().unwrap_or(0)))
 }

@@ -1,4 +1,4 @@
-//! Blue-green and canary against the simulator: the new version's agents join (carrying the
+//! Blue-green and canary against a [`Host`] (either driver): the new version's agents join (carrying the
 //! `new_version_fault`, if any), requests are split between the versions' agents as the
 //! controller routes them, outcomes go back to the controller, and its decisions are carried
 //! out: more agents on promotion, the losing version drained and removed after the delay.
@@ -6,14 +6,14 @@
 use swarm_test_spec::{DeployKind, DeploySpec};
 
 use super::{
-    after_setup, executors, finish_draining, outcome, version_fault, wait_ready, PatternLog,
-    REQUEST_GAP_US,
+    after_setup, executors, finish_draining, outcome, role_of, version_fault, wait_ready, Host,
+    PatternLog, REQUEST_GAP_US,
 };
 use crate::core::{Task, TaskId};
 use crate::deploy::{Action, BlueGreen, Canary, Phase, StepRecord, Tally, Version};
 use crate::report::{ms, round, DeployStep};
 use crate::rng::SimRng;
-use crate::sim::{Sim, SimError, SYMBOLS};
+use crate::sim::SYMBOLS;
 use crate::topology::AgentId;
 
 /// The two controllers behind one face.
@@ -67,14 +67,14 @@ impl Controller {
 }
 
 /// Runs a blue-green or canary deployment to its end (the losing version removed).
-pub(super) fn run(
-    sim: &mut Sim,
+pub(super) fn run<H: Host>(
+    sim: &mut H,
     deploy: &DeploySpec,
     rng: &mut SimRng,
     log: &mut PatternLog,
-) -> Result<(), SimError> {
+) -> Result<(), String> {
     let old = executors(sim);
-    let roles: Vec<_> = old.iter().map(|&a| sim.agents()[a].role).collect();
+    let roles: Vec<_> = old.iter().map(|&a| role_of(sim, a)).collect();
     let (names, joining, mut controller) = match deploy.kind {
         DeployKind::Canary => (
             ["stable", "canary"],
@@ -202,14 +202,14 @@ pub(super) fn run(
 
 /// Sends `n` requests to `pool` alone (the winner after a decision) and tallies them as
 /// `version`.
-fn serve(
-    sim: &mut Sim,
+fn serve<H: Host>(
+    sim: &mut H,
     rng: &mut SimRng,
     pool: &[AgentId],
     version: Version,
     n: u64,
     sent: &mut usize,
-) -> Result<Tally, SimError> {
+) -> Result<Tally, String> {
     let mut tally = Tally::default();
     let mut tasks = Vec::new();
     for _ in 0..n {

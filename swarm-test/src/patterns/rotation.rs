@@ -1,4 +1,4 @@
-//! Strategy mix and rotation against the simulator: each request picks a strategy by weight
+//! Strategy mix and rotation against a [`Host`] (either driver): each request picks a strategy by weight
 //! and is routed by capability to an agent of that strategy; at the end of each window the
 //! weights move (rotation) from each strategy's error rate and PnL over the window.
 
@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 
 use swarm_test_spec::{DeployKind, DeploySpec, Role, Spec};
 
-use super::{after_setup, executors, outcome, PatternLog, REQUEST_GAP_US};
+use super::{after_setup, executors, outcome, role_of, Host, PatternLog, REQUEST_GAP_US};
 use crate::core::{Task, TaskId};
 use crate::deploy::Rotation;
 use crate::market::role_name;
 use crate::report::{round, RotationWindow};
 use crate::rng::SimRng;
-use crate::sim::{Sim, SimError, SYMBOLS};
+use crate::sim::SYMBOLS;
 
 /// The capability that routes a strategy's tasks: its role's first one (momentum_detection,
 /// pair_trading, arbitrage, …).
@@ -21,23 +21,23 @@ fn capability(role: Role) -> &'static str {
 }
 
 /// Runs `spec.trades` requests in windows of `step_requests`.
-pub(super) fn run(
-    sim: &mut Sim,
+pub(super) fn run<H: Host>(
+    sim: &mut H,
     spec: &Spec,
     deploy: &DeploySpec,
     rng: &mut SimRng,
     log: &mut PatternLog,
-) -> Result<(), SimError> {
+) -> Result<(), String> {
     let mut strategies: Vec<Role> = Vec::new();
     for agent in executors(sim) {
-        let role = sim.agents()[agent].role;
+        let role = role_of(sim, agent);
         if !strategies.contains(&role) {
             strategies.push(role);
         }
     }
     let names: Vec<String> = strategies.iter().map(|r| r.as_str().to_owned()).collect();
     let mut rotation = Rotation::new(names.clone(), deploy.kind == DeployKind::Rotation);
-    let pnl_of = |sim: &mut Sim| -> Vec<f64> {
+    let pnl_of = |sim: &mut H| -> Vec<f64> {
         let report = sim.trades_report();
         strategies
             .iter()

@@ -29,7 +29,15 @@ fn serving(report: &Report) -> u64 {
 )]
 fn high_load_scales_up(report: &Report) {
     let events = &report.scaling;
-    assert!(events.len() >= 2, "{events:?}");
+    match report.mode {
+        // The model's load: 0.85 on both spiking agents, so the first step hits the policy
+        // limit and a second one follows.
+        swarm_test::Mode::Mock => assert!(events.len() >= 2, "{events:?}"),
+        // Measured load: two burners on a shared 2-core machine read anywhere between ~0.4
+        // and 0.85 each, so how far the first step goes depends on the machine; any reading
+        // above the target must still scale up.
+        swarm_test::Mode::Live => assert!(!events.is_empty(), "{events:?}"),
+    }
     assert_eq!(events[0].from, 2);
     for (i, e) in events.iter().enumerate() {
         assert!(e.to > e.from, "load only rises: {e:?}");
@@ -42,9 +50,11 @@ fn high_load_scales_up(report: &Report) {
             assert_eq!(e.from, events[i - 1].to);
         }
     }
-    assert!(events[0]
-        .reason
-        .contains("limited to 6 by the scale-up policies"));
+    if report.mode == swarm_test::Mode::Mock {
+        assert!(events[0]
+            .reason
+            .contains("limited to 6 by the scale-up policies"));
+    }
     assert_eq!(serving(report), events.last().unwrap().to);
     assert_eq!(report.topology.agents, serving(report));
     let joined = &report.agents[2..];

@@ -1,0 +1,174 @@
+//! The deployment patterns' [`Host`] in live mode: the pattern code of mock mode, in real
+//! time, against real agent processes.
+//!
+//! [`LiveHost`] holds the test's current-thread tokio runtime and the [`LiveRun`]. A pattern's
+//! `run_until(t)` is `block_on(sleep until run start + t)`: while the test thread sleeps
+//! inside `block_on`, the controller's actor task (and each agent's reader and writer) runs
+//! on the same runtime and does the work — frames, timers, the core's outputs. Between two
+//! `run_*` calls the pattern reads and changes the controller's state under its lock (a
+//! dispatch, an agent joining, a drain), then wakes the actor so it sees the new timers.
+//! Every `run_*` call fails at the test's `timeout` (wall time since the run started), and as
+//! soon as an agent failed or broke the protocol (the run fails on it anyway).
+
+use std::time::Duration;
+
+use swarm_test_spec::{FaultSpec, Role};
+
+use super::LiveRun;
+use crate::core::{Core, Task, TaskId};
+use crate::market::TradesReport;
+use crate::patterns::Host;
+use crate::topology::AgentId;
+
+/// How often `run_until_settled` looks at the ledger, while the actor works. The default
+/// value is 2 ms.
+const SETTLE_POLL: Duration = Duration::from_millis(2);
+
+/// A [`LiveRun`] seen as a pattern's [`Host`]; see the module docs.
+pub(crate) struct LiveHost<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    live: &'a mut LiveRun,
+    timeout_us: u64,
+}
+
+impl<'a> LiveHost<'a> {
+    /// A host for a set-up `live` run on `runtime` (the one `live` was set up on), failing
+    /// once `timeout_ms` of wall time have passed since the run started.
+    pub(crate) fn new(
+        runtime: &'a tokio::runtime::Runtime,
+        live: &'a mut LiveRun,
+        timeout_ms: u64,
+    ) -> LiveHost<'a> {
+        LiveHost {
+            runtime,
+            live,
+            timeout_us: timeout_ms.saturating_mul(1_000),
+        }
+    }
+
+    /// Runs `f` on the controller's state, then wakes the actor (the state may have new
+    /// timers or outputs to carry out). Runs inside the runtime's context.
+    fn change<R>(&mut self, f: impl FnOnce(&mut super::State) -> R) -> R {
+        // Starting an agent spawns its reader and writer on the runtime.
+        let _context = self.runtime.enter();
+        let r = self.live.with_state(f);
+        self.live.shared.wake.notify_one();
+        r
+    }
+
+    /// Fails once the test's timeout has passed, or once an agent failed or broke the
+    /// protocol; otherwise `Ok`.
+    fn check(&self) -> Result<(), String> {
+        self.live.with_state(|s| {
+            if !s.errors.is_empty() {
+                return Err(format!(
+                    "live agents failed or broke the protocol:\n  - {}",
+                    s.errors.join("\n  - ")
+                ));
+            }
+            if s.now_us() > self.timeout_us {
+                let audit = s.core.ledger().audit();
+                return Err(format!(
+                    "timed out after {:?} of wall time (the test's `timeout`): {} of {} tasks still in flight, {} trades not yet sent",
+                    Duration::from_micros(self.timeout_us),
+                    audit.in_flight,
+                    audit.dispatched,
+                    s.flow.remaining
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    /// Lets real time pass until `at` while the actor works.
+    fn sleep_until(&self, at: std::time::Instant) {
+        let at = tokio::time::Instant::from_std(at);
+        self.runtime
+            .block_on(async { tokio::time::sleep_until(at).await });
+    }
+
+    /// Lets real time pass while `busy` holds (checked every [`SETTLE_POLL`]).
+    fn run_while(&mut self, busy: impl Fn(&super::State) -> bool) -> Result<(), String> {
+        loop {
+            self.check()?;
+            if !self.live.with_state(|s| busy(s)) {
+                return Ok(());
+            }
+            self.runtime
+                .block_on(async { tokio::time::sleep(SETTLE_POLL).await });
+        }
+    }
+}
+
+impl Host for LiveHost<'_> {
+    fn now_us(&self) -> u64 {
+        self.live.with_state(|s| s.now_us())
+    }
+    fn ready_at_us(&self) -> Option<u64> {
+        self.live.with_state(|s| s.ready_at_us)
+    }
+    fn run_until(&mut self, t_us: u64) -> Result<(), String> {
+        self.check()?;
+        let (start, now) = self.live.with_state(|s| (s.start, s.now_us()));
+        if t_us > self.timeout_us {
+            // Run to the timeout, then fail with what was pending.
+            let at = start + Duration::from_micros(self.timeout_us + 1);
+            self.sleep_until(at);
+            return self.check();
+        }
+        if t_us > now {
+            let at = start + Duration::from_micros(t_us);
+            self.sleep_until(at);
+        }
+        self.live.refresh();
+        self.check()
+    }
+    fn run_until_idle(&mut self) -> Result<(), String> {
+        self.run_while(|s| !s.is_idle())
+    }
+    fn run_until_settled(&mut self) -> Result<(), String> {
+        self.run_while(|s| s.core.ledger().open() > 0)
+    }
+    fn start_trades(&mut self, n: u64) {
+        self.change(|s| s.start_trades(n));
+    }
+    fn flow_dispatched(&self) -> usize {
+        self.live.with_state(|s| s.flow.tasks.len())
+    }
+    fn add_agent(&mut self, role: Role) -> AgentId {
+        self.change(|s| s.add_agent(role))
+    }
+    fn drain_agent(&mut self, agent: AgentId) {
+        self.change(|s| s.drain_agent(agent));
+    }
+    fn retire_drained(&mut self) {
+        self.change(|s| s.retire_drained());
+    }
+    fn draining(&self) -> bool {
+        self.live.with_state(|s| s.draining())
+    }
+    fn cpu_load(&self, agent: AgentId) -> f64 {
+        self.live.with_state(|s| s.cpu_load_of(agent))
+    }
+    fn memory_utilisation(&self, agents: &[AgentId]) -> f64 {
+        self.live.with_state(|s| s.memory_utilisation(agents))
+    }
+    fn market_volatility(&self) -> f64 {
+        self.live.with_state(|s| s.market_volatility())
+    }
+    fn dispatch(&mut self, task: Task) -> TaskId {
+        self.change(|s| s.dispatch(task))
+    }
+    fn dispatch_to(&mut self, task: Task, pool: &[AgentId]) -> TaskId {
+        self.change(|s| s.dispatch_to(task, pool))
+    }
+    fn apply_fault_to(&mut self, fault: &FaultSpec, targets: &[AgentId]) {
+        self.change(|s| s.apply_fault_to(fault, targets));
+    }
+    fn trades_report(&mut self) -> TradesReport {
+        self.live.with_state(|s| s.trades_now())
+    }
+    fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> R {
+        self.live.with_state(|s| f(&s.core))
+    }
+}
