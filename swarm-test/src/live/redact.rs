@@ -28,7 +28,9 @@
 //!    `round_robin` or `consensus` without faults the protocol alone decides who executes,
 //!    so these stay exact.
 //! 3. **Struck** (a run with a fault that acts on agents or links: every fault kind but
-//!    `volatility`, whether from the attribute or injected by the body): the fault lands
+//!    `volatility`, whether from the attribute or injected by the body; a deployment's
+//!    new-version `error_rate` counts as tier 2, since each new agent draws its errors from
+//!    the seed on requests routed by the seed): the fault lands
 //!    where real time puts it. An injected error or a lost message hits whichever task is in
 //!    flight then; a leak reaches its limit when the machine has written the pages, or not
 //!    at all; a crash, hang, partition, loss or a CPU-loaded machine makes the heartbeat
@@ -111,8 +113,8 @@ const KEPT: [&[&str]; 13] = [
     &["faults", "*", "targets"],
 ];
 
-/// How much of a live run real time decides (the tiers of the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How much of a live run real time decides (the tiers of the module docs), least first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Tier {
     /// Only measurements and the market.
     Calm,
@@ -125,9 +127,34 @@ enum Tier {
 /// The report as the `@live` snapshot shows it.
 pub(crate) fn live_snapshot(spec: &Spec, report: &Report) -> Value {
     let mut value = serde_json::to_value(report).unwrap_or(Value::Null);
-    let names: Vec<&str> = report.faults.iter().map(|f| f.name.as_str()).collect();
-    redact(&mut value, tier(spec.strategy, &names));
+    let names: Vec<&str> = report
+        .faults
+        .iter()
+        .map(|f| f.name.as_str())
+        .filter(|name| !new_version_errors(spec, name))
+        .collect();
+    let mut tier = tier(spec.strategy, &names);
+    if names.len() < report.faults.len() {
+        // A new version's errors make who failed which request a race, no more.
+        tier = tier.max(Tier::Racy);
+    }
+    redact(&mut value, tier);
     value
+}
+
+/// Whether `name` is a deployment's new-version `error_rate` (`error_rate(0.3) on green`,
+/// `… on canary`): its errors are drawn by each new agent from the run's seed, on requests
+/// the controller routes by the seed, so the rollout's steps are no race (tier 2, not 3).
+fn new_version_errors(spec: &Spec, name: &str) -> bool {
+    let errors = spec
+        .deploy
+        .as_ref()
+        .and_then(|d| d.new_version_fault.as_ref())
+        .is_some_and(|f| matches!(f.kind, FaultKind::ErrorRate { .. }));
+    errors
+        && name
+            .rsplit_once(" on ")
+            .is_some_and(|(_, version)| version == "green" || version == "canary")
 }
 
 /// The run's tier from its strategy and its faults' names (the report's, so run-time
@@ -375,6 +402,29 @@ mod tests {
         );
         assert_eq!(v["health"]["breakers"][0]["reason"], REDACTED);
         assert_eq!(v["topology"], report()["topology"]);
+    }
+
+    #[test]
+    fn a_new_version_s_error_rate_is_no_strike() {
+        let spec = |fault: &str| {
+            swarm_test_spec::SpecBuilder::new("t", "redact")
+                .with("topology", "mesh")
+                .with("agents", 4u64)
+                .with("deploy", "canary")
+                .with("new_version_fault", fault)
+                .build()
+                .unwrap()
+        };
+        let errors = spec("error_rate(0.5)");
+        assert!(new_version_errors(&errors, "error_rate(0.5) on canary"));
+        assert!(
+            !new_version_errors(&errors, "error_rate(0.5)"),
+            "an injected one"
+        );
+        assert!(!new_version_errors(
+            &spec("crash(random)"),
+            "crash on canary"
+        ));
     }
 
     #[test]

@@ -61,7 +61,10 @@ pub(super) fn run<H: Host>(
             memory: sim.memory_utilisation(&serving),
             volatility: sim.market_volatility(),
         };
-        if let Some(decision) = hpa.observe(t, &observation) {
+        // When the sync read the signals: `t` in mock mode, a little after it live (so a
+        // fault that started just before the reading shows as before the decision).
+        let now = sim.now_us();
+        if let Some(decision) = hpa.observe(now, &observation) {
             if decision.to > decision.from {
                 for _ in decision.from..decision.to {
                     sim.add_agent(role);
@@ -74,7 +77,7 @@ pub(super) fn run<H: Host>(
                 }
             }
             log.scaling.push(ScaleEvent {
-                at_ms: after_setup(sim, t),
+                at_ms: after_setup(sim, now),
                 from: decision.from as u64,
                 to: decision.to as u64,
                 reason: format!(

@@ -56,6 +56,7 @@ mod tests {
     use std::sync::Arc;
 
     use tracing::span::{Attributes, Id, Record};
+    use tracing::subscriber::Interest;
     use tracing::{Event, Metadata, Subscriber};
 
     use super::*;
@@ -64,6 +65,9 @@ mod tests {
     struct Counter(Arc<AtomicUsize>);
 
     impl Subscriber for Counter {
+        fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
+            Interest::sometimes()
+        }
         fn enabled(&self, metadata: &Metadata<'_>) -> bool {
             metadata.target() == "swarm_test::trace"
         }
@@ -84,6 +88,9 @@ mod tests {
         let seen = Arc::new(AtomicUsize::new(0));
         let mut trace = Trace::default();
         tracing::subscriber::with_default(Counter(Arc::clone(&seen)), || {
+            // Another test thread may have cached the trace's callsite as uninteresting (no
+            // subscriber there) while this scoped one was being registered: ask again.
+            tracing::callsite::rebuild_interest_cache();
             for i in 0..(TRACE_TAIL as u64 + 5) {
                 trace.record(i * 1_000, format_args!("event {i}"));
             }
