@@ -51,15 +51,8 @@ impl State {
     /// purpose: its exit is no error); returns them.
     pub(crate) fn retire_drained(&mut self) -> Vec<AgentId> {
         let now = self.now_us();
-        let done: Vec<AgentId> = (0..self.slots.len())
-            .filter(|&a| {
-                self.core.is_draining(a)
-                    && !self.core.topology().is_retired(a)
-                    && self.core.is_drained(a)
-            })
-            .collect();
+        let done = self.core.retire_drained(now);
         for &agent in &done {
-            self.core.retire_agent(now, agent);
             let slot = &mut self.slots[agent];
             if slot.alive {
                 slot.alive = false;
@@ -77,8 +70,7 @@ impl State {
 
     /// Whether some agent is still draining.
     pub(crate) fn draining(&self) -> bool {
-        (0..self.slots.len())
-            .any(|a| self.core.is_draining(a) && !self.core.topology().is_retired(a))
+        !self.core.leaving_agents().is_empty()
     }
 
     /// Hands a task to the swarm now, to be executed by an agent of `pool` only.

@@ -44,6 +44,8 @@ pub(crate) struct Run {
     pub(crate) autoscaled: bool,
     /// `deploy = "rotation"`.
     pub(crate) adaptive: bool,
+    /// `deploy = "blue_green"` or `"canary"`: a rollout, whose steps can add and remove agents.
+    pub(crate) rollout: bool,
     /// `inject` has a fault that hits agents or the network (not `volatility` alone).
     pub(crate) faulted: bool,
 }
@@ -69,7 +71,9 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
             }
         }
     }
-    let raced = run.faulted && (run.autoscaled || report.get("deploy").is_some_and(non_empty));
+    // From the spec, not the report: `live::redact` may have taken the `deploy` steps out
+    // already (a struck run keeps its allow-list only).
+    let raced = run.faulted && (run.autoscaled || run.rollout);
     let mut tasks: Vec<&str> = Vec::new();
     if run.autoscaled {
         redact_key_of(report, "scaling");
@@ -117,10 +121,6 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
             redact_key(section, key);
         }
     }
-}
-
-fn non_empty(v: &Value) -> bool {
-    v.as_array().is_some_and(|a| !a.is_empty())
 }
 
 fn redact_key_of(report: &mut serde_json::Map<String, Value>, key: &str) {
@@ -217,10 +217,17 @@ mod tests {
         let mut v = report();
         let run = Run {
             faulted: true,
+            rollout: true,
             ..Run::default()
         };
+        // As `live::redact` leaves a struck run: its steps already taken out.
+        v["deploy"] = json!(REDACTED);
         redact(&mut v, run);
         assert_eq!(v["deploy"], REDACTED);
+        assert_eq!(
+            v["topology"]["agents"], REDACTED,
+            "a promotion adds agents, a rollback does not"
+        );
         assert_eq!(v["failures"], REDACTED);
         assert_eq!(v["tasks"]["dispatched"], REDACTED);
         assert_eq!(v["tasks"]["lost"], 0, "nothing lost stays exact");

@@ -84,6 +84,10 @@ pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
             .deploy
             .as_ref()
             .is_some_and(|d| d.kind == DeployKind::Rotation),
+        rollout: spec
+            .deploy
+            .as_ref()
+            .is_some_and(|d| matches!(d.kind, DeployKind::BlueGreen | DeployKind::Canary)),
         // A volatility shock moves the market, not the agents: no race.
         faulted: spec
             .inject

@@ -39,15 +39,8 @@ impl Sim {
     /// Retires every draining agent that holds nothing any more; returns them.
     pub fn retire_drained(&mut self) -> Vec<AgentId> {
         let now = self.now_us;
-        let done: Vec<AgentId> = (0..self.alive.len())
-            .filter(|&a| {
-                self.core.is_draining(a)
-                    && !self.core.topology().is_retired(a)
-                    && self.core.is_drained(a)
-            })
-            .collect();
+        let done = self.core.retire_drained(now);
         for &agent in &done {
-            self.core.retire_agent(now, agent);
             self.trace
                 .record(now, format_args!("agent {agent} drained and removed"));
         }
@@ -56,8 +49,7 @@ impl Sim {
 
     /// Whether some agent is still draining.
     pub fn draining(&self) -> bool {
-        (0..self.alive.len())
-            .any(|a| self.core.is_draining(a) && !self.core.topology().is_retired(a))
+        !self.core.leaving_agents().is_empty()
     }
 
     /// Hands a task to the swarm now, to be executed by an agent of `pool` only.

@@ -91,6 +91,27 @@ impl Core {
         self.topology.retire(agent);
     }
 
+    /// Draining agents not yet retired.
+    pub fn leaving_agents(&self) -> Vec<AgentId> {
+        (0..self.agents.len())
+            .filter(|&a| self.is_draining(a) && !self.topology.is_retired(a))
+            .collect()
+    }
+
+    /// Retires every draining agent that holds nothing any more (see [`Core::is_drained`]);
+    /// returns them, for the driver to stop their processes.
+    pub fn retire_drained(&mut self, now_us: u64) -> Vec<AgentId> {
+        let done: Vec<AgentId> = self
+            .leaving_agents()
+            .into_iter()
+            .filter(|&a| self.is_drained(a))
+            .collect();
+        for &agent in &done {
+            self.retire_agent(now_us, agent);
+        }
+        done
+    }
+
     /// Agents that serve or will: not draining, not retired, not failed.
     pub fn active_agents(&self) -> Vec<AgentId> {
         self.agents
