@@ -9,7 +9,7 @@
 //! from the process's CPU time over [`CPU_WINDOW_US`](super::CPU_WINDOW_US), memory from its
 //! resident set against [`MEMORY_LIMIT_MB`].
 
-use swarm_test_spec::{FaultKind, FaultSpec, Role};
+use swarm_test_spec::{FaultSpec, Role};
 
 use super::state::{market_ms, Slot, State};
 use crate::core::{Task, TaskId};
@@ -108,13 +108,7 @@ impl State {
 
     /// The highest `volatility(level)` fault in force, 0 without one (as in mock mode).
     pub(crate) fn market_volatility(&self) -> f64 {
-        self.active
-            .iter()
-            .filter_map(|f| match f.spec.kind {
-                FaultKind::Volatility { level } => Some(level),
-                _ => None,
-            })
-            .fold(0.0, f64::max)
+        self.active.volatility()
     }
 
     /// Starts `fault` now on exactly `targets` (its own target is ignored), for its duration

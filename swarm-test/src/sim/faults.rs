@@ -263,6 +263,18 @@ impl Active {
             .collect()
     }
 
+    /// The highest `volatility(level)` in force, 0 without one: the market volatility the
+    /// autoscaler sees, in both drivers.
+    pub(crate) fn volatility(&self) -> f64 {
+        self.faults
+            .iter()
+            .filter_map(|f| match f.spec.kind {
+                FaultKind::Volatility { level } => Some(level),
+                _ => None,
+            })
+            .fold(0.0, f64::max)
+    }
+
     /// The partitions in force that separate agents `a` and `b` (empty: they can talk).
     pub(crate) fn separating(&self, a: AgentId, b: AgentId, agents: usize) -> Vec<usize> {
         self.faults

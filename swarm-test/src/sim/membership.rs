@@ -5,7 +5,7 @@
 //! leaving agent drains first. A deployment's new version can carry a fault on exactly its
 //! agents ([`Sim::apply_fault_to`]), which shows in the report's faults like any other.
 
-use swarm_test_spec::{FaultKind, FaultSpec, Role};
+use swarm_test_spec::{FaultSpec, Role};
 
 use super::faults::{BASE_MEMORY_MB, MEMORY_LIMIT_MB};
 use super::model::MS;
@@ -77,13 +77,7 @@ impl Sim {
     /// The market volatility the autoscaler sees, 0..=1: the highest `volatility(level)`
     /// fault in force, 0 without one.
     pub fn market_volatility(&self) -> f64 {
-        self.active
-            .iter()
-            .filter_map(|f| match f.spec.kind {
-                FaultKind::Volatility { level } => Some(level),
-                _ => None,
-            })
-            .fold(0.0, f64::max)
+        self.active.volatility()
     }
 
     /// Mean memory utilisation (memory / limit) of `agents`, 0 for none.
