@@ -488,7 +488,7 @@ impl Run {
     fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
         match self.driver() {
             Driver::Mock { sim, .. } => f(sim.core()),
-            Driver::Live(live) => live.with_state(|s| f(&s.core)),
+            Driver::Live(live) => live.with_state(|s| f(&s.world.core)),
         }
     }
 
@@ -514,10 +514,10 @@ impl Run {
                     Err(_) => Err(format!(
                         "timed out after {limit:?} of wall time (the test's `timeout`): {}",
                         live.with_state(|s| {
-                            let audit = s.core.ledger().audit();
+                            let audit = s.world.core.ledger().audit();
                             format!(
                                 "{} of {} tasks still in flight, {} trades not yet sent",
-                                audit.in_flight, audit.dispatched, s.flow.remaining
+                                audit.in_flight, audit.dispatched, s.world.flow.remaining
                             )
                         })
                     )),

@@ -34,10 +34,10 @@ pub mod backend;
 mod config;
 pub mod core;
 pub mod deploy;
+mod driver;
 mod error;
 mod fault_handle;
 mod harness;
-pub mod live;
 pub mod market;
 pub(crate) mod metrics;
 mod patterns;
@@ -45,12 +45,14 @@ mod regressions;
 mod report;
 pub mod rng;
 pub mod scale;
-pub mod sim;
 pub mod summary;
 mod swarm;
 mod teardown;
 mod topology;
 pub mod wire;
+mod world;
+
+pub use driver::{live, sim};
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -11,8 +11,9 @@ use crate::report::{
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     SinglePointOfFailure, TasksReport, TopologyReport,
 };
-use crate::sim::{FaultOutcome, Sim};
+use crate::sim::Sim;
 use crate::topology::{AgentId, Topology};
+use crate::world::FaultOutcome;
 
 /// What a driver exposes for the report: the mock simulator and the live controller alike.
 pub(crate) trait Measured {

@@ -118,7 +118,7 @@ impl Swarm {
             }
             Driver::Live(live) => {
                 let id = live.dispatch(task).await.map_err(SwarmError::Live)?;
-                live.with_state(|s| completed(&s.core, id))
+                live.with_state(|s| completed(&s.world.core, id))
             }
         }
     }
@@ -139,9 +139,11 @@ impl Swarm {
                     .dispatch_all(tasks.into_iter().collect())
                     .await
                     .map_err(SwarmError::Live)?;
-                return Ok(
-                    live.with_state(|s| ids.into_iter().map(|id| completed(&s.core, id)).collect())
-                );
+                return Ok(live.with_state(|s| {
+                    ids.into_iter()
+                        .map(|id| completed(&s.world.core, id))
+                        .collect()
+                }));
             }
         };
         catch_up(sim, *started)?;

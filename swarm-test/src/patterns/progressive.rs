@@ -13,8 +13,8 @@ use crate::core::{Task, TaskId};
 use crate::deploy::{Action, BlueGreen, Canary, Phase, StepRecord, Tally, Version};
 use crate::report::{ms, round, DeployStep};
 use crate::rng::SimRng;
-use crate::sim::SYMBOLS;
 use crate::topology::AgentId;
+use crate::world::SYMBOLS;
 
 /// The two controllers behind one face.
 enum Controller {

@@ -12,7 +12,7 @@ use crate::deploy::Rotation;
 use crate::market::role_name;
 use crate::report::{round, RotationWindow};
 use crate::rng::SimRng;
-use crate::sim::SYMBOLS;
+use crate::world::SYMBOLS;
 
 /// The capability that routes a strategy's tasks: its role's first one (momentum_detection,
 /// pair_trading, arbitrage, …).

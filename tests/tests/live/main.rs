@@ -327,3 +327,62 @@ fn the_switch_applies_packet_loss() {
     assert_eq!(r["tasks"]["lost"], 0);
     assert_eq!(r["tasks"]["duplicated"], 0);
 }
+
+/// Runs a subject in `mode` and returns its printed report.
+fn report_in(name: &str, mode: &str) -> Value {
+    let out = tests::subject(name)
+        .env("SWARM_TEST_MODE", mode)
+        .output()
+        .expect("the test binary runs");
+    let all = tests::printed(&out);
+    assert!(
+        out.status.success(),
+        "subject {name} failed in {mode} mode:\n{all}"
+    );
+    report(&all)
+}
+
+/// Drift 1, both modes: the crash's end restarts only agents a crash killed.
+#[test]
+fn a_crash_healing_leaves_a_leak_victim_dead_in_both_modes() {
+    let _serial = heavy();
+    for mode in ["mock", "live"] {
+        let r = report_in("a_leak_victim_stays_dead_when_a_crash_heals", mode);
+        let crash = &r["faults"][1];
+        assert!(
+            crash["healed_at_ms"].is_number(),
+            "{mode}: the crash healed: {crash}"
+        );
+        assert_eq!(
+            r["agents"][1]["state"], "failed",
+            "{mode}: the leak's victim was not restarted by the crash's end: {}",
+            r["agents"]
+        );
+        for other in [0, 2, 3] {
+            assert_ne!(
+                r["agents"][other]["state"], "failed",
+                "{mode}: {}",
+                r["agents"]
+            );
+        }
+    }
+}
+
+/// Drift 2, both modes: work and messages lost with a dead agent are owed to its killer.
+#[test]
+fn a_dead_agent_blames_the_fault_that_killed_it_in_both_modes() {
+    let _serial = heavy();
+    for mode in ["mock", "live"] {
+        let r = report_in("a_dead_agent_blames_its_killer", mode);
+        let (killer, late) = (&r["faults"][0], &r["faults"][1]);
+        assert!(
+            killer["tasks_affected"].as_u64().unwrap() > 0,
+            "{mode}: the killer is credited: {killer}"
+        );
+        assert_eq!(
+            late["tasks_affected"], 0,
+            "{mode}: the crash that found its target dead acted on nothing: {late}"
+        );
+        assert_eq!(late["tasks_rerouted"], 0, "{mode}: {late}");
+    }
+}

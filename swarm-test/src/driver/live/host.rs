@@ -60,20 +60,20 @@ impl<'a> LiveHost<'a> {
     /// protocol; otherwise `Ok`.
     fn check(&self) -> Result<(), String> {
         self.live.with_state(|s| {
-            if !s.errors.is_empty() {
+            if !s.io.errors.is_empty() {
                 return Err(format!(
                     "live agents failed or broke the protocol:\n  - {}",
-                    s.errors.join("\n  - ")
+                    s.io.errors.join("\n  - ")
                 ));
             }
             if s.now_us() > self.timeout_us {
-                let audit = s.core.ledger().audit();
+                let audit = s.world.core.ledger().audit();
                 return Err(format!(
                     "timed out after {:?} of wall time (the test's `timeout`): {} of {} tasks still in flight, {} trades not yet sent",
                     Duration::from_micros(self.timeout_us),
                     audit.in_flight,
                     audit.dispatched,
-                    s.flow.remaining
+                    s.world.flow.remaining
                 ));
             }
             Ok(())
@@ -105,11 +105,11 @@ impl Host for LiveHost<'_> {
         self.live.with_state(|s| s.now_us())
     }
     fn ready_at_us(&self) -> Option<u64> {
-        self.live.with_state(|s| s.ready_at_us)
+        self.live.with_state(|s| s.world.ready_at_us)
     }
     fn run_until(&mut self, t_us: u64) -> Result<(), String> {
         self.check()?;
-        let (start, now) = self.live.with_state(|s| (s.start, s.now_us()));
+        let (start, now) = self.live.with_state(|s| (s.io.start, s.now_us()));
         if t_us > self.timeout_us {
             // Run to the timeout, then fail with what was pending.
             let at = start + Duration::from_micros(self.timeout_us + 1);
@@ -124,16 +124,16 @@ impl Host for LiveHost<'_> {
         self.check()
     }
     fn run_until_idle(&mut self) -> Result<(), String> {
-        self.run_while(|s| !s.is_idle())
+        self.run_while(|s| !s.world.is_idle())
     }
     fn run_until_settled(&mut self) -> Result<(), String> {
-        self.run_while(|s| s.core.ledger().open() > 0)
+        self.run_while(|s| s.world.core.ledger().open() > 0)
     }
     fn start_trades(&mut self, n: u64) {
         self.change(|s| s.start_trades(n));
     }
     fn flow_dispatched(&self) -> usize {
-        self.live.with_state(|s| s.flow.tasks.len())
+        self.live.with_state(|s| s.world.flow.tasks.len())
     }
     fn add_agent(&mut self, role: Role) -> AgentId {
         self.change(|s| s.add_agent(role))
@@ -169,6 +169,6 @@ impl Host for LiveHost<'_> {
         self.live.with_state(|s| s.trades_now())
     }
     fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> R {
-        self.live.with_state(|s| f(&s.core))
+        self.live.with_state(|s| f(&s.world.core))
     }
 }

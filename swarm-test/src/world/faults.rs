@@ -343,7 +343,7 @@ mod tests {
     use swarm_test_spec::Role;
 
     use super::*;
-    use crate::sim::testing::started;
+    use crate::driver::sim::testing::started;
 
     fn applied(index: usize, text: &str, targets: Vec<AgentId>) -> Applied {
         Applied {

@@ -4,38 +4,42 @@
 
 use swarm_test_spec::FaultSpec;
 
-use super::{faults, Event, FaultOutcome, Sim, MS};
+use super::{faults, Effects, FaultOutcome, Timer, World, MS};
 use crate::config::InjectedBug;
 use crate::core::TaskId;
+use crate::topology::AgentId;
 
-impl Sim {
+impl World {
     /// Adds a fault at run time, `spec.at_ms` from now (at once for 0), lasting `spec.for_ms`,
-    /// through the same effects as the faults of the attribute. Returns its index in
-    /// [`Sim::fault_specs`] and [`Sim::fault_outcomes`]; an error if its target cannot exist
-    /// in this swarm (e.g. `hub` outside a star).
-    pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+    /// through the same effects as the faults of the attribute. Returns its index in the run's
+    /// faults and outcomes; an error if its target cannot exist in this swarm (e.g. `hub`
+    /// outside a star).
+    pub(crate) fn inject(
+        &mut self,
+        fx: &mut impl Effects,
+        spec: FaultSpec,
+    ) -> Result<usize, String> {
         if let Some(target) = spec.kind.target() {
             faults::check(target, self.core.topology().kind(), self.core.agents())?;
         }
+        let now = fx.now_us();
         let index = self.faults.len();
-        let start = self.now_us + spec.at_ms * MS;
+        let start = now + spec.at_ms * MS;
         if let Some(d) = spec.for_ms {
-            self.schedule_at(start + d * MS, Event::FaultEnd(index));
+            fx.schedule(start + d * MS, Timer::FaultEnd(index));
         }
-        self.faults.push(spec);
-        self.outcomes.push(FaultOutcome::default());
-        self.recovery.add_fault();
-        if start == self.now_us {
-            self.start_fault(index);
+        self.add(spec);
+        if start == now {
+            self.start_fault(fx, index);
         } else {
-            self.schedule_at(start, Event::FaultStart(index));
+            fx.schedule(start, Timer::FaultStart(index));
         }
         Ok(index)
     }
 
-    /// Heals fault `index` now (see [`Sim::inject`]); one that has not started yet never will.
-    /// Healing a fault that already healed does nothing.
-    pub fn heal(&mut self, index: usize) {
+    /// Heals fault `index` now (see [`World::inject`]); one that has not started yet never
+    /// will. Healing a fault that already healed, or no fault, does nothing.
+    pub(crate) fn heal(&mut self, fx: &mut impl Effects, index: usize) {
         if self
             .outcomes
             .get(index)
@@ -43,28 +47,53 @@ impl Sim {
         {
             return;
         }
-        self.heal_fault(index);
+        self.heal_fault(fx, index);
         // Not started yet: mark it healed so its start is skipped.
-        self.outcomes[index].healed_us.get_or_insert(self.now_us);
+        self.outcomes[index].healed_us.get_or_insert(fx.now_us());
+    }
+
+    /// Starts `fault` now on exactly `targets` (its own target and start are ignored), for its
+    /// duration if it has one. Agent faults only (`error_rate`, `cpu_spike`, `hang`, `crash`,
+    /// `memory_leak`); it is reported with the run's other faults.
+    pub(crate) fn apply_fault_to(
+        &mut self,
+        fx: &mut impl Effects,
+        fault: &FaultSpec,
+        targets: &[AgentId],
+    ) {
+        let index = self.faults.len();
+        self.add(fault.clone());
+        self.apply_fault(fx, index, targets.to_vec());
+        if let Some(d) = fault.for_ms {
+            fx.schedule(fx.now_us() + d * MS, Timer::FaultEnd(index));
+        }
+    }
+
+    fn add(&mut self, spec: FaultSpec) {
+        self.faults.push(spec);
+        self.outcomes.push(FaultOutcome::default());
+        self.recovery.add_fault();
     }
 
     /// Plants a deliberate bug, so tests can prove the harness catches it. Not for users.
-    #[doc(hidden)]
-    pub fn inject_bug(&mut self, bug: InjectedBug) {
+    pub(crate) fn inject_bug(&mut self, bug: InjectedBug) {
         self.bug = Some(bug);
     }
 
     /// `drop_rerouted`: the first rerouted attempt is dropped with its timer, as a coordinator
     /// that forgot a task while rerouting it would: the task is lost.
-    pub(super) fn bug_drops(&mut self, task: TaskId) -> bool {
+    pub(super) fn bug_drops(&mut self, now_us: u64, task: TaskId) -> bool {
+        if self.bug != Some(InjectedBug::DropRerouted) {
+            return false;
+        }
         let rerouted = self.core.ledger().assignments(task).len() > 1;
-        if self.bug != Some(InjectedBug::DropRerouted) || !rerouted {
+        if !rerouted {
             return false;
         }
         if self.bug_dropped.is_none() {
             self.bug_dropped = Some(task);
             self.trace.record(
-                self.now_us,
+                now_us,
                 format_args!("(injected bug drop_rerouted) {task} dropped while rerouting"),
             );
         }
@@ -77,7 +106,7 @@ mod tests {
     use swarm_test_spec::FaultSpec;
 
     use crate::config::InjectedBug;
-    use crate::sim::testing::started;
+    use crate::driver::sim::testing::started;
 
     #[test]
     fn faults_injected_at_run_time_take_effect_and_heal() {

@@ -1,46 +1,41 @@
-//! Agents joining and leaving a simulated swarm, pinned dispatch, and the signals the
-//! autoscaler reads (market volatility).
-//!
-//! A joining agent starts like the agents of setup (a modelled start-up time, then ready); a
-//! leaving agent drains first. A deployment's new version can carry a fault on exactly its
-//! agents ([`Sim::apply_fault_to`]), which shows in the report's faults like any other.
+//! Agents joining and leaving a run, pinned dispatch, and the market signal the autoscaler
+//! reads. A joining agent starts like the agents of setup (the driver starts its process,
+//! which becomes ready); a leaving agent drains first, then leaves and its process stops.
 
-use swarm_test_spec::{FaultSpec, Role};
+use swarm_test_spec::Role;
 
-use super::faults::{BASE_MEMORY_MB, MEMORY_LIMIT_MB};
-use super::model::MS;
-use super::{Event, FaultOutcome, Sim};
+use super::{Effects, World};
 use crate::core::{Task, TaskId};
 use crate::topology::AgentId;
 
-impl Sim {
-    /// A new agent with `role` joins now; it becomes ready after a modelled start-up time.
-    pub fn add_agent(&mut self, role: Role) -> AgentId {
-        let now = self.now_us;
+impl World {
+    /// A new agent with `role` joins now; the driver starts its process.
+    pub(crate) fn add_agent(&mut self, fx: &mut impl Effects, role: Role) -> AgentId {
+        let now = fx.now_us();
         let agent = self.core.add_agent(now, role);
-        self.alive.push(true);
-        self.epoch.push(0);
-        self.memory_mb.push(BASE_MEMORY_MB);
-        self.went_silent.push(Vec::new());
-        let startup = self.model.startup_us(&mut self.work_rng);
-        self.schedule(startup, Event::Ready(agent));
+        if self.went_silent.len() <= agent {
+            self.went_silent.resize(agent + 1, Vec::new());
+        }
         self.trace
             .record(now, format_args!("agent {agent} ({}) joins", role.as_str()));
+        fx.spawn(self, agent);
         agent
     }
 
-    /// `agent` takes no new work; see [`Sim::retire_drained`].
-    pub fn drain_agent(&mut self, agent: AgentId) {
-        self.core.drain_agent(self.now_us, agent);
+    /// `agent` takes no new work; see [`World::retire_drained`].
+    pub(crate) fn drain_agent(&mut self, now_us: u64, agent: AgentId) {
+        self.core.drain_agent(now_us, agent);
         self.trace
-            .record(self.now_us, format_args!("agent {agent} drains"));
+            .record(now_us, format_args!("agent {agent} drains"));
     }
 
-    /// Retires every draining agent that holds nothing any more; returns them.
-    pub fn retire_drained(&mut self) -> Vec<AgentId> {
-        let now = self.now_us;
+    /// Retires every draining agent that holds nothing any more (its process stops, on
+    /// purpose); returns them.
+    pub(crate) fn retire_drained(&mut self, fx: &mut impl Effects) -> Vec<AgentId> {
+        let now = fx.now_us();
         let done = self.core.retire_drained(now);
         for &agent in &done {
+            fx.retire(agent);
             self.trace
                 .record(now, format_args!("agent {agent} drained and removed"));
         }
@@ -48,66 +43,41 @@ impl Sim {
     }
 
     /// Whether some agent is still draining.
-    pub fn draining(&self) -> bool {
+    pub(crate) fn draining(&self) -> bool {
         !self.core.leaving_agents().is_empty()
     }
 
     /// Hands a task to the swarm now, to be executed by an agent of `pool` only.
-    pub fn dispatch_to(&mut self, task: Task, pool: &[AgentId]) -> TaskId {
+    pub(crate) fn dispatch_to(
+        &mut self,
+        fx: &mut impl Effects,
+        task: Task,
+        pool: &[AgentId],
+    ) -> TaskId {
+        let now = fx.now_us();
         let label = format!("{:?}", task.kind());
-        let id = self.core.dispatch_to(self.now_us, task, pool);
+        let id = self.core.dispatch_to(now, task, pool);
         self.trace.record(
-            self.now_us,
+            now,
             format_args!("dispatch {id} {label} to agents {pool:?}"),
         );
-        self.drain();
+        self.drain(fx);
         id
-    }
-
-    /// Runs until every dispatched task has ended (the built-in trade flow aside).
-    pub fn run_until_settled(&mut self) -> Result<(), super::SimError> {
-        while self.core.ledger().open() > 0 {
-            if !self.step()? {
-                break;
-            }
-        }
-        Ok(())
     }
 
     /// The market volatility the autoscaler sees, 0..=1: the highest `volatility(level)`
     /// fault in force, 0 without one.
-    pub fn market_volatility(&self) -> f64 {
+    pub(crate) fn market_volatility(&self) -> f64 {
         self.active.volatility()
-    }
-
-    /// Mean memory utilisation (memory / limit) of `agents`, 0 for none.
-    pub fn memory_utilisation(&self, agents: &[AgentId]) -> f64 {
-        if agents.is_empty() {
-            return 0.0;
-        }
-        let total: f64 = agents.iter().map(|&a| self.memory_mb(a)).sum();
-        total / agents.len() as f64 / MEMORY_LIMIT_MB
-    }
-
-    /// Starts `fault` now on exactly `targets` (its own target is ignored), for its duration
-    /// if it has one. Agent faults only (`error_rate`, `cpu_spike`, `hang`, `crash`,
-    /// `memory_leak`); it is reported with the run's other faults.
-    pub fn apply_fault_to(&mut self, fault: &FaultSpec, targets: &[AgentId]) {
-        let index = self.faults.len();
-        self.faults.push(fault.clone());
-        self.outcomes.push(FaultOutcome::default());
-        self.recovery.add_fault();
-        self.apply_fault(index, targets.to_vec());
-        if let Some(d) = fault.for_ms {
-            self.schedule(d * MS, Event::FaultEnd(index));
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use swarm_test_spec::SpecBuilder;
+    use swarm_test_spec::{FaultSpec, Role, SpecBuilder};
+
+    use crate::core::Task;
+    use crate::driver::sim::Sim;
 
     fn sim(agents: u64) -> Sim {
         let spec = SpecBuilder::new("t", "sim::membership")

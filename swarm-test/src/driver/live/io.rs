@@ -6,9 +6,24 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use super::state::Inbound;
 use crate::topology::AgentId;
-use crate::wire::{Decoder, FromAgent, MAX_PREAMBLE};
+use crate::wire::{Decoder, FromAgent, WireError, MAX_PREAMBLE};
+
+/// Something that arrived from an agent's reader task.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    Frame {
+        agent: AgentId,
+        epoch: u32,
+        msg: FromAgent,
+        at: Instant,
+    },
+    Closed {
+        agent: AgentId,
+        epoch: u32,
+        error: Option<WireError>,
+    },
+}
 
 /// Writes queued frames in order; ends when the queue closes (the agent's stdin closes with
 /// it, and the agent exits) or the agent is gone.

@@ -272,8 +272,8 @@ mod tests {
 
     /// The attribution end to end, through the simulator.
     mod in_the_sim {
-        use crate::sim::testing::{run, spec};
-        use crate::sim::Sim;
+        use crate::driver::sim::testing::{run, spec};
+        use crate::driver::sim::Sim;
 
         /// What must hold of every fault's numbers, whatever happened.
         fn consistent(sim: &Sim, what: &str) {

@@ -18,37 +18,37 @@ use std::time::Instant;
 use swarm_test_spec::{FaultKind, FaultSpec};
 use tokio::sync::oneshot;
 
-use super::state::{market_ms, State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
-use crate::core::{Core, HealthEvent, TaskId};
-use crate::sim::{hangs, kills, FaultOutcome};
+use super::state::{State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
+use crate::core::Core;
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
+use crate::world::{FaultOutcome, MEMORY_LIMIT_MB};
 
 impl State {
     /// Heartbeats and resource sampling.
     pub(crate) fn tick(&mut self) {
         let now = self.now_us();
-        for agent in 0..self.slots.len() {
-            if !self.slots[agent].alive {
+        for agent in 0..self.io.slots.len() {
+            if !self.io.slots[agent].alive {
                 continue;
             }
-            self.next_seq += 1;
-            let seq = self.next_seq;
-            self.pings.insert(seq, (agent, Instant::now()));
-            self.send(agent, &ToAgent::Ping { seq });
-            if self.slots[agent].ready {
-                if self.slots[agent].tick_ping.is_some() {
+            self.io.next_seq += 1;
+            let seq = self.io.next_seq;
+            self.io.pings.insert(seq, (agent, Instant::now()));
+            self.io.send_frame(agent, &ToAgent::Ping { seq });
+            if self.io.slots[agent].ready {
+                if self.io.slots[agent].tick_ping.is_some() {
                     self.note_silence(agent);
                 }
-                self.slots[agent].tick_ping = Some(seq);
+                self.io.slots[agent].tick_ping = Some(seq);
             }
-            let slot = &mut self.slots[agent];
+            let slot = &mut self.io.slots[agent];
             if slot.ready
                 && !slot.missing
                 && now.saturating_sub(slot.last_seen_us) > MISSED_HEARTBEATS * TICK_US
             {
                 slot.missing = true;
-                self.trace.record(
+                self.world.trace.record(
                     now,
                     format_args!("agent {agent} missed {MISSED_HEARTBEATS} heartbeats"),
                 );
@@ -57,81 +57,50 @@ impl State {
         }
         // Forget pings that will never be answered (dead or paused agents).
         let horizon = std::time::Duration::from_micros(10 * TICK_US);
-        self.pings.retain(|_, (_, sent)| sent.elapsed() < horizon);
-        let pings = &self.pings;
-        self.pong_waiters.retain(|seq, _| pings.contains_key(seq));
+        self.io
+            .pings
+            .retain(|_, (_, sent)| sent.elapsed() < horizon);
+        let pings = &self.io.pings;
+        self.io
+            .pong_waiters
+            .retain(|seq, _| pings.contains_key(seq));
     }
 
     /// `agent`'s process answered this tick's ping: its heartbeat timer fires (see the module
     /// docs). The incarnation is the restart count, as in mock mode.
     pub(crate) fn heartbeat(&mut self, agent: AgentId) {
         let now = self.now_us();
-        let slot = &mut self.slots[agent];
+        let slot = &mut self.io.slots[agent];
         slot.tick_ping = None;
         let incarnation = slot.epoch.saturating_sub(1);
         let cpu = slot.cpu_load.clamp(0.0, 1.0);
-        self.core.handle_tick(now, agent, incarnation, cpu);
+        self.world.core.handle_tick(now, agent, incarnation, cpu);
     }
 
     /// `agent`'s process left a tick's ping unanswered: it went silent (once per silence).
     /// When a hang fault paused it, the silence began with the fault; otherwise with the last
     /// frame heard from it.
     fn note_silence(&mut self, agent: AgentId) {
-        let slot = &self.slots[agent];
-        if slot
-            .went_silent
+        let slot = &self.io.slots[agent];
+        if self.world.went_silent[agent]
             .last()
             .is_some_and(|&t| t >= slot.last_seen_us)
         {
             return;
         }
         let paused = self
+            .world
             .active
             .iter()
             .filter(|f| f.targets.contains(&agent) && matches!(f.spec.kind, FaultKind::Hang { .. }))
             .map(|f| f.at_us)
             .max();
         let since = paused.unwrap_or(slot.last_seen_us).max(slot.last_seen_us);
-        self.slots[agent].went_silent.push(since);
-    }
-
-    /// A health event from the core: traced; a failure declared by the detector is the first
-    /// detection of the faults acting on that agent.
-    pub(crate) fn on_health(&mut self, event: HealthEvent) {
-        let now = self.now_us();
-        self.trace.record(now, format_args!("health: {event:?}"));
-        if let HealthEvent::Failed { agent, .. } = event {
-            for f in self.active.iter() {
-                if f.targets.contains(&agent) {
-                    self.outcomes[f.index].detected_us.get_or_insert(now);
-                }
-            }
-        }
-    }
-
-    /// The core rerouted `task` because an agent that held it was declared failed: the faults
-    /// that killed or paused the agents it was on are blamed, and credited with the reroute
-    /// as mock mode credits them (see `live/faults.rs`).
-    pub(crate) fn failed_over(&mut self, task: TaskId, attempts: usize) {
-        let now = self.now_us();
-        self.trace.record(now, format_args!("{task} failed over"));
-        let assigned = self.core.ledger().assignments(task);
-        let held: Vec<AgentId> = assigned[..attempts.min(assigned.len())]
-            .iter()
-            .copied()
-            .filter(|&a| !self.core.agents()[a].state.is_available())
-            .collect();
-        for agent in held {
-            let stalling = self.active.blame(Some(agent), |k| kills(k) || hangs(k));
-            self.recovery.blame(task, stalling);
-        }
-        let ledger = self.core.ledger();
-        self.recovery
-            .failed_over(task, attempts, ledger, now, &mut self.outcomes);
+        self.world.went_silent[agent].push(since);
     }
 
     fn sample(&mut self, agent: AgentId, now: u64) {
-        let slot = &mut self.slots[agent];
+        let slot = &mut self.io.slots[agent];
         let Some(usage) = slot.link.as_mut().and_then(|l| l.control.usage()) else {
             return;
         };
@@ -147,20 +116,19 @@ impl State {
                 slot.cpu_load = ((c1 - c0) / ((t1 - t0) as f64 / 1e6)).max(0.0);
             }
         }
-        if usage.rss_mb >= crate::sim::MEMORY_LIMIT_MB {
-            let limit = crate::sim::MEMORY_LIMIT_MB;
-            self.kill(agent, &format!("killed: memory reached {limit} MB"));
+        if usage.rss_mb >= MEMORY_LIMIT_MB {
+            self.world.out_of_memory(&mut self.io, agent);
         }
     }
 
     /// Pings `agent` now; the receiver gets the round trip, µs, when the pong arrives.
     pub(crate) fn ping(&mut self, agent: AgentId) -> oneshot::Receiver<u64> {
         let (tx, rx) = oneshot::channel();
-        self.next_seq += 1;
-        let seq = self.next_seq;
-        self.pings.insert(seq, (agent, Instant::now()));
-        if self.send(agent, &ToAgent::Ping { seq }) {
-            self.pong_waiters.insert(seq, tx);
+        self.io.next_seq += 1;
+        let seq = self.io.next_seq;
+        self.io.pings.insert(seq, (agent, Instant::now()));
+        if self.io.send_frame(agent, &ToAgent::Ping { seq }) {
+            self.io.pong_waiters.insert(seq, tx);
         }
         rx
     }
@@ -171,34 +139,33 @@ impl crate::metrics::Measured for State {
         crate::config::Mode::Live
     }
     fn trades_report(&mut self) -> crate::market::TradesReport {
-        let now = self.now_us();
-        self.desk.report(market_ms(now)).rounded()
+        self.trades_now()
     }
     fn core(&self) -> &Core {
-        &self.core
+        &self.world.core
     }
     fn ready_at_us(&self) -> Option<u64> {
-        self.ready_at_us
+        self.world.ready_at_us
     }
     fn fault_specs(&self) -> &[FaultSpec] {
-        &self.faults
+        &self.world.faults
     }
     fn fault_outcomes(&self) -> &[FaultOutcome] {
-        &self.outcomes
+        &self.world.outcomes
     }
     fn now_us(&self) -> u64 {
         State::now_us(self)
     }
     fn cpu_load(&self, agent: AgentId) -> f64 {
-        self.slots[agent].cpu_load
+        self.io.slots[agent].cpu_load
     }
     fn memory_mb(&self, agent: AgentId) -> f64 {
-        self.slots[agent].rss_mb
+        self.io.slots[agent].rss_mb
     }
     fn dropped(&self) -> u64 {
-        self.dropped
+        self.world.dropped
     }
     fn went_silent(&self, agent: AgentId) -> &[u64] {
-        &self.slots[agent].went_silent
+        &self.world.went_silent[agent]
     }
 }

@@ -27,15 +27,13 @@
 //! paused agent stops heartbeating and its peers declare it failed.
 
 pub mod agent;
-mod faults;
+mod effects;
 mod health;
 mod host;
 mod io;
 mod membership;
 pub(crate) mod redact;
 mod state;
-mod switch;
-mod voting;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -45,15 +43,15 @@ use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
 use crate::core::{Agent, Decision, Proposal, Task, TaskId};
-use crate::sim::READY_QUORUM;
 use crate::topology::Topology;
+use crate::world::READY_QUORUM;
 
 pub use agent::{AgentEnv, AGENT_VAR};
 pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 
 pub(crate) use host::LiveHost;
+use state::Inbound;
 pub(crate) use state::State;
-use state::{Inbound, Timer};
 
 /// How long setup waits for agents to become ready. The default value is 10 s (or the test's
 /// timeout, if shorter).
@@ -125,8 +123,8 @@ impl LiveRun {
             test: test_path.to_owned(),
         };
         let state = State::new(spec, seed, backend, launch, env, tx)?;
-        let topology = state.core.topology().clone();
-        let agents = state.core.agents().to_vec();
+        let topology = state.world.core.topology().clone();
+        let agents = state.world.core.agents().to_vec();
         Ok(LiveRun {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
@@ -157,10 +155,11 @@ impl LiveRun {
         let needed = (n as f64 * READY_QUORUM).ceil() as usize;
         {
             let mut s = self.shared.lock();
-            s.start = std::time::Instant::now();
+            s.io.start = std::time::Instant::now();
             for agent in 0..n {
                 if let Err(e) = s.start_agent(agent) {
-                    s.trace
+                    s.world
+                        .trace
                         .record(0, format_args!("agent {agent} did not start: {e}"));
                 }
             }
@@ -170,8 +169,8 @@ impl LiveRun {
         loop {
             let (ready, gone) = {
                 let s = self.shared.lock();
-                let ready = s.slots.iter().filter(|s| s.ready).count();
-                let gone = s.slots.iter().filter(|s| !s.alive && !s.ready).count();
+                let ready = s.io.slots.iter().filter(|s| s.ready).count();
+                let gone = s.io.slots.iter().filter(|s| !s.alive && !s.ready).count();
                 (ready, gone)
             };
             if ready == n {
@@ -188,34 +187,26 @@ impl LiveRun {
             }
         }
         let mut s = self.shared.lock();
-        let ready = s.slots.iter().filter(|s| s.ready).count();
+        let ready = s.io.slots.iter().filter(|s| s.ready).count();
         if ready < needed {
-            let why: Vec<String> = s
-                .slots
-                .iter()
-                .enumerate()
-                .filter(|(_, slot)| !slot.ready)
-                .map(|(i, slot)| match &slot.exit {
-                    Some(exit) => format!("agent {i}: {exit}"),
-                    None => format!("agent {i}: no handshake within {limit:?}"),
-                })
-                .chain(s.errors.iter().cloned())
-                .collect();
+            let why: Vec<String> =
+                s.io.slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, slot)| !slot.ready)
+                    .map(|(i, slot)| match &slot.exit {
+                        Some(exit) => format!("agent {i}: {exit}"),
+                        None => format!("agent {i}: no handshake within {limit:?}"),
+                    })
+                    .chain(s.io.errors.iter().cloned())
+                    .collect();
             return Err(format!(
                 "only {ready} of {n} live agents became ready; at least {needed} ({}%) are needed:\n  - {}",
                 READY_QUORUM * 100.0,
                 why.join("\n  - ")
             ));
         }
-        let now = s.now_us();
-        s.ready_at_us = Some(now);
-        for (i, fault) in s.faults.clone().iter().enumerate() {
-            s.schedule_at(now + fault.at_ms * 1_000, Timer::FaultStart(i));
-            if let Some(d) = fault.for_ms {
-                s.schedule_at(now + (fault.at_ms + d) * 1_000, Timer::FaultEnd(i));
-            }
-        }
-        s.schedule_at(now, Timer::Tick);
+        s.ready();
         drop(s);
         self.shared.wake.notify_one();
         self.refresh();
@@ -249,7 +240,7 @@ impl LiveRun {
         };
         self.shared.wake.notify_one();
         self.wait(decided).await?;
-        self.with_state(|s| s.core.decision(round).cloned())
+        self.with_state(|s| s.world.core.decision(round).cloned())
             .map(Ok)
             .ok_or_else(|| format!("round {} ended without a decision", round.0))
     }
@@ -274,20 +265,20 @@ impl LiveRun {
     pub(crate) async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, String> {
         let (before, idle) = {
             let mut s = self.shared.lock();
-            let before = s.flow.tasks.len();
+            let before = s.world.flow.tasks.len();
             s.start_trades(n);
             (before, s.wait_idle())
         };
         self.shared.wake.notify_one();
         self.wait(idle).await?;
-        Ok(self.with_state(|s| s.flow.tasks[before..].to_vec()))
+        Ok(self.with_state(|s| s.world.flow.tasks[before..].to_vec()))
     }
 
     async fn wait(&mut self, rx: oneshot::Receiver<()>) -> Result<(), String> {
         let r = rx.await;
         self.refresh();
         r.map_err(|_| {
-            let errors = self.with_state(|s| s.errors.join("; "));
+            let errors = self.with_state(|s| s.io.errors.join("; "));
             format!("the live controller stopped before the swarm finished: {errors}")
         })
     }
@@ -344,22 +335,22 @@ impl LiveRun {
 
     /// Protocol errors and agent failures so far: any of them fails the run.
     pub(crate) fn errors(&self) -> Vec<String> {
-        self.with_state(|s| s.errors.clone())
+        self.with_state(|s| s.io.errors.clone())
     }
 
     /// The trace's tail, its length, and the time now.
     pub(crate) fn trace_tail(&self) -> (Vec<String>, u64, u64) {
         self.with_state(|s| {
             (
-                s.trace.tail().map(str::to_owned).collect(),
-                s.trace.events(),
+                s.world.trace.tail().map(str::to_owned).collect(),
+                s.world.trace.events(),
                 s.now_us(),
             )
         })
     }
 
     fn refresh(&mut self) {
-        self.agents = self.with_state(|s| s.core.agents().to_vec());
+        self.agents = self.with_state(|s| s.world.core.agents().to_vec());
     }
 
     /// Stops the controller and kills and reaps every agent. Idempotent; also run on drop.
@@ -387,12 +378,12 @@ async fn actor(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<Inbound>)
     loop {
         let next = {
             let mut s = shared.lock();
-            if s.stopping {
+            if s.io.stopping {
                 return;
             }
             guard(&mut s, State::fire_due_timers);
             s.next_deadline_us()
-                .map(|at| s.start + Duration::from_micros(at))
+                .map(|at| s.io.start + Duration::from_micros(at))
         };
         let sleep = async {
             match next {
@@ -405,13 +396,13 @@ async fn actor(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<Inbound>)
             inbound = inbox.recv() => {
                 let Some(inbound) = inbound else { return };
                 let mut s = shared.lock();
-                let ready_before = s.slots.iter().filter(|x| x.ready || !x.alive).count();
+                let ready_before = s.io.slots.iter().filter(|x| x.ready || !x.alive).count();
                 guard(&mut s, |s| s.on_inbound(inbound));
                 // Drain whatever else already arrived before looking at timers again.
                 while let Ok(more) = inbox.try_recv() {
                     guard(&mut s, |s| s.on_inbound(more));
                 }
-                let ready_after = s.slots.iter().filter(|x| x.ready || !x.alive).count();
+                let ready_after = s.io.slots.iter().filter(|x| x.ready || !x.alive).count();
                 drop(s);
                 if ready_after != ready_before {
                     shared.progress.notify_one();
@@ -434,6 +425,7 @@ fn guard(state: &mut State, f: impl FnOnce(&mut State)) {
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic".into());
         state
+            .io
             .errors
             .push(format!("the live controller panicked: {message}"));
         state.abandon_waiters();

@@ -1,44 +1,39 @@
-//! Consensus in the simulator: proposing, voters deciding their votes from their role's
-//! signal, and the trade flow acting on decisions.
+//! Consensus rounds of a run: proposing, a role's vote from its signal, and the trade flow
+//! acting on decisions. How a voter is asked and answers is the driver's (a modelled think
+//! time in mock mode, a `Vote` frame to the agent's process live, which decides with the same
+//! [`World::vote_of`] logic on its own copy of the market).
 
-use super::{market_ms, Sim, SimError};
+use super::{market_ms, Effects, World};
 use crate::core::{Proposal, RoundId, Task, Vote};
 use crate::market::{decide, Decision, Side};
 use crate::topology::AgentId;
 
-impl Sim {
+impl World {
     /// Puts `proposal` to a vote now; the round ends with a decision
-    /// ([`Core::decision`]). Errors: an invalid proposal.
-    pub fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
+    /// ([`Core::decision`](crate::core::Core::decision)). Errors: an invalid proposal.
+    pub(crate) fn propose(
+        &mut self,
+        fx: &mut impl Effects,
+        proposal: Proposal,
+    ) -> Result<RoundId, String> {
+        let now = fx.now_us();
         let label = proposal.describe();
-        let round = self.core.propose(self.now_us, proposal)?;
-        self.trace.record(
-            self.now_us,
-            format_args!("propose {label} (round {})", round.0),
-        );
-        self.drain();
+        let round = self.core.propose(now, proposal)?;
+        self.trace
+            .record(now, format_args!("propose {label} (round {})", round.0));
+        self.drain(fx);
         Ok(round)
     }
 
-    /// Runs until `round` is decided.
-    pub fn run_until_decided(&mut self, round: RoundId) -> Result<(), SimError> {
-        while self.core.decision(round).is_none() {
-            if !self.step()? {
-                break;
-            }
-        }
-        Ok(())
-    }
-
-    /// What `agent`'s role would do about `symbol` now, as a vote.
-    pub(super) fn vote_of(&mut self, agent: AgentId, symbol: &str) -> Vote {
+    /// What `agent`'s role would do about `symbol` at `now_us`, as a vote.
+    pub(crate) fn vote_of(&mut self, now_us: u64, agent: AgentId, symbol: &str) -> Vote {
         let role = self.core.agents()[agent].role;
         let desk = &mut self.desk;
         match decide(
             role,
             &mut desk.market,
             symbol,
-            market_ms(self.now_us),
+            market_ms(now_us),
             &desk.portfolio,
             &desk.params,
         ) {
@@ -48,24 +43,28 @@ impl Sim {
         }
     }
 
-    /// A round ended: if the trade flow proposed it and it was reached, the trade goes out.
-    pub(super) fn round_decided(&mut self, round: RoundId) {
-        let Some(decision) = self.core.decision(round).cloned() else {
-            return;
+    /// A round ended: traced; if the trade flow proposed it and it was reached, the trade goes
+    /// out; then the driver hears of it.
+    pub(crate) fn round_decided(&mut self, fx: &mut impl Effects, round: RoundId) {
+        let now = fx.now_us();
+        let Some(decision) = self.core.decision(round) else {
+            return fx.decided(round);
         };
         self.trace.record(
-            self.now_us,
+            now,
             format_args!(
                 "round {} on {}: {}",
                 round.0, decision.proposal, decision.reason
             ),
         );
+        let reached = decision.reached;
         if let Some(symbol) = self.flow.rounds.remove(&round) {
-            if decision.reached {
-                let id = self.dispatch(Task::trade(symbol));
+            if reached {
+                let id = self.dispatch(fx, Task::trade(symbol));
                 self.flow.tasks.push(id);
             }
         }
+        fx.decided(round);
     }
 }
 
@@ -73,7 +72,9 @@ impl Sim {
 mod tests {
     use swarm_test_spec::SpecBuilder;
 
-    use super::*;
+    use crate::core::Proposal;
+    use crate::driver::sim::Sim;
+    use crate::topology::AgentId;
 
     fn sim(topology: &str, agents: u64, inject: &str) -> Sim {
         let mut b = SpecBuilder::new("t", "sim::voting")

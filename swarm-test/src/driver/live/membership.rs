@@ -11,30 +11,17 @@
 
 use swarm_test_spec::{FaultSpec, Role};
 
-use super::state::{market_ms, Slot, State};
-use crate::core::{Task, TaskId};
+use super::state::State;
+use crate::core::{Proposal, RoundId, Task, TaskId, Vote};
 use crate::market::TradesReport;
-use crate::sim::MEMORY_LIMIT_MB;
 use crate::topology::AgentId;
+use crate::world::MEMORY_LIMIT_MB;
 
 impl State {
     /// A new agent with `role` joins now: its process starts and it becomes ready through the
-    /// handshake. A process that cannot start is traced and left `Starting`: the patterns
-    /// wait only for agents that can still come up, and the run's errors name it.
+    /// handshake (see `Effects::spawn`).
     pub(crate) fn add_agent(&mut self, role: Role) -> AgentId {
-        let now = self.now_us();
-        let agent = self.core.add_agent(now, role);
-        while self.slots.len() <= agent {
-            self.slots.push(Slot::default());
-        }
-        self.trace
-            .record(now, format_args!("agent {agent} ({}) joins", role.as_str()));
-        if let Err(e) = self.start_agent(agent) {
-            self.trace
-                .record(now, format_args!("agent {agent} did not start: {e}"));
-            self.errors
-                .push(format!("joining agent {agent} did not start: {e}"));
-        }
+        let agent = self.world.add_agent(&mut self.io, role);
         self.drain();
         agent
     }
@@ -42,53 +29,74 @@ impl State {
     /// `agent` takes no new work; see [`State::retire_drained`].
     pub(crate) fn drain_agent(&mut self, agent: AgentId) {
         let now = self.now_us();
-        self.core.drain_agent(now, agent);
-        self.trace.record(now, format_args!("agent {agent} drains"));
+        self.world.drain_agent(now, agent);
         self.drain();
     }
 
     /// Retires every draining agent that holds nothing any more and kills its process (on
     /// purpose: its exit is no error); returns them.
     pub(crate) fn retire_drained(&mut self) -> Vec<AgentId> {
-        let now = self.now_us();
-        let done = self.core.retire_drained(now);
-        for &agent in &done {
-            let slot = &mut self.slots[agent];
-            if slot.alive {
-                slot.alive = false;
-                slot.killed = true;
-                if let Some(link) = slot.link.as_mut() {
-                    link.control.kill();
-                }
-            }
-            self.trace
-                .record(now, format_args!("agent {agent} drained and removed"));
-        }
+        let done = self.world.retire_drained(&mut self.io);
         self.drain();
         done
     }
 
     /// Whether some agent is still draining.
     pub(crate) fn draining(&self) -> bool {
-        !self.core.leaving_agents().is_empty()
+        self.world.draining()
     }
 
     /// Hands a task to the swarm now, to be executed by an agent of `pool` only.
     pub(crate) fn dispatch_to(&mut self, task: Task, pool: &[AgentId]) -> TaskId {
-        let now = self.now_us();
-        let label = format!("{:?}", task.kind());
-        let id = self.core.dispatch_to(now, task, pool);
-        self.trace.record(
-            now,
-            format_args!("dispatch {id} {label} to agents {pool:?}"),
-        );
+        let id = self.world.dispatch_to(&mut self.io, task, pool);
         self.drain();
         id
     }
 
+    /// Puts `proposal` to a vote now. Errors: an invalid proposal.
+    pub(crate) fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
+        let round = self.world.propose(&mut self.io, proposal);
+        self.drain();
+        round
+    }
+
+    /// `agent` answered a vote request (a late answer to a closed round is kept out by the
+    /// core).
+    pub(crate) fn voted(&mut self, agent: AgentId, round: RoundId, vote: Vote) {
+        let now = self.now_us();
+        if self.io.vote_requests.remove(&(round, agent)).is_none() {
+            return self.protocol_error(
+                agent,
+                format!(
+                    "agent {agent} voted in round {}, where it was not asked to",
+                    round.0
+                ),
+            );
+        }
+        self.world.trace.record(
+            now,
+            format_args!("agent {agent} votes {} in round {}", vote.as_str(), round.0),
+        );
+        self.world.core.handle_vote_cast(now, agent, round, vote);
+    }
+
+    /// Adds a fault at run time (see `World::inject`).
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+        let index = self.world.inject(&mut self.io, spec);
+        self.drain();
+        index
+    }
+
+    /// Heals fault `index` now (see `World::heal`).
+    pub(crate) fn heal(&mut self, index: usize) {
+        self.world.heal(&mut self.io, index);
+        self.drain();
+    }
+
     /// `agent`'s measured CPU load over the last window, 0..=1 (one core).
     pub(crate) fn cpu_load_of(&self, agent: AgentId) -> f64 {
-        self.slots
+        self.io
+            .slots
             .get(agent)
             .map_or(0.0, |s| s.cpu_load.clamp(0.0, 1.0))
     }
@@ -100,7 +108,7 @@ impl State {
         }
         let total: f64 = agents
             .iter()
-            .map(|&a| self.slots.get(a).map_or(0.0, |s| s.rss_mb))
+            .map(|&a| self.io.slots.get(a).map_or(0.0, |s| s.rss_mb))
             .map(|mb| mb.min(MEMORY_LIMIT_MB))
             .sum();
         total / agents.len() as f64 / MEMORY_LIMIT_MB
@@ -108,22 +116,20 @@ impl State {
 
     /// The highest `volatility(level)` fault in force, 0 without one (as in mock mode).
     pub(crate) fn market_volatility(&self) -> f64 {
-        self.active.volatility()
+        self.world.market_volatility()
     }
 
     /// Starts `fault` now on exactly `targets` (its own target is ignored), for its duration
     /// if it has one; reported with the run's other faults.
     pub(crate) fn apply_fault_to(&mut self, fault: &FaultSpec, targets: &[AgentId]) {
-        let mut fault = fault.clone();
-        fault.at_ms = 0;
-        self.add_fault(fault, Some(targets.to_vec()));
+        self.world.apply_fault_to(&mut self.io, fault, targets);
         self.drain();
     }
 
     /// The trades report, positions marked to market now.
     pub(crate) fn trades_now(&mut self) -> TradesReport {
         let now = self.now_us();
-        self.desk.report(market_ms(now)).rounded()
+        self.world.trades_report(now)
     }
 }
 
@@ -133,7 +139,7 @@ mod tests {
     use crate::backend::process::ProcessBackend;
     use crate::backend::Launch;
     use crate::core::AgentState;
-    use crate::live::AgentEnv;
+    use crate::driver::live::AgentEnv;
     use swarm_test_spec::SpecBuilder;
 
     /// A controller state for a 3-agent mesh whose agent program is `sleep 30` (started, never
@@ -170,18 +176,18 @@ mod tests {
         let mut s = state();
         let joined = s.add_agent(Role::PairsTrader);
         assert_eq!(joined, 3);
-        assert_eq!(s.slots.len(), 4);
-        assert_eq!(s.core.agents()[joined].state, AgentState::Starting);
-        assert_eq!(s.core.agents()[joined].role, Role::PairsTrader);
+        assert_eq!(s.io.slots.len(), 4);
+        assert_eq!(s.world.core.agents()[joined].state, AgentState::Starting);
+        assert_eq!(s.world.core.agents()[joined].role, Role::PairsTrader);
         let pid = s.pids()[joined].expect("its process runs");
-        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        assert!(s.io.errors.is_empty(), "{:?}", s.io.errors);
 
         s.drain_agent(joined);
         assert!(s.draining());
         assert_eq!(s.retire_drained(), vec![joined], "it holds nothing");
         assert!(!s.draining());
-        assert_eq!(s.core.agents()[joined].state, AgentState::Removed);
-        assert!(s.slots[joined].killed, "killed on purpose: no error");
+        assert_eq!(s.world.core.agents()[joined].state, AgentState::Removed);
+        assert!(s.io.slots[joined].killed, "killed on purpose: no error");
         assert_eq!(s.pids()[joined], None);
         s.kill_all();
         assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
@@ -190,8 +196,8 @@ mod tests {
     #[test]
     fn load_is_read_from_the_measured_slots() {
         let mut s = state();
-        s.slots[0].rss_mb = MEMORY_LIMIT_MB / 2.0;
-        s.slots[1].cpu_load = 1.6; // two threads busy: one core's worth is the most
+        s.io.slots[0].rss_mb = MEMORY_LIMIT_MB / 2.0;
+        s.io.slots[1].cpu_load = 1.6; // two threads busy: one core's worth is the most
         assert_eq!(s.memory_utilisation(&[0]), 0.5);
         assert_eq!(s.memory_utilisation(&[0, 2]), 0.25);
         assert_eq!(s.memory_utilisation(&[]), 0.0);

@@ -1,0 +1,513 @@
+//! The live controller's state and what it does with each event: frames from agents and
+//! timers. One lock around it; no await while it is held.
+//!
+//! The controller is the swarm's switch and its client. What a run does with its events is
+//! the [`World`]'s, shared with the mock driver; the controller's [`Controller`] is the world's
+//! [`Effects`](crate::world::Effects) live (`effects.rs`): a message between agents passes
+//! the world's switch and reaches the receiver's process as a `Deliver` frame; it counts as
+//! delivered, and the core hears of it, when the receiver acknowledges it. Work becomes a
+//! `Work` frame; the answer (a trade decision, or an error) goes back into the world. Timers
+//! (task timeouts, faults, trade arrivals, heartbeats) live in one ordered table, as in the
+//! simulator.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+use swarm_test_spec::Spec;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::backend::{Backend, Control, Launch};
+use crate::core::{Envelope, RoundId, Step, Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US};
+use crate::topology::AgentId;
+use crate::wire::{FromAgent, MarketEvent, WireError, WorkOutcome};
+use crate::world::{task_of, Booking, Timer, Work, World};
+
+use super::agent::AgentEnv;
+pub(crate) use super::io::Inbound;
+
+/// Heartbeat and resource-sampling period, µs: the core's heartbeat interval, so live
+/// heartbeats run on mock mode's schedule. The default value is 100 ms.
+pub const TICK_US: u64 = HEARTBEAT_INTERVAL_US;
+
+/// Heartbeats an agent may miss before the trace says so. The default value is 3.
+pub const MISSED_HEARTBEATS: u64 = 3;
+
+/// Window over which an agent's CPU load is measured, µs. The default value is 1 s.
+pub const CPU_WINDOW_US: u64 = 1_000_000;
+
+/// A timer of the controller: the world's, a message the switch holds, or the heartbeat tick.
+#[derive(Debug, Clone)]
+pub(crate) enum LiveTimer {
+    World(Timer),
+    Deliver(Envelope),
+    Tick,
+}
+
+/// The controller's link to one running agent process.
+#[derive(Debug)]
+pub(crate) struct Link {
+    pub(crate) frames: mpsc::UnboundedSender<Vec<u8>>,
+    pub(crate) control: Box<dyn Control>,
+    pub(crate) tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// One agent as the controller sees its process.
+#[derive(Debug, Default)]
+pub(crate) struct Slot {
+    pub(crate) epoch: u32,
+    pub(crate) link: Option<Link>,
+    pub(crate) alive: bool,
+    pub(crate) ready: bool,
+    /// Killed on purpose (a crash fault, the memory limit, teardown): its end is no error.
+    pub(crate) killed: bool,
+    pub(crate) pid: Option<u32>,
+    pub(crate) exit: Option<String>,
+    pub(crate) last_seen_us: u64,
+    pub(crate) missing: bool,
+    pub(crate) cpu_samples: VecDeque<(u64, f64)>,
+    pub(crate) cpu_load: f64,
+    pub(crate) rss_mb: f64,
+    /// The ping of the latest heartbeat tick, until the agent answers it: its answer is the
+    /// agent's heartbeat timer firing (see `health.rs`).
+    pub(crate) tick_ping: Option<u64>,
+}
+
+/// Work sent to an agent's process, until it answers.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingWork {
+    pub(crate) work: Work,
+    pub(crate) epoch: u32,
+    /// The market time the agent judges, ms.
+    pub(crate) decided_ms: u64,
+}
+
+/// Everything the controller knows: the run's [`World`] and the controller's [`Controller`].
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) world: World,
+    pub(crate) io: Controller,
+}
+
+/// The controller's side of a run: processes, frames, the real clock, timers and waiters.
+#[derive(Debug)]
+pub(crate) struct Controller {
+    pub(crate) start: Instant,
+    /// Every market change sent to the agents, in order: a (re)started agent gets them all.
+    pub(crate) market_log: Vec<MarketEvent>,
+    pub(crate) timers: BTreeMap<(u64, u64), LiveTimer>,
+    pub(crate) timer_seq: u64,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) backend: Box<dyn Backend>,
+    pub(crate) launch: Launch,
+    pub(crate) env: AgentEnv,
+    pub(crate) inbox: mpsc::UnboundedSender<Inbound>,
+    pub(crate) ended_waiters: BTreeMap<TaskId, Vec<oneshot::Sender<()>>>,
+    pub(crate) decided_waiters: BTreeMap<RoundId, Vec<oneshot::Sender<()>>>,
+    pub(crate) idle_waiters: Vec<oneshot::Sender<()>>,
+    /// Votes asked of agents and not answered yet: round, voter, the voter's epoch.
+    pub(crate) vote_requests: BTreeMap<(RoundId, AgentId), u32>,
+    /// The market time each open round's voters judge (the first ask's), ms.
+    pub(crate) round_market_ms: BTreeMap<RoundId, u64>,
+    pub(crate) next_seq: u64,
+    /// Deliveries awaiting the receiver's acknowledgement: receiver, its epoch, the message,
+    /// when it was sent (µs).
+    pub(crate) deliveries: BTreeMap<u64, (AgentId, u32, Envelope, u64)>,
+    pub(crate) works: BTreeMap<u64, PendingWork>,
+    pub(crate) pings: BTreeMap<u64, (AgentId, Instant)>,
+    pub(crate) pong_waiters: BTreeMap<u64, oneshot::Sender<u64>>,
+    /// Controller ↔ agent heartbeat round trips, µs.
+    pub(crate) round_trips_us: Vec<u64>,
+    /// Protocol errors and agent failures: each fails the run.
+    pub(crate) errors: Vec<String>,
+    pub(crate) stopping: bool,
+}
+
+impl State {
+    pub(crate) fn new(
+        spec: &Spec,
+        seed: u64,
+        backend: Box<dyn Backend>,
+        launch: Launch,
+        env: AgentEnv,
+        inbox: mpsc::UnboundedSender<Inbound>,
+    ) -> Result<State, String> {
+        // The same world as the simulator's, with the same RNG splits: the agents rebuild the
+        // market from the seed with the first one.
+        let world = World::new(spec, seed)?;
+        Ok(State {
+            world,
+            io: Controller {
+                start: Instant::now(),
+                market_log: Vec::new(),
+                timers: BTreeMap::new(),
+                timer_seq: 0,
+                slots: (0..spec.agents).map(|_| Slot::default()).collect(),
+                backend,
+                launch,
+                env,
+                inbox,
+                ended_waiters: BTreeMap::new(),
+                decided_waiters: BTreeMap::new(),
+                idle_waiters: Vec::new(),
+                vote_requests: BTreeMap::new(),
+                round_market_ms: BTreeMap::new(),
+                next_seq: 0,
+                deliveries: BTreeMap::new(),
+                works: BTreeMap::new(),
+                pings: BTreeMap::new(),
+                pong_waiters: BTreeMap::new(),
+                round_trips_us: Vec::new(),
+                errors: Vec::new(),
+                stopping: false,
+            },
+        })
+    }
+
+    /// Wall time since the run started, µs (a monotonic clock).
+    pub(crate) fn now_us(&self) -> u64 {
+        self.io.now_us()
+    }
+
+    /// When the next timer is due, µs.
+    pub(crate) fn next_deadline_us(&self) -> Option<u64> {
+        self.io.timers.keys().next().map(|&(at, _)| at)
+    }
+
+    /// Fires every timer due by now.
+    pub(crate) fn fire_due_timers(&mut self) {
+        let now = self.now_us();
+        while let Some((&key, _)) = self.io.timers.iter().next() {
+            if key.0 > now {
+                break;
+            }
+            let timer = self.io.timers.remove(&key).expect("key just seen");
+            match timer {
+                LiveTimer::World(timer) => self.world.on_timer(&mut self.io, timer),
+                LiveTimer::Deliver(envelope) => self.io.deliver(&mut self.world, envelope),
+                LiveTimer::Tick => {
+                    self.tick();
+                    self.io.schedule_at(now + TICK_US, LiveTimer::Tick);
+                }
+            }
+            self.drain();
+        }
+    }
+
+    /// Setup finished now: the faults are scheduled relative to this moment, and the
+    /// heartbeat tick starts.
+    pub(crate) fn ready(&mut self) {
+        self.world.ready(&mut self.io);
+        let now = self.now_us();
+        self.io.schedule_at(now, LiveTimer::Tick);
+    }
+
+    /// Starts agent `agent`'s first program (setup).
+    pub(crate) fn start_agent(&mut self, agent: AgentId) -> Result<(), String> {
+        self.io.start_agent(&mut self.world, agent)
+    }
+
+    /// `Swarm::set_regime`: the desk's market and every agent's follow `regime` from now on.
+    pub(crate) fn set_regime(&mut self, regime: swarm_test_spec::Regime) {
+        self.world.set_regime(&mut self.io, regime);
+    }
+
+    pub(crate) fn on_inbound(&mut self, inbound: Inbound) {
+        match inbound {
+            Inbound::Frame {
+                agent,
+                epoch,
+                msg,
+                at,
+            } => {
+                if self.io.slots[agent].epoch == epoch {
+                    self.on_frame(agent, msg, at);
+                }
+            }
+            Inbound::Closed {
+                agent,
+                epoch,
+                error,
+            } => {
+                if self.io.slots[agent].epoch == epoch {
+                    self.on_closed(agent, error);
+                }
+            }
+        }
+        self.drain();
+    }
+
+    /// `agent` broke the protocol: the run fails on it, and its process is killed.
+    pub(crate) fn protocol_error(&mut self, agent: AgentId, what: String) {
+        let now = self.now_us();
+        self.world
+            .trace
+            .record(now, format_args!("agent {agent} protocol error: {what}"));
+        self.io.errors.push(what);
+        self.world
+            .kill(&mut self.io, agent, "killed after a protocol error");
+    }
+
+    fn on_frame(&mut self, agent: AgentId, msg: FromAgent, at: Instant) {
+        let now = self.now_us();
+        self.io.slots[agent].last_seen_us = now;
+        if !self.io.slots[agent].ready
+            && !matches!(msg, FromAgent::Ready { .. } | FromAgent::Failed { .. })
+        {
+            return self.protocol_error(
+                agent,
+                format!("agent {agent} sent {msg:?} before its handshake (`ready`)"),
+            );
+        }
+        match msg {
+            FromAgent::Ready {
+                run,
+                agent: who,
+                pid,
+            } => {
+                if run != self.io.env.run || who != agent || self.io.slots[agent].ready {
+                    return self.protocol_error(
+                        agent,
+                        format!(
+                            "agent {agent} sent a handshake for run {run:?}, agent {who} (expected run {:?}, agent {agent}, once): \
+                             another run's agent, or a stale process",
+                            self.io.env.run
+                        ),
+                    );
+                }
+                let slot = &mut self.io.slots[agent];
+                slot.ready = true;
+                slot.pid = slot.pid.or(Some(pid));
+                if slot.epoch > 1 {
+                    self.world.core.agent_restarted(now, agent);
+                    self.world
+                        .trace
+                        .record(now, format_args!("agent {agent} restarted (pid {pid})"));
+                } else {
+                    self.world.core.agent_ready(now, agent);
+                    self.world
+                        .trace
+                        .record(now, format_args!("agent {agent} ready (pid {pid})"));
+                }
+            }
+            FromAgent::Delivered { seq } => match self.io.deliveries.remove(&seq) {
+                Some((to, _, envelope, sent_us)) if to == agent => {
+                    if envelope.msg.is_heartbeat() && now - sent_us > HEARTBEAT_INTERVAL_US {
+                        // Held by a paused receiver: stale by the time it resumed (as in mock).
+                        self.world.dropped += 1;
+                        return;
+                    }
+                    self.world.delivered(now, envelope);
+                }
+                _ => self.protocol_error(
+                    agent,
+                    format!("agent {agent} acknowledged delivery {seq}, which it was not sent"),
+                ),
+            },
+            FromAgent::WorkDone { work, outcome } => match self.io.works.remove(&work) {
+                Some(pending) if pending.work.agent == agent => self.work_done(pending, outcome),
+                _ => self.protocol_error(
+                    agent,
+                    format!("agent {agent} answered work {work}, which it was not given"),
+                ),
+            },
+            FromAgent::Pong { seq } => {
+                if self.io.slots[agent].tick_ping == Some(seq) {
+                    self.heartbeat(agent);
+                }
+                if let Some((_, sent)) = self.io.pings.remove(&seq) {
+                    let rtt = at.saturating_duration_since(sent).as_micros() as u64;
+                    self.io.round_trips_us.push(rtt);
+                    if let Some(waiter) = self.io.pong_waiters.remove(&seq) {
+                        let _ = waiter.send(rtt);
+                    }
+                }
+                if self.io.slots[agent].missing {
+                    self.io.slots[agent].missing = false;
+                    self.world
+                        .trace
+                        .record(now, format_args!("agent {agent} answers heartbeats again"));
+                }
+            }
+            FromAgent::Voted { round, vote } => self.voted(agent, round, vote),
+            FromAgent::Failed { message } => {
+                self.world
+                    .trace
+                    .record(now, format_args!("agent {agent} failed: {message}"));
+                self.io.errors.push(message);
+            }
+        }
+    }
+
+    fn on_closed(&mut self, agent: AgentId, error: Option<WireError>) {
+        let now = self.now_us();
+        let slot = &mut self.io.slots[agent];
+        let deliberate = slot.killed || self.io.stopping;
+        slot.alive = false;
+        let exit = slot
+            .link
+            .as_mut()
+            .map(|l| l.control.reap())
+            .unwrap_or_default();
+        slot.exit = Some(exit.clone());
+        if let Some(link) = slot.link.take() {
+            for task in link.tasks {
+                task.abort();
+            }
+        }
+        self.world
+            .trace
+            .record(now, format_args!("agent {agent} exited: {exit}"));
+        if let Some(e) = error.filter(|_| !deliberate) {
+            self.io.errors.push(e.to_string());
+        }
+        let lost: Vec<u64> = self
+            .io
+            .deliveries
+            .iter()
+            .filter(|(_, (to, _, _, _))| *to == agent)
+            .map(|(&seq, _)| seq)
+            .collect();
+        self.world.dropped += lost.len() as u64;
+        for seq in lost {
+            if let Some((_, _, envelope, _)) = self.io.deliveries.remove(&seq) {
+                self.world.blame_killed(task_of(&envelope.msg), agent);
+            }
+        }
+        let held: Vec<TaskId> = self
+            .io
+            .works
+            .values()
+            .filter(|w| w.work.agent == agent)
+            .map(|w| w.work.task)
+            .collect();
+        for task in held {
+            self.world.blame_killed(Some(task), agent);
+        }
+        self.io.works.retain(|_, w| w.work.agent != agent);
+    }
+
+    fn work_done(&mut self, pending: PendingWork, outcome: WorkOutcome) {
+        let now = self.now_us();
+        let PendingWork {
+            work,
+            epoch,
+            decided_ms,
+        } = pending;
+        let (agent, task) = (work.agent, work.task);
+        if self.io.slots[agent].epoch != epoch {
+            return; // Work from before a restart died with that process.
+        }
+        let result = match outcome {
+            WorkOutcome::Error { message } => {
+                self.world.answered_with_error(now, agent, task);
+                WorkResult::Error(message)
+            }
+            WorkOutcome::Done { decision } => {
+                if work.plan[work.hop].step == Step::Execute {
+                    let trade = self.world.core.trade_symbol(task).is_some();
+                    let how = match decision {
+                        Some(decision) => Booking::Settle {
+                            decision,
+                            decided_ms,
+                        },
+                        None if trade => {
+                            return self.protocol_error(
+                                agent,
+                                format!("agent {agent} executed trade {task} without a decision"),
+                            );
+                        }
+                        None => Booking::Decide,
+                    };
+                    self.world.executed(now, agent, task, how);
+                }
+                WorkResult::Done
+            }
+        };
+        self.world.work_done(now, work, result);
+    }
+
+    /// Hands a task to the swarm now.
+    pub(crate) fn dispatch(&mut self, task: Task) -> TaskId {
+        let id = self.world.dispatch(&mut self.io, task);
+        self.drain();
+        id
+    }
+
+    /// Starts `n` more trades of the built-in flow.
+    pub(crate) fn start_trades(&mut self, n: u64) {
+        self.world.start_trades(&mut self.io, n);
+    }
+
+    pub(crate) fn wait_ended(&mut self, task: TaskId) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.world.core.ledger().has_ended(task) {
+            let _ = tx.send(());
+        } else {
+            self.io.ended_waiters.entry(task).or_default().push(tx);
+        }
+        rx
+    }
+
+    pub(crate) fn wait_idle(&mut self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.world.is_idle() {
+            let _ = tx.send(());
+        } else {
+            self.io.idle_waiters.push(tx);
+        }
+        rx
+    }
+
+    /// The receiver hears when `round` is decided.
+    pub(crate) fn wait_decided(&mut self, round: RoundId) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        if self.world.core.decision(round).is_some() {
+            let _ = tx.send(());
+        } else {
+            self.io.decided_waiters.entry(round).or_default().push(tx);
+        }
+        rx
+    }
+
+    /// Wakes nobody: drops every waiter, so their receivers see the driver stopped.
+    pub(crate) fn abandon_waiters(&mut self) {
+        self.io.pong_waiters.clear();
+        self.io.ended_waiters.clear();
+        self.io.decided_waiters.clear();
+        self.io.idle_waiters.clear();
+    }
+
+    /// Carries out the core's outputs, then wakes whoever waits on an idle swarm.
+    pub(crate) fn drain(&mut self) {
+        self.world.drain(&mut self.io);
+        if self.world.is_idle() {
+            for tx in self.io.idle_waiters.drain(..) {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    /// OS process ids of the agents whose processes run now.
+    pub(crate) fn pids(&self) -> Vec<Option<u32>> {
+        self.io
+            .slots
+            .iter()
+            .map(|s| s.pid.filter(|_| s.alive))
+            .collect()
+    }
+
+    /// Kills and reaps every agent process. Safe to call more than once.
+    pub(crate) fn kill_all(&mut self) {
+        self.io.stopping = true;
+        for slot in &mut self.io.slots {
+            slot.alive = false;
+            if let Some(mut link) = slot.link.take() {
+                link.control.kill();
+                slot.exit = Some(link.control.reap());
+                for task in link.tasks {
+                    task.abort();
+                }
+            }
+        }
+    }
+}
