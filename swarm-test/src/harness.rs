@@ -27,13 +27,13 @@ use crate::backend::process::ProcessBackend;
 use crate::backend::Launch;
 use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
 use crate::core::Core;
-use crate::live::{redact, AgentEnv, LiveRun};
+use crate::live::{redact, AgentEnv, Live};
 use crate::metrics;
 use crate::regressions::{self, Origin};
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
-use crate::swarm::{Driver, Swarm};
+use crate::swarm::{Engine, Swarm};
 use crate::teardown::TeardownGuard;
 use crate::topology::Topology;
 
@@ -409,7 +409,7 @@ fn test_path(spec: &Spec) -> String {
 /// The driver of one seed's run and the tokio runtime it lives on.
 struct Run {
     // Dropped before the runtime: the live controller's tasks and pipes belong to it.
-    driver: Option<Driver>,
+    driver: Option<Engine>,
     runtime: tokio::runtime::Runtime,
     mode: Mode,
 }
@@ -423,7 +423,7 @@ impl Run {
                 let runtime = paused_runtime()?;
                 let started = runtime.block_on(async { tokio::time::Instant::now() });
                 Ok(Run {
-                    driver: Some(Driver::Mock {
+                    driver: Some(Engine::Mock {
                         sim: Box::new(sim),
                         started,
                     }),
@@ -454,9 +454,9 @@ impl Run {
                     env: Vec::new(),
                 };
                 let backend = ProcessBackend::new()?;
-                let live = LiveRun::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                let live = Live::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
                 Ok(Run {
-                    driver: Some(Driver::Live(Box::new(live))),
+                    driver: Some(Engine::Live(Box::new(live))),
                     runtime,
                     mode: Mode::Live,
                 })
@@ -464,7 +464,7 @@ impl Run {
         }
     }
 
-    fn driver(&mut self) -> &mut Driver {
+    fn driver(&mut self) -> &mut Engine {
         self.driver
             .as_mut()
             .expect("the driver is only taken while the body runs")
@@ -472,23 +472,23 @@ impl Run {
 
     fn setup(&mut self) -> Result<(), String> {
         match self.driver.as_mut() {
-            Some(Driver::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
-            Some(Driver::Live(live)) => self.runtime.block_on(live.setup()),
+            Some(Engine::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
+            Some(Engine::Live(live)) => self.runtime.block_on(live.setup()),
             None => Err("the swarm is gone".into()),
         }
     }
 
     fn topology(&mut self) -> Topology {
         match self.driver() {
-            Driver::Mock { sim, .. } => sim.core().topology().clone(),
-            Driver::Live(live) => live.topology().clone(),
+            Engine::Mock { sim, .. } => sim.core().topology().clone(),
+            Engine::Live(live) => live.topology().clone(),
         }
     }
 
     fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
         match self.driver() {
-            Driver::Mock { sim, .. } => f(sim.core()),
-            Driver::Live(live) => live.with_state(|s| f(&s.world.core)),
+            Engine::Mock { sim, .. } => f(sim.core()),
+            Engine::Live(live) => live.with_state(|s| f(&s.world.core)),
         }
     }
 
@@ -498,13 +498,13 @@ impl Run {
         let (n, timeout_ms) = (spec.trades, spec.timeout_ms);
         let runtime = &self.runtime;
         match self.driver.as_mut() {
-            Some(Driver::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
-            Some(Driver::Live(live)) if spec.scale.is_some() || spec.deploy.is_some() => {
-                // The same pattern code as mock mode, in wall time (see `live::LiveHost`).
-                let mut host = crate::live::LiveHost::new(runtime, live, timeout_ms);
+            Some(Engine::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
+            Some(Engine::Live(live)) if spec.scale.is_some() || spec.deploy.is_some() => {
+                // The same pattern code as mock mode, in wall time (see `live::Blocking`).
+                let mut host = crate::live::Blocking::new(runtime, live, timeout_ms);
                 crate::patterns::run(spec, seed, &mut host)
             }
-            Some(Driver::Live(live)) => {
+            Some(Engine::Live(live)) => {
                 let limit = Duration::from_millis(timeout_ms);
                 let remaining = limit.saturating_sub(live.now());
                 let ran = runtime
@@ -529,16 +529,18 @@ impl Run {
 
     fn capture(&mut self, name: &str, seed: u64) -> Report {
         match self.driver() {
-            Driver::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
-            Driver::Live(live) => live.with_state(|s| metrics::capture(s, name, seed)),
+            Engine::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
+            Engine::Live(live) => {
+                live.with_state(|s| metrics::report(&mut s.world, &s.io, name, seed))
+            }
         }
     }
 
     /// Live agents that broke the protocol or failed: each fails the run.
     fn live_errors(&mut self) -> Result<(), String> {
         let errors = match self.driver() {
-            Driver::Mock { .. } => return Ok(()),
-            Driver::Live(live) => live.errors(),
+            Engine::Mock { .. } => return Ok(()),
+            Engine::Live(live) => live.errors(),
         };
         if errors.is_empty() {
             return Ok(());
@@ -551,7 +553,7 @@ impl Run {
 
     /// Kills every live agent (mock: nothing to do). Idempotent.
     fn shutdown(&mut self) {
-        if let Some(Driver::Live(live)) = self.driver.as_mut() {
+        if let Some(Engine::Live(live)) = self.driver.as_mut() {
             live.shutdown();
         }
     }
@@ -560,13 +562,13 @@ impl Run {
     /// is not deterministic and the determinism check does not apply).
     fn trace(&mut self) -> (Vec<String>, u64, u64, u64) {
         match self.driver.as_mut() {
-            Some(Driver::Mock { sim, .. }) => (
+            Some(Engine::Mock { sim, .. }) => (
                 sim.trace().tail().map(str::to_owned).collect(),
                 sim.trace().events(),
                 sim.now_us(),
                 sim.trace().hash(),
             ),
-            Some(Driver::Live(live)) => {
+            Some(Engine::Live(live)) => {
                 let (tail, events, now_us) = live.trace_tail();
                 (tail, events, now_us, 0)
             }
@@ -587,7 +589,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         Ok(run) => run,
         Err(message) => return Err(bare(message)),
     };
-    if let (Some(bug), Some(Driver::Mock { sim, .. })) =
+    if let (Some(bug), Some(Engine::Mock { sim, .. })) =
         (ctx.config.inject_bug, run.driver.as_mut())
     {
         sim.inject_bug(bug);
@@ -693,7 +695,7 @@ fn drive(
     let Some(mut driver) = run.driver.take() else {
         return Err("the swarm is gone".into());
     };
-    if let Driver::Mock { started, .. } = &mut driver {
+    if let Engine::Mock { started, .. } = &mut driver {
         *started = run.runtime.block_on(async { tokio::time::Instant::now() });
     }
     let clock = match run.mode {

@@ -1,85 +1,16 @@
 //! Turning a finished run, simulated or live, into a [`Report`].
 
 use hdrhistogram::Histogram;
-use swarm_test_spec::FaultSpec;
 
-use crate::config::Mode;
-use crate::core::{Core, Ending, HealthEvent, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
-use crate::market::TradesReport;
+use crate::core::{Ending, HealthEvent, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
+use crate::driver::Driver;
 use crate::report::{
     ms, round, AgentReport, BreakerReport, ConsensusRound, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
     SinglePointOfFailure, TasksReport, TopologyReport,
 };
-use crate::sim::Sim;
-use crate::topology::{AgentId, Topology};
-use crate::world::FaultOutcome;
-
-/// What a driver exposes for the report: the mock simulator and the live controller alike.
-pub(crate) trait Measured {
-    /// Mock or live.
-    fn mode(&self) -> Mode;
-    /// The trades report, positions marked now.
-    fn trades_report(&mut self) -> TradesReport;
-    /// The coordination core.
-    fn core(&self) -> &Core;
-    /// When setup finished, µs.
-    fn ready_at_us(&self) -> Option<u64>;
-    /// The run's faults.
-    fn fault_specs(&self) -> &[FaultSpec];
-    /// What each fault did.
-    fn fault_outcomes(&self) -> &[FaultOutcome];
-    /// Time now, µs since the run started.
-    fn now_us(&self) -> u64;
-    /// CPU load of an agent, 0..=1 (of one core).
-    fn cpu_load(&self, agent: AgentId) -> f64;
-    /// Memory of an agent, MB.
-    fn memory_mb(&self, agent: AgentId) -> f64;
-    /// Messages the network dropped.
-    fn dropped(&self) -> u64;
-    /// When `agent`'s process went silent (crashed or hung), µs, each time it did; empty
-    /// when the driver cannot tell.
-    fn went_silent(&self, agent: AgentId) -> &[u64] {
-        let _ = agent;
-        &[]
-    }
-}
-
-impl Measured for Sim {
-    fn mode(&self) -> Mode {
-        Mode::Mock
-    }
-    fn trades_report(&mut self) -> TradesReport {
-        Sim::trades_report(self)
-    }
-    fn core(&self) -> &Core {
-        Sim::core(self)
-    }
-    fn ready_at_us(&self) -> Option<u64> {
-        Sim::ready_at_us(self)
-    }
-    fn fault_specs(&self) -> &[FaultSpec] {
-        Sim::fault_specs(self)
-    }
-    fn fault_outcomes(&self) -> &[FaultOutcome] {
-        Sim::fault_outcomes(self)
-    }
-    fn now_us(&self) -> u64 {
-        Sim::now_us(self)
-    }
-    fn cpu_load(&self, agent: AgentId) -> f64 {
-        Sim::cpu_load(self, agent)
-    }
-    fn memory_mb(&self, agent: AgentId) -> f64 {
-        Sim::memory_mb(self, agent)
-    }
-    fn dropped(&self) -> u64 {
-        Sim::dropped(self)
-    }
-    fn went_silent(&self, agent: AgentId) -> &[u64] {
-        Sim::went_silent(self, agent)
-    }
-}
+use crate::topology::Topology;
+use crate::world::{Effects, World};
 
 /// Articulation points of `topology`, each with the groups its loss would split the rest
 /// into (agents outside `live` left out).
@@ -104,8 +35,8 @@ fn single_points_of_failure(
 }
 
 /// The health section: what the core's health log says, timed after setup.
-fn health(sim: &impl Measured, setup_us: u64) -> HealthReport {
-    let core = sim.core();
+fn health(world: &World, setup_us: u64) -> HealthReport {
+    let core = &world.core;
     let at = |t: u64| ms(t.saturating_sub(setup_us));
     let mut h = HealthReport {
         heartbeat_interval_ms: ms(HEARTBEAT_INTERVAL_US),
@@ -118,9 +49,11 @@ fn health(sim: &impl Measured, setup_us: u64) -> HealthReport {
     for event in core.health_log() {
         match event {
             HealthEvent::Failed { agent, at_us, by } => {
-                let silent = sim
-                    .went_silent(*agent)
-                    .iter()
+                let silent = world
+                    .went_silent
+                    .get(*agent)
+                    .into_iter()
+                    .flatten()
                     .rev()
                     .find(|&&t| t <= *at_us)
                     .copied();
@@ -205,14 +138,21 @@ pub(crate) fn latency(samples_us: &[u64]) -> LatencyReport {
 }
 
 /// The report of a run as it stands now.
-pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report {
-    let trades = sim.trades_report();
-    let core = sim.core();
+pub(crate) fn capture(driver: &mut impl Driver, name: &str, seed: u64) -> Report {
+    driver.with(|world, fx| report(world, fx, name, seed))
+}
+
+/// The report of the run of `world` as it stands now; `fx` tells what only the driver
+/// measures (mode, time, CPU and memory).
+pub(crate) fn report(world: &mut World, fx: &dyn Effects, name: &str, seed: u64) -> Report {
+    let trades = world.trades_report(fx.now_us());
+    let world = &*world;
+    let core = &world.core;
     let topology = core.topology();
     let audit = core.ledger().audit();
     let executed_total: u64 = core.agents().iter().map(|a| a.executed).sum();
     let max_executed = core.agents().iter().map(|a| a.executed).max().unwrap_or(0);
-    let setup_us = sim.ready_at_us().unwrap_or(0);
+    let setup_us = world.ready_at_us.unwrap_or(0);
     let ledger = core.ledger();
     let first_dispatch = (0..audit.dispatched)
         .filter_map(|i| ledger.dispatched_at_us(crate::core::TaskId(i)))
@@ -233,10 +173,10 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
         })
         .collect();
     let after_setup = |t: Option<u64>| t.map(|t| ms(t.saturating_sub(setup_us)));
-    let faults = sim
-        .fault_specs()
+    let faults = world
+        .faults
         .iter()
-        .zip(sim.fault_outcomes())
+        .zip(&world.outcomes)
         .map(|(spec, outcome)| {
             let since = |t: Option<u64>| match (t, outcome.at_us) {
                 (Some(t), Some(at)) => Some(ms(t.saturating_sub(at))),
@@ -258,8 +198,8 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
     Report {
         name: name.to_owned(),
         seed,
-        mode: sim.mode(),
-        duration_ms: ms(sim.now_us()),
+        mode: fx.mode(),
+        duration_ms: ms(fx.now_us()),
         setup_ms: ms(setup_us),
         topology: TopologyReport {
             kind: topology.kind(),
@@ -278,8 +218,8 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
                 state: a.state,
                 executed: a.executed,
                 errors: a.errors,
-                cpu: round(sim.cpu_load(a.id), 4),
-                memory_mb: round(sim.memory_mb(a.id), 3),
+                cpu: round(fx.cpu_load(world, a.id), 4),
+                memory_mb: round(fx.memory_mb(world, a.id), 3),
             })
             .collect(),
         tasks: TasksReport {
@@ -305,11 +245,11 @@ pub(crate) fn capture(sim: &mut impl Measured, name: &str, seed: u64) -> Report 
         messages: MessagesReport {
             sent: core.messages(),
             heartbeats: core.heartbeats(),
-            dropped: sim.dropped(),
+            dropped: world.dropped,
         },
         trades,
         faults,
-        health: health(sim, setup_us),
+        health: health(world, setup_us),
         scaling: Vec::new(),
         deploy: Vec::new(),
         rotation: Vec::new(),

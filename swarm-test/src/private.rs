@@ -34,7 +34,7 @@ use crate::report::Report;
 /// Support for the live bench (`benches/live.rs`): a live swarm on the process backend whose
 /// agents are this very binary (its `main` must call [`run_if_agent`] first). Not an API.
 pub struct LiveBench {
-    live: crate::live::LiveRun,
+    live: crate::live::Live,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -55,7 +55,7 @@ impl LiveBench {
             env: Vec::new(),
         };
         let backend = crate::backend::process::ProcessBackend::new()?;
-        let mut live = crate::live::LiveRun::new(spec, seed, "bench", Box::new(backend), launch)?;
+        let mut live = crate::live::Live::new(spec, seed, "bench", Box::new(backend), launch)?;
         let started = std::time::Instant::now();
         runtime.block_on(live.setup())?;
         let took = started.elapsed();

@@ -6,7 +6,7 @@ use crate::config::Mode;
 use crate::core::{Agent, Core, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
-use crate::live::LiveRun;
+use crate::live::Live;
 use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
@@ -35,7 +35,7 @@ use crate::topology::{AgentId, Topology};
 /// ```
 #[derive(Debug)]
 pub struct Swarm {
-    driver: Driver,
+    driver: Engine,
     name: String,
     seed: u64,
     teardown: Vec<Teardown>,
@@ -43,14 +43,14 @@ pub struct Swarm {
 
 /// What runs the swarm: the simulator in virtual time, or the live controller.
 #[derive(Debug)]
-pub(crate) enum Driver {
+pub(crate) enum Engine {
     /// Mock mode: the simulator, with tokio's (paused) clock at the start of the body.
     Mock {
         sim: Box<Sim>,
         started: tokio::time::Instant,
     },
     /// Live mode: real agents, real time.
-    Live(Box<LiveRun>),
+    Live(Box<Live>),
 }
 
 /// A cleanup step registered with [`Swarm::on_teardown`].
@@ -76,7 +76,7 @@ pub struct Completed {
 }
 
 impl Swarm {
-    pub(crate) fn new(driver: Driver, name: String, seed: u64) -> Swarm {
+    pub(crate) fn new(driver: Engine, name: String, seed: u64) -> Swarm {
         Swarm {
             driver,
             name,
@@ -85,7 +85,7 @@ impl Swarm {
         }
     }
 
-    pub(crate) fn into_parts(self) -> (Driver, Vec<Teardown>) {
+    pub(crate) fn into_parts(self) -> (Engine, Vec<Teardown>) {
         (self.driver, self.teardown)
     }
 
@@ -108,7 +108,7 @@ impl Swarm {
     /// ```
     pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
         match &mut self.driver {
-            Driver::Mock { sim, started } => {
+            Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 let id = sim.dispatch(task);
                 let ran = sim.run_until_ended(id);
@@ -116,7 +116,7 @@ impl Swarm {
                 ran?;
                 completed(sim.core(), id)
             }
-            Driver::Live(live) => {
+            Engine::Live(live) => {
                 let id = live.dispatch(task).await.map_err(SwarmError::Live)?;
                 live.with_state(|s| completed(&s.world.core, id))
             }
@@ -133,8 +133,8 @@ impl Swarm {
         tasks: impl IntoIterator<Item = Task>,
     ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
         let (sim, started) = match &mut self.driver {
-            Driver::Mock { sim, started } => (sim, started),
-            Driver::Live(live) => {
+            Engine::Mock { sim, started } => (sim, started),
+            Engine::Live(live) => {
                 let ids = live
                     .dispatch_all(tasks.into_iter().collect())
                     .await
@@ -186,8 +186,8 @@ impl Swarm {
     /// not reached, with the reason.
     pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
         let (sim, started) = match &mut self.driver {
-            Driver::Mock { sim, started } => (sim, started),
-            Driver::Live(live) => {
+            Engine::Mock { sim, started } => (sim, started),
+            Engine::Live(live) => {
                 return live
                     .propose(proposal)
                     .await
@@ -222,7 +222,7 @@ impl Swarm {
     /// ```
     pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
         match &mut self.driver {
-            Driver::Mock { sim, started } => {
+            Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 let before = sim.flow_tasks().len();
                 sim.start_trades(n);
@@ -231,7 +231,7 @@ impl Swarm {
                 ran?;
                 Ok(sim.flow_tasks()[before..].to_vec())
             }
-            Driver::Live(live) => live.run_trades(n).await.map_err(SwarmError::Live),
+            Engine::Live(live) => live.run_trades(n).await.map_err(SwarmError::Live),
         }
     }
 
@@ -249,14 +249,14 @@ impl Swarm {
     /// ```
     pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
         match &mut self.driver {
-            Driver::Mock { sim, started } => {
+            Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 let until = sim.now_us() + duration.as_micros() as u64;
                 let ran = sim.run_until(until);
                 sync_clock(sim, *started).await;
                 Ok(ran?)
             }
-            Driver::Live(live) => {
+            Engine::Live(live) => {
                 live.sleep(duration).await;
                 Ok(())
             }
@@ -266,8 +266,8 @@ impl Swarm {
     /// Time since the run started (virtual in mock mode).
     pub fn now(&self) -> Duration {
         match &self.driver {
-            Driver::Mock { sim, .. } => Duration::from_micros(sim.now_us()),
-            Driver::Live(live) => live.now(),
+            Engine::Mock { sim, .. } => Duration::from_micros(sim.now_us()),
+            Engine::Live(live) => live.now(),
         }
     }
 
@@ -284,8 +284,8 @@ impl Swarm {
     /// ```
     pub fn topology(&self) -> &Topology {
         match &self.driver {
-            Driver::Mock { sim, .. } => sim.core().topology(),
-            Driver::Live(live) => live.topology(),
+            Engine::Mock { sim, .. } => sim.core().topology(),
+            Engine::Live(live) => live.topology(),
         }
     }
 
@@ -303,16 +303,16 @@ impl Swarm {
     /// ```
     pub fn agents(&self) -> &[Agent] {
         match &self.driver {
-            Driver::Mock { sim, .. } => sim.agents(),
-            Driver::Live(live) => live.agents(),
+            Engine::Mock { sim, .. } => sim.agents(),
+            Engine::Live(live) => live.agents(),
         }
     }
 
     /// `mock` or `live`.
     pub fn mode(&self) -> Mode {
         match &self.driver {
-            Driver::Mock { .. } => Mode::Mock,
-            Driver::Live(_) => Mode::Live,
+            Engine::Mock { .. } => Mode::Mock,
+            Engine::Live(_) => Mode::Live,
         }
     }
 
@@ -321,8 +321,8 @@ impl Swarm {
     /// where agents are not processes.
     pub fn pids(&self) -> Vec<Option<u32>> {
         match &self.driver {
-            Driver::Mock { sim, .. } => vec![None; sim.agents().len()],
-            Driver::Live(live) => live.pids(),
+            Engine::Mock { sim, .. } => vec![None; sim.agents().len()],
+            Engine::Live(live) => live.pids(),
         }
     }
 
@@ -345,8 +345,10 @@ impl Swarm {
     /// ```
     pub fn report(&mut self) -> Report {
         match &mut self.driver {
-            Driver::Mock { sim, .. } => metrics::capture(sim.as_mut(), &self.name, self.seed),
-            Driver::Live(live) => live.with_state(|s| metrics::capture(s, &self.name, self.seed)),
+            Engine::Mock { sim, .. } => metrics::capture(sim.as_mut(), &self.name, self.seed),
+            Engine::Live(live) => {
+                live.with_state(|s| metrics::report(&mut s.world, &s.io, &self.name, self.seed))
+            }
         }
     }
 
@@ -371,11 +373,11 @@ impl Swarm {
     /// ```
     pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) -> Result<(), SwarmError> {
         match &mut self.driver {
-            Driver::Mock { sim, .. } => {
+            Engine::Mock { sim, .. } => {
                 sim.set_regime(regime);
                 Ok(())
             }
-            Driver::Live(live) => {
+            Engine::Live(live) => {
                 live.with_state(|s| s.set_regime(regime));
                 Ok(())
             }
@@ -438,13 +440,13 @@ impl Swarm {
             reason: e.to_string(),
         })?;
         let index = match &mut self.driver {
-            Driver::Mock { sim, started } => {
+            Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 let index = sim.inject(spec.clone());
                 sync_clock(sim, *started).await;
                 index
             }
-            Driver::Live(live) => live.inject(spec.clone()),
+            Engine::Live(live) => live.inject(spec.clone()),
         }
         .map_err(|reason| SwarmError::Fault {
             fault: text,
@@ -458,12 +460,12 @@ impl Swarm {
     /// yet (`@ START` in the future) never starts.
     pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
         match &mut self.driver {
-            Driver::Mock { sim, started } => {
+            Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 sim.heal(handle.index);
                 sync_clock(sim, *started).await;
             }
-            Driver::Live(live) => live.heal(handle.index),
+            Engine::Live(live) => live.heal(handle.index),
         }
         Ok(())
     }

@@ -1,9 +1,9 @@
-//! The autoscaler against a [`Host`] (either driver): the trade flow runs, the autoscaler syncs every
+//! The autoscaler against a [`Driver`] (either driver): the trade flow runs, the autoscaler syncs every
 //! `scale_interval` on the agents' reported load, and its decisions add or drain agents.
 
 use swarm_test_spec::{ScaleSpec, Spec, TopologyKind};
 
-use super::{after_setup, finish_draining, ready, role_of, Host, PatternLog};
+use super::{after_setup, finish_draining, ready, role_of, Driver, PatternLog};
 use crate::report::{round, ScaleEvent};
 use crate::scale::{Autoscaler, Observation};
 use crate::topology::AgentId;
@@ -13,7 +13,7 @@ use crate::topology::AgentId;
 const SAMPLES_PER_INTERVAL: u64 = 10;
 
 /// Mean CPU load of `agents` now, 0 for none.
-fn mean_cpu<H: Host>(sim: &H, agents: &[AgentId]) -> f64 {
+fn mean_cpu<H: Driver>(sim: &H, agents: &[AgentId]) -> f64 {
     if agents.is_empty() {
         return 0.0;
     }
@@ -25,7 +25,7 @@ fn mean_cpu<H: Host>(sim: &H, agents: &[AgentId]) -> f64 {
 ///
 /// New agents take the role of the roster's last agent. A scale-down drains the
 /// highest-numbered agents (never a star's hub or a hierarchy's coordinator).
-pub(super) fn run<H: Host>(
+pub(super) fn run<H: Driver>(
     sim: &mut H,
     spec: &Spec,
     scale: &ScaleSpec,

@@ -1,5 +1,5 @@
 //! Deployment patterns in both modes: the sans-IO controllers of [`crate::scale`] and
-//! [`crate::deploy`] driven against a [`Host`] (the simulator in mock mode, the live
+//! [`crate::deploy`] driven against a [`Driver`] (the simulator in mock mode, the live
 //! controller and its agent processes in live mode), with what they did logged for the report.
 //!
 //! The harness calls [`run`] in place of the built-in trade flow: with autoscaling keys it
@@ -11,12 +11,11 @@
 //! mode runs it in virtual time, live mode in wall time.
 
 mod autoscale;
-mod host;
 mod live_view;
 mod progressive;
 mod rotation;
 
-pub(crate) use host::Host;
+pub(crate) use crate::driver::Driver;
 
 use swarm_test_spec::{DeployKind, Spec, TopologyKind};
 
@@ -49,7 +48,7 @@ impl PatternLog {
 
 /// Runs the spec's pattern on a set-up `sim` (either driver), or the built-in trade flow
 /// without one.
-pub(crate) fn run<H: Host>(spec: &Spec, seed: u64, sim: &mut H) -> Result<PatternLog, String> {
+pub(crate) fn run<H: Driver>(spec: &Spec, seed: u64, sim: &mut H) -> Result<PatternLog, String> {
     let mut log = PatternLog::default();
     let mut rng = SimRng::new(seed).split("patterns");
     let result = if let Some(scale) = &spec.scale {
@@ -128,7 +127,7 @@ fn version_fault(text: &str) -> String {
 
 /// Agents that execute tasks: every active agent but a star's hub or a hierarchy's
 /// coordinator (agent 0, which routes).
-fn executors<H: Host>(sim: &H) -> Vec<AgentId> {
+fn executors<H: Driver>(sim: &H) -> Vec<AgentId> {
     sim.with_core(|core| {
         let routes = matches!(
             core.topology().kind(),
@@ -142,7 +141,7 @@ fn executors<H: Host>(sim: &H) -> Vec<AgentId> {
 }
 
 /// Ready agents that are not leaving.
-fn ready<H: Host>(sim: &H) -> Vec<AgentId> {
+fn ready<H: Driver>(sim: &H) -> Vec<AgentId> {
     sim.with_core(|core| {
         core.active_agents()
             .into_iter()
@@ -152,14 +151,14 @@ fn ready<H: Host>(sim: &H) -> Vec<AgentId> {
 }
 
 /// The role of `agent`.
-fn role_of<H: Host>(sim: &H, agent: AgentId) -> swarm_test_spec::Role {
+fn role_of<H: Driver>(sim: &H, agent: AgentId) -> swarm_test_spec::Role {
     sim.with_core(|core| core.agents()[agent].role)
 }
 
 /// Runs until no agent of `agents` is still starting. One that failed (a crash on the old
 /// version, say) will never become ready: its work is failover's to reroute, not a reason to
 /// wait until the test's timeout.
-fn wait_ready<H: Host>(sim: &mut H, agents: &[AgentId]) -> Result<(), String> {
+fn wait_ready<H: Driver>(sim: &mut H, agents: &[AgentId]) -> Result<(), String> {
     let starting = |sim: &H| {
         sim.with_core(|core| {
             agents
@@ -174,7 +173,7 @@ fn wait_ready<H: Host>(sim: &mut H, agents: &[AgentId]) -> Result<(), String> {
 }
 
 /// Runs until no agent is draining, retiring each once it holds nothing.
-fn finish_draining<H: Host>(sim: &mut H) -> Result<(), String> {
+fn finish_draining<H: Driver>(sim: &mut H) -> Result<(), String> {
     sim.retire_drained();
     while sim.draining() {
         sim.run_until(sim.now_us() + 5_000)?;
@@ -185,7 +184,7 @@ fn finish_draining<H: Host>(sim: &mut H) -> Result<(), String> {
 
 /// How a finished task looks to a deployment's analysis: an error when its first attempt
 /// failed or timed out (it was rerouted) or when it failed; `None` while it runs.
-fn outcome<H: Host>(sim: &H, task: TaskId) -> Option<RequestOutcome> {
+fn outcome<H: Driver>(sim: &H, task: TaskId) -> Option<RequestOutcome> {
     sim.with_core(|core| {
         let ledger = core.ledger();
         let ending = ledger.ending(task)?;
@@ -198,6 +197,6 @@ fn outcome<H: Host>(sim: &H, task: TaskId) -> Option<RequestOutcome> {
 }
 
 /// Milliseconds from the end of setup to `t_us`.
-fn after_setup<H: Host>(sim: &H, t_us: u64) -> f64 {
+fn after_setup<H: Driver>(sim: &H, t_us: u64) -> f64 {
     ms(t_us.saturating_sub(sim.ready_at_us().unwrap_or(0)))
 }

@@ -1,4 +1,4 @@
-//! Blue-green and canary against a [`Host`] (either driver): the new version's agents join (carrying the
+//! Blue-green and canary against a [`Driver`] (either driver): the new version's agents join (carrying the
 //! `new_version_fault`, if any), requests are split between the versions' agents as the
 //! controller routes them, outcomes go back to the controller, and its decisions are carried
 //! out: more agents on promotion, the losing version drained and removed after the delay.
@@ -6,7 +6,7 @@
 use swarm_test_spec::{DeployKind, DeploySpec};
 
 use super::{
-    after_setup, executors, finish_draining, outcome, role_of, version_fault, wait_ready, Host,
+    after_setup, executors, finish_draining, outcome, role_of, version_fault, wait_ready, Driver,
     PatternLog, REQUEST_GAP_US,
 };
 use crate::core::{Task, TaskId};
@@ -67,7 +67,7 @@ impl Controller {
 }
 
 /// Runs a blue-green or canary deployment to its end (the losing version removed).
-pub(super) fn run<H: Host>(
+pub(super) fn run<H: Driver>(
     sim: &mut H,
     deploy: &DeploySpec,
     rng: &mut SimRng,
@@ -202,7 +202,7 @@ pub(super) fn run<H: Host>(
 
 /// Sends `n` requests to `pool` alone (the winner after a decision) and tallies them as
 /// `version`.
-fn serve<H: Host>(
+fn serve<H: Driver>(
     sim: &mut H,
     rng: &mut SimRng,
     pool: &[AgentId],

@@ -1,4 +1,4 @@
-//! Strategy mix and rotation against a [`Host`] (either driver): each request picks a strategy by weight
+//! Strategy mix and rotation against a [`Driver`] (either driver): each request picks a strategy by weight
 //! and is routed by capability to an agent of that strategy; at the end of each window the
 //! weights move (rotation) from each strategy's error rate and PnL over the window.
 
@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use swarm_test_spec::{DeployKind, DeploySpec, Role, Spec};
 
-use super::{after_setup, executors, outcome, role_of, Host, PatternLog, REQUEST_GAP_US};
+use super::{after_setup, executors, outcome, role_of, Driver, PatternLog, REQUEST_GAP_US};
 use crate::core::{Task, TaskId};
 use crate::deploy::Rotation;
 use crate::market::role_name;
@@ -21,7 +21,7 @@ fn capability(role: Role) -> &'static str {
 }
 
 /// Runs `spec.trades` requests in windows of `step_requests`.
-pub(super) fn run<H: Host>(
+pub(super) fn run<H: Driver>(
     sim: &mut H,
     spec: &Spec,
     deploy: &DeploySpec,

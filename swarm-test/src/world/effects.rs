@@ -66,6 +66,12 @@ pub(crate) trait Effects {
     fn now_us(&self) -> u64;
     /// Hands `timer` back through [`World::on_timer`] at `at_us`.
     fn schedule(&mut self, at_us: u64, timer: Timer);
+    /// Mock or live.
+    fn mode(&self) -> crate::config::Mode;
+    /// The CPU load `agent` reports, of one core (modelled in mock mode, measured live).
+    fn cpu_load(&self, world: &World, agent: AgentId) -> f64;
+    /// The memory `agent` reports, MB (modelled in mock mode, resident memory live).
+    fn memory_mb(&self, world: &World, agent: AgentId) -> f64;
     /// Whether `agent`'s process runs (paused counts as running).
     fn is_alive(&self, agent: AgentId) -> bool;
     /// Kills `agent`'s process on purpose (a crash fault, the memory limit).

@@ -16,7 +16,7 @@ impl World {
     /// outside a star).
     pub(crate) fn inject(
         &mut self,
-        fx: &mut impl Effects,
+        fx: &mut (impl Effects + ?Sized),
         spec: FaultSpec,
     ) -> Result<usize, String> {
         if let Some(target) = spec.kind.target() {
@@ -39,7 +39,7 @@ impl World {
 
     /// Heals fault `index` now (see [`World::inject`]); one that has not started yet never
     /// will. Healing a fault that already healed, or no fault, does nothing.
-    pub(crate) fn heal(&mut self, fx: &mut impl Effects, index: usize) {
+    pub(crate) fn heal(&mut self, fx: &mut (impl Effects + ?Sized), index: usize) {
         if self
             .outcomes
             .get(index)
@@ -57,7 +57,7 @@ impl World {
     /// `memory_leak`); it is reported with the run's other faults.
     pub(crate) fn apply_fault_to(
         &mut self,
-        fx: &mut impl Effects,
+        fx: &mut (impl Effects + ?Sized),
         fault: &FaultSpec,
         targets: &[AgentId],
     ) {

@@ -4,13 +4,13 @@
 
 use swarm_test_spec::Role;
 
-use super::{Effects, World};
+use super::{Effects, World, MEMORY_LIMIT_MB};
 use crate::core::{Task, TaskId};
 use crate::topology::AgentId;
 
 impl World {
     /// A new agent with `role` joins now; the driver starts its process.
-    pub(crate) fn add_agent(&mut self, fx: &mut impl Effects, role: Role) -> AgentId {
+    pub(crate) fn add_agent(&mut self, fx: &mut (impl Effects + ?Sized), role: Role) -> AgentId {
         let now = fx.now_us();
         let agent = self.core.add_agent(now, role);
         if self.went_silent.len() <= agent {
@@ -31,7 +31,7 @@ impl World {
 
     /// Retires every draining agent that holds nothing any more (its process stops, on
     /// purpose); returns them.
-    pub(crate) fn retire_drained(&mut self, fx: &mut impl Effects) -> Vec<AgentId> {
+    pub(crate) fn retire_drained(&mut self, fx: &mut (impl Effects + ?Sized)) -> Vec<AgentId> {
         let now = fx.now_us();
         let done = self.core.retire_drained(now);
         for &agent in &done {
@@ -50,7 +50,7 @@ impl World {
     /// Hands a task to the swarm now, to be executed by an agent of `pool` only.
     pub(crate) fn dispatch_to(
         &mut self,
-        fx: &mut impl Effects,
+        fx: &mut (impl Effects + ?Sized),
         task: Task,
         pool: &[AgentId],
     ) -> TaskId {
@@ -63,6 +63,22 @@ impl World {
         );
         self.drain(fx);
         id
+    }
+
+    /// Mean memory utilisation (memory / [`MEMORY_LIMIT_MB`]) of `agents`, 0 for none.
+    pub(crate) fn memory_utilisation(
+        &self,
+        fx: &(impl Effects + ?Sized),
+        agents: &[AgentId],
+    ) -> f64 {
+        if agents.is_empty() {
+            return 0.0;
+        }
+        let total: f64 = agents
+            .iter()
+            .map(|&a| fx.memory_mb(self, a).min(MEMORY_LIMIT_MB))
+            .sum();
+        total / agents.len() as f64 / MEMORY_LIMIT_MB
     }
 
     /// The market volatility the autoscaler sees, 0..=1: the highest `volatility(level)`

@@ -169,7 +169,7 @@ impl World {
     }
 
     /// Setup finished now: the attribute's faults are scheduled relative to this moment.
-    pub(crate) fn ready(&mut self, fx: &mut impl Effects) {
+    pub(crate) fn ready(&mut self, fx: &mut (impl Effects + ?Sized)) {
         let now = fx.now_us();
         self.ready_at_us = Some(now);
         for (i, fault) in self.faults.iter().enumerate() {
@@ -190,7 +190,7 @@ impl World {
     }
 
     /// Hands a task to the swarm now.
-    pub(crate) fn dispatch(&mut self, fx: &mut impl Effects, task: Task) -> TaskId {
+    pub(crate) fn dispatch(&mut self, fx: &mut (impl Effects + ?Sized), task: Task) -> TaskId {
         let now = fx.now_us();
         let label = format!("{:?}", task.kind());
         let id = self.core.dispatch(now, task);
@@ -201,7 +201,7 @@ impl World {
     }
 
     /// Starts `n` more trades of the built-in flow, arriving with exponential gaps.
-    pub(crate) fn start_trades(&mut self, fx: &mut impl Effects, n: u64) {
+    pub(crate) fn start_trades(&mut self, fx: &mut (impl Effects + ?Sized), n: u64) {
         self.flow.remaining += n;
         if n > 0 && !self.flow.scheduled {
             self.flow.scheduled = true;
@@ -215,7 +215,7 @@ impl World {
     }
 
     /// From now on, prices follow `regime` (no effect on a replayed bar file).
-    pub(crate) fn set_regime(&mut self, fx: &mut impl Effects, regime: Regime) {
+    pub(crate) fn set_regime(&mut self, fx: &mut (impl Effects + ?Sized), regime: Regime) {
         let now = fx.now_us();
         let at_ms = market_ms(now);
         self.desk.market.set_regime(at_ms, regime);
@@ -230,7 +230,7 @@ impl World {
     }
 
     /// A timer the world scheduled is due.
-    pub(crate) fn on_timer(&mut self, fx: &mut impl Effects, timer: Timer) {
+    pub(crate) fn on_timer(&mut self, fx: &mut (impl Effects + ?Sized), timer: Timer) {
         let now = fx.now_us();
         match timer {
             Timer::TaskTimeout(task) => {
@@ -281,7 +281,7 @@ impl World {
     }
 
     /// Carries out the core's outputs, until it has none.
-    pub(crate) fn drain(&mut self, fx: &mut impl Effects) {
+    pub(crate) fn drain(&mut self, fx: &mut (impl Effects + ?Sized)) {
         while let Some(output) = self.core.poll_output() {
             match output {
                 Output::Transmit(envelope) => {
@@ -338,7 +338,7 @@ impl World {
         }
     }
 
-    fn task_ended(&mut self, fx: &mut impl Effects, task: TaskId) {
+    fn task_ended(&mut self, fx: &mut (impl Effects + ?Sized), task: TaskId) {
         let now = fx.now_us();
         let ending = self.core.ledger().ending(task).cloned();
         self.trace
@@ -365,7 +365,7 @@ impl World {
     /// (`U(0, jitter)`); a heartbeat draws from the heartbeat stream, a task's message from the
     /// network stream, so heartbeats never shift a task's draws. A dropped heartbeat is
     /// counted but not traced.
-    pub(crate) fn transmit(&mut self, fx: &mut impl Effects, envelope: Envelope) {
+    pub(crate) fn transmit(&mut self, fx: &mut (impl Effects + ?Sized), envelope: Envelope) {
         let now = fx.now_us();
         let n = self.core.agents().len();
         let heartbeat = envelope.msg.is_heartbeat();
@@ -502,7 +502,7 @@ impl World {
 
     /// Kills `agent` (if its process runs): the process dies, its silence begins, the trace
     /// says `why`.
-    pub(crate) fn kill(&mut self, fx: &mut impl Effects, agent: AgentId, why: &str) {
+    pub(crate) fn kill(&mut self, fx: &mut (impl Effects + ?Sized), agent: AgentId, why: &str) {
         if !fx.is_alive(agent) {
             return;
         }
@@ -513,7 +513,7 @@ impl World {
     }
 
     /// `agent`'s memory reached [`MEMORY_LIMIT_MB`]: it is killed, and the leak is its killer.
-    pub(crate) fn out_of_memory(&mut self, fx: &mut impl Effects, agent: AgentId) {
+    pub(crate) fn out_of_memory(&mut self, fx: &mut (impl Effects + ?Sized), agent: AgentId) {
         if !fx.is_alive(agent) {
             return;
         }
@@ -556,7 +556,7 @@ impl World {
 
     /// Starts fault `index`, due now, on its targets (unless healed before it started, or
     /// its target cannot be hit in this swarm: then the trace says why).
-    pub(crate) fn start_fault(&mut self, fx: &mut impl Effects, index: usize) {
+    pub(crate) fn start_fault(&mut self, fx: &mut (impl Effects + ?Sized), index: usize) {
         let now = fx.now_us();
         if self.outcomes[index].healed_us.is_some() {
             return; // Healed by the test body before it started.
@@ -578,7 +578,7 @@ impl World {
     /// Starts fault `index` now on `targets`: its effects, its report entry, its trace line.
     pub(crate) fn apply_fault(
         &mut self,
-        fx: &mut impl Effects,
+        fx: &mut (impl Effects + ?Sized),
         index: usize,
         targets: Vec<AgentId>,
     ) {
@@ -647,7 +647,7 @@ impl World {
     /// Heals fault `index` now, if it is in force: what is still undoable is undone. A crash's
     /// targets restart, empty-handed, if a crash killed them and no other crash holds them; an
     /// agent a leak killed stays dead.
-    pub(crate) fn heal_fault(&mut self, fx: &mut impl Effects, index: usize) {
+    pub(crate) fn heal_fault(&mut self, fx: &mut (impl Effects + ?Sized), index: usize) {
         let now = fx.now_us();
         let Some(applied) = self.active.heal(index) else {
             return;
@@ -732,6 +732,15 @@ mod tests {
     impl Effects for Recorder {
         fn now_us(&self) -> u64 {
             self.now_us
+        }
+        fn mode(&self) -> crate::config::Mode {
+            crate::config::Mode::Mock
+        }
+        fn cpu_load(&self, _world: &World, _agent: AgentId) -> f64 {
+            0.0
+        }
+        fn memory_mb(&self, _world: &World, _agent: AgentId) -> f64 {
+            BASE_MEMORY_MB
         }
         fn schedule(&mut self, _at_us: u64, _timer: Timer) {}
         fn is_alive(&self, _agent: AgentId) -> bool {

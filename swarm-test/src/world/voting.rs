@@ -13,7 +13,7 @@ impl World {
     /// ([`Core::decision`](crate::core::Core::decision)). Errors: an invalid proposal.
     pub(crate) fn propose(
         &mut self,
-        fx: &mut impl Effects,
+        fx: &mut (impl Effects + ?Sized),
         proposal: Proposal,
     ) -> Result<RoundId, String> {
         let now = fx.now_us();
@@ -45,7 +45,7 @@ impl World {
 
     /// A round ended: traced; if the trade flow proposed it and it was reached, the trade goes
     /// out; then the driver hears of it.
-    pub(crate) fn round_decided(&mut self, fx: &mut impl Effects, round: RoundId) {
+    pub(crate) fn round_decided(&mut self, fx: &mut (impl Effects + ?Sized), round: RoundId) {
         let now = fx.now_us();
         let Some(decision) = self.core.decision(round) else {
             return fx.decided(round);

@@ -25,6 +25,7 @@ use swarm_test_spec::FaultKind;
 
 use super::agent::{AgentEnv, AGENT_VAR, ROLE_VAR};
 use super::state::{Controller, Link, LiveTimer, PendingWork};
+use crate::config::Mode;
 use crate::core::{Endpoint, Envelope, RoundId, Step, TaskId};
 use crate::rng::SimRng;
 use crate::topology::AgentId;
@@ -181,6 +182,20 @@ impl Controller {
 impl Effects for Controller {
     fn now_us(&self) -> u64 {
         Controller::now_us(self)
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Live
+    }
+
+    /// Measured from the process's CPU time over [`CPU_WINDOW_US`](super::CPU_WINDOW_US).
+    fn cpu_load(&self, _world: &World, agent: AgentId) -> f64 {
+        self.slots.get(agent).map_or(0.0, |s| s.cpu_load)
+    }
+
+    /// The process's resident memory.
+    fn memory_mb(&self, _world: &World, agent: AgentId) -> f64 {
+        self.slots.get(agent).map_or(0.0, |s| s.rss_mb)
     }
 
     fn schedule(&mut self, at_us: u64, timer: Timer) {

@@ -15,14 +15,13 @@
 
 use std::time::Instant;
 
-use swarm_test_spec::{FaultKind, FaultSpec};
+use swarm_test_spec::FaultKind;
 use tokio::sync::oneshot;
 
 use super::state::{State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
-use crate::core::Core;
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
-use crate::world::{FaultOutcome, MEMORY_LIMIT_MB};
+use crate::world::MEMORY_LIMIT_MB;
 
 impl State {
     /// Heartbeats and resource sampling.
@@ -131,41 +130,5 @@ impl State {
             self.io.pong_waiters.insert(seq, tx);
         }
         rx
-    }
-}
-
-impl crate::metrics::Measured for State {
-    fn mode(&self) -> crate::config::Mode {
-        crate::config::Mode::Live
-    }
-    fn trades_report(&mut self) -> crate::market::TradesReport {
-        self.trades_now()
-    }
-    fn core(&self) -> &Core {
-        &self.world.core
-    }
-    fn ready_at_us(&self) -> Option<u64> {
-        self.world.ready_at_us
-    }
-    fn fault_specs(&self) -> &[FaultSpec] {
-        &self.world.faults
-    }
-    fn fault_outcomes(&self) -> &[FaultOutcome] {
-        &self.world.outcomes
-    }
-    fn now_us(&self) -> u64 {
-        State::now_us(self)
-    }
-    fn cpu_load(&self, agent: AgentId) -> f64 {
-        self.io.slots[agent].cpu_load
-    }
-    fn memory_mb(&self, agent: AgentId) -> f64 {
-        self.io.slots[agent].rss_mb
-    }
-    fn dropped(&self) -> u64 {
-        self.world.dropped
-    }
-    fn went_silent(&self, agent: AgentId) -> &[u64] {
-        &self.world.went_silent[agent]
     }
 }

@@ -5,15 +5,15 @@
 //! owns the event loop (frames from agents → timers → the core's outputs), in the order the
 //! STYLE guide gives for live drivers; `now_us` for the core is read from a monotonic clock
 //! since the run started. The harness and the imperative [`Swarm`](crate::Swarm) call into it
-//! through [`LiveRun`].
+//! through [`Live`].
 //!
 //! - [`agent`]: the agent program (what each agent process runs);
-//! - `state`: the controller's state and event handling (frames, work, timers);
-//! - `switch`: messages between agents, along edges, with the network's faults;
-//! - `faults`: real faults;
+//! - `state`: the controller's state (the run's world and the controller's side) and its
+//!   event handling (frames, work, timers);
+//! - `effects`: the world's effects, live: frames, signals, delivery past the switch, real
+//!   faults;
 //! - `health`: heartbeats and CPU/memory sampling;
-//! - `membership`: agents joining and leaving at run time (autoscaling, deployments);
-//! - `host`: the deployment patterns' host, so they run live with the code of mock mode;
+//! - `blocking`: the [`Driver`](crate::driver::Driver) of the deployment patterns, live;
 //! - `redact`: the `@live` snapshot variant.
 //!
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
@@ -27,11 +27,11 @@
 //! paused agent stops heartbeating and its peers declare it failed.
 
 pub mod agent;
+mod blocking;
 mod effects;
 mod health;
-mod host;
 mod io;
-mod membership;
+
 pub(crate) mod redact;
 mod state;
 
@@ -49,7 +49,7 @@ use crate::world::READY_QUORUM;
 pub use agent::{AgentEnv, AGENT_VAR};
 pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 
-pub(crate) use host::LiveHost;
+pub(crate) use blocking::Blocking;
 use state::Inbound;
 pub(crate) use state::State;
 
@@ -74,7 +74,7 @@ impl Shared {
 }
 
 /// A live swarm: the controller and its agent processes. Kills every agent on drop.
-pub(crate) struct LiveRun {
+pub(crate) struct Live {
     shared: Arc<Shared>,
     inbox: Option<mpsc::UnboundedReceiver<Inbound>>,
     actor: Option<tokio::task::JoinHandle<()>>,
@@ -83,9 +83,9 @@ pub(crate) struct LiveRun {
     timeout: Duration,
 }
 
-impl std::fmt::Debug for LiveRun {
+impl std::fmt::Debug for Live {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveRun")
+        f.debug_struct("Live")
             .field("topology", &self.topology)
             .finish_non_exhaustive()
     }
@@ -105,7 +105,7 @@ fn run_token() -> String {
     )
 }
 
-impl LiveRun {
+impl Live {
     /// A live swarm for `spec` with `seed`; nothing started yet. `launch` says how to start
     /// the agent program (without the agent variable, which is added per agent).
     pub(crate) fn new(
@@ -114,7 +114,7 @@ impl LiveRun {
         test_path: &str,
         backend: Box<dyn Backend>,
         launch: Launch,
-    ) -> Result<LiveRun, String> {
+    ) -> Result<Live, String> {
         let (tx, rx) = mpsc::unbounded_channel();
         let env = AgentEnv {
             run: run_token(),
@@ -125,7 +125,7 @@ impl LiveRun {
         let state = State::new(spec, seed, backend, launch, env, tx)?;
         let topology = state.world.core.topology().clone();
         let agents = state.world.core.agents().to_vec();
-        Ok(LiveRun {
+        Ok(Live {
             shared: Arc::new(Shared {
                 state: Mutex::new(state),
                 wake: Notify::new(),
@@ -367,7 +367,7 @@ impl LiveRun {
     }
 }
 
-impl Drop for LiveRun {
+impl Drop for Live {
     fn drop(&mut self) {
         self.shutdown();
     }
@@ -456,7 +456,7 @@ mod tests {
             .build()
             .unwrap();
         let backend = Box::new(ProcessBackend::new().unwrap());
-        let mut live = LiveRun::new(&spec, 1, "t", backend, launch).unwrap();
+        let mut live = Live::new(&spec, 1, "t", backend, launch).unwrap();
         let started = std::time::Instant::now();
         let err = runtime.block_on(live.setup()).unwrap_err();
         assert!(

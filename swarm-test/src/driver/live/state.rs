@@ -13,11 +13,13 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
-use swarm_test_spec::Spec;
+use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
-use crate::core::{Envelope, RoundId, Step, Task, TaskId, WorkResult, HEARTBEAT_INTERVAL_US};
+use crate::core::{
+    Envelope, Proposal, RoundId, Step, Task, TaskId, Vote, WorkResult, HEARTBEAT_INTERVAL_US,
+};
 use crate::topology::AgentId;
 use crate::wire::{FromAgent, MarketEvent, WireError, WorkOutcome};
 use crate::world::{task_of, Booking, Timer, Work, World};
@@ -487,6 +489,46 @@ impl State {
         }
     }
 
+    /// Puts `proposal` to a vote now. Errors: an invalid proposal.
+    pub(crate) fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
+        let round = self.world.propose(&mut self.io, proposal);
+        self.drain();
+        round
+    }
+
+    /// `agent` answered a vote request (a late answer to a closed round is kept out by the
+    /// core).
+    pub(crate) fn voted(&mut self, agent: AgentId, round: RoundId, vote: Vote) {
+        let now = self.now_us();
+        if self.io.vote_requests.remove(&(round, agent)).is_none() {
+            return self.protocol_error(
+                agent,
+                format!(
+                    "agent {agent} voted in round {}, where it was not asked to",
+                    round.0
+                ),
+            );
+        }
+        self.world.trace.record(
+            now,
+            format_args!("agent {agent} votes {} in round {}", vote.as_str(), round.0),
+        );
+        self.world.core.handle_vote_cast(now, agent, round, vote);
+    }
+
+    /// Adds a fault at run time (see `World::inject`).
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+        let index = self.world.inject(&mut self.io, spec);
+        self.drain();
+        index
+    }
+
+    /// Heals fault `index` now (see `World::heal`).
+    pub(crate) fn heal(&mut self, index: usize) {
+        self.world.heal(&mut self.io, index);
+        self.drain();
+    }
+
     /// OS process ids of the agents whose processes run now.
     pub(crate) fn pids(&self) -> Vec<Option<u32>> {
         self.io
@@ -509,5 +551,85 @@ impl State {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::process::ProcessBackend;
+    use crate::backend::Launch;
+    use crate::core::AgentState;
+    use crate::driver::live::AgentEnv;
+    use crate::world::{Effects, MEMORY_LIMIT_MB};
+    use swarm_test_spec::Role;
+    use swarm_test_spec::SpecBuilder;
+
+    /// A controller state for a 3-agent mesh whose agent program is `sleep 30` (started, never
+    /// ready: enough to see membership without the handshake).
+    fn state() -> State {
+        let spec = SpecBuilder::new("t", "live::membership")
+            .with("topology", "mesh")
+            .with("agents", 3u64)
+            .build()
+            .unwrap();
+        let launch = Launch {
+            program: "sleep".into(),
+            args: vec!["30".into()],
+            env: Vec::new(),
+        };
+        let env = AgentEnv {
+            run: "r".into(),
+            agent: 0,
+            seed: 1,
+            test: "t".into(),
+        };
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let backend = Box::new(ProcessBackend::new().unwrap());
+        State::new(&spec, 1, backend, launch, env, tx).unwrap()
+    }
+
+    #[test]
+    fn a_joiner_gets_a_slot_and_a_process_and_a_retired_one_loses_it() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _context = runtime.enter();
+        let mut s = state();
+        let joined = s.world.add_agent(&mut s.io, Role::PairsTrader);
+        s.drain();
+        assert_eq!(joined, 3);
+        assert_eq!(s.io.slots.len(), 4);
+        assert_eq!(s.world.core.agents()[joined].state, AgentState::Starting);
+        assert_eq!(s.world.core.agents()[joined].role, Role::PairsTrader);
+        let pid = s.pids()[joined].expect("its process runs");
+        assert!(s.io.errors.is_empty(), "{:?}", s.io.errors);
+
+        let now = s.now_us();
+        s.world.drain_agent(now, joined);
+        assert!(s.world.draining());
+        let retired = s.world.retire_drained(&mut s.io);
+        assert_eq!(retired, vec![joined], "it holds nothing");
+        assert!(!s.world.draining());
+        assert_eq!(s.world.core.agents()[joined].state, AgentState::Removed);
+        assert!(s.io.slots[joined].killed, "killed on purpose: no error");
+        assert_eq!(s.pids()[joined], None);
+        s.kill_all();
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
+    }
+
+    #[test]
+    fn load_is_read_from_the_measured_slots() {
+        let mut s = state();
+        s.io.slots[0].rss_mb = MEMORY_LIMIT_MB / 2.0;
+        s.io.slots[1].cpu_load = 1.6; // two threads busy (`Driver::cpu_load` caps it at 1)
+        s.io.slots[2].rss_mb = MEMORY_LIMIT_MB * 2.0; // over the limit counts as the limit
+        assert_eq!(s.world.memory_utilisation(&s.io, &[0]), 0.5);
+        assert_eq!(s.world.memory_utilisation(&s.io, &[0, 2]), 0.75);
+        assert_eq!(s.world.memory_utilisation(&s.io, &[]), 0.0);
+        assert_eq!(s.io.cpu_load(&s.world, 1), 1.6);
+        assert_eq!(s.io.cpu_load(&s.world, 9), 0.0, "no such agent");
+        assert_eq!(s.world.market_volatility(), 0.0, "no volatility fault");
     }
 }

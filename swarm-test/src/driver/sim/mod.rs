@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 
 use swarm_test_spec::{FaultKind, FaultSpec, Role, Spec};
 
-use crate::config::InjectedBug;
+use crate::config::{InjectedBug, Mode};
 use crate::core::{
     Agent, Core, Endpoint, Envelope, Proposal, RoundId, Step, Task, TaskId, WorkResult,
     HEARTBEAT_INTERVAL_US,
@@ -139,6 +139,35 @@ impl Io {
 impl Effects for Io {
     fn now_us(&self) -> u64 {
         self.now_us
+    }
+
+    fn mode(&self) -> Mode {
+        Mode::Mock
+    }
+
+    /// A spike's load, else the agent's share of busy time.
+    fn cpu_load(&self, world: &World, agent: AgentId) -> f64 {
+        world.active.cpu_load(agent).unwrap_or_else(|| {
+            let busy = world.core.agents()[agent].in_flight.min(4) as f64;
+            busy / 4.0
+        })
+    }
+
+    /// What it had plus what active leaks added since.
+    fn memory_mb(&self, world: &World, agent: AgentId) -> f64 {
+        let now = self.now_us;
+        let leaking: f64 = world
+            .active
+            .iter()
+            .filter(|f| f.targets.contains(&agent))
+            .filter_map(|f| match f.spec.kind {
+                FaultKind::MemoryLeak { rate_mb_per_s, .. } => {
+                    Some(rate_mb_per_s * (now - f.at_us) as f64 / 1e6)
+                }
+                _ => None,
+            })
+            .sum();
+        (self.memory_mb[agent] + leaking).min(MEMORY_LIMIT_MB)
     }
 
     fn schedule(&mut self, at_us: u64, timer: Timer) {
@@ -342,25 +371,12 @@ impl Sim {
 
     /// The memory an agent reports, MB: what it had plus what active leaks added since.
     pub fn memory_mb(&self, agent: AgentId) -> f64 {
-        let now = self.io.now_us;
-        let leaking: f64 = self
-            .world
-            .active
-            .iter()
-            .filter(|f| f.targets.contains(&agent))
-            .filter_map(|f| match f.spec.kind {
-                FaultKind::MemoryLeak { rate_mb_per_s, .. } => {
-                    Some(rate_mb_per_s * (now - f.at_us) as f64 / 1e6)
-                }
-                _ => None,
-            })
-            .sum();
-        (self.io.memory_mb[agent] + leaking).min(MEMORY_LIMIT_MB)
+        self.io.memory_mb(&self.world, agent)
     }
 
     /// The CPU load an agent reports, 0..=1: a spike's load, else its share of busy time.
     pub fn cpu_load(&self, agent: AgentId) -> f64 {
-        cpu_load(&self.world, agent)
+        self.io.cpu_load(&self.world, agent)
     }
 
     /// Starts the agents and runs until at least [`READY_QUORUM`] of them are ready, then
@@ -513,11 +529,7 @@ impl Sim {
 
     /// Mean memory utilisation (memory / limit) of `agents`, 0 for none.
     pub fn memory_utilisation(&self, agents: &[AgentId]) -> f64 {
-        if agents.is_empty() {
-            return 0.0;
-        }
-        let total: f64 = agents.iter().map(|&a| self.memory_mb(a)).sum();
-        total / agents.len() as f64 / MEMORY_LIMIT_MB
+        self.world.memory_utilisation(&self.io, agents)
     }
 
     /// Starts `fault` now on exactly `targets` (its own target is ignored), for its duration
@@ -593,7 +605,7 @@ impl Sim {
                     return; // A dead process's timer dies with it.
                 }
                 if !world.active.is_hung(agent) {
-                    let cpu = cpu_load(world, agent);
+                    let cpu = io.cpu_load(world, agent);
                     world.core.handle_tick(now, agent, epoch, cpu);
                 }
                 io.schedule(HEARTBEAT_INTERVAL_US, Event::Tick(agent, epoch));
@@ -709,12 +721,22 @@ impl Sim {
     }
 }
 
-/// The CPU load `agent` reports, 0..=1: a spike's load, else its share of busy time.
-fn cpu_load(world: &World, agent: AgentId) -> f64 {
-    world.active.cpu_load(agent).unwrap_or_else(|| {
-        let busy = world.core.agents()[agent].in_flight.min(4) as f64;
-        busy / 4.0
-    })
+impl crate::driver::Driver for Sim {
+    fn with<R>(&mut self, f: impl FnOnce(&mut World, &mut dyn Effects) -> R) -> R {
+        f(&mut self.world, &mut self.io)
+    }
+    fn view<R>(&self, f: impl FnOnce(&World, &dyn Effects) -> R) -> R {
+        f(&self.world, &self.io)
+    }
+    fn run_until(&mut self, t_us: u64) -> Result<(), String> {
+        Sim::run_until(self, t_us).map_err(|e| e.to_string())
+    }
+    fn run_until_idle(&mut self) -> Result<(), String> {
+        Sim::run_until_idle(self).map_err(|e| e.to_string())
+    }
+    fn run_until_settled(&mut self) -> Result<(), String> {
+        Sim::run_until_settled(self).map_err(|e| e.to_string())
+    }
 }
 
 /// Heartbeat timers and heartbeats: they run in the background for ever, so they never count

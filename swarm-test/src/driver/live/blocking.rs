@@ -1,7 +1,7 @@
-//! The deployment patterns' [`Host`] in live mode: the pattern code of mock mode, in real
+//! The deployment patterns' [`Driver`] in live mode: the pattern code of mock mode, in real
 //! time, against real agent processes.
 //!
-//! [`LiveHost`] holds the test's current-thread tokio runtime and the [`LiveRun`]. A pattern's
+//! [`Blocking`] holds the test's current-thread tokio runtime and the [`Live`]. A pattern's
 //! `run_until(t)` is `block_on(sleep until run start + t)`: while the test thread sleeps
 //! inside `block_on`, the controller's actor task (and each agent's reader and writer) runs
 //! on the same runtime and does the work — frames, timers, the core's outputs. Between two
@@ -12,34 +12,30 @@
 
 use std::time::Duration;
 
-use swarm_test_spec::{FaultSpec, Role};
-
-use super::LiveRun;
-use crate::core::{Core, Task, TaskId};
-use crate::market::TradesReport;
-use crate::patterns::Host;
-use crate::topology::AgentId;
+use super::Live;
+use crate::driver::Driver;
+use crate::world::{Effects, World};
 
 /// How often `run_until_settled` looks at the ledger, while the actor works. The default
 /// value is 2 ms.
 const SETTLE_POLL: Duration = Duration::from_millis(2);
 
-/// A [`LiveRun`] seen as a pattern's [`Host`]; see the module docs.
-pub(crate) struct LiveHost<'a> {
+/// A [`Live`] seen as a pattern's [`Driver`]; see the module docs.
+pub(crate) struct Blocking<'a> {
     runtime: &'a tokio::runtime::Runtime,
-    live: &'a mut LiveRun,
+    live: &'a mut Live,
     timeout_us: u64,
 }
 
-impl<'a> LiveHost<'a> {
+impl<'a> Blocking<'a> {
     /// A host for a set-up `live` run on `runtime` (the one `live` was set up on), failing
     /// once `timeout_ms` of wall time have passed since the run started.
     pub(crate) fn new(
         runtime: &'a tokio::runtime::Runtime,
-        live: &'a mut LiveRun,
+        live: &'a mut Live,
         timeout_ms: u64,
-    ) -> LiveHost<'a> {
-        LiveHost {
+    ) -> Blocking<'a> {
+        Blocking {
             runtime,
             live,
             timeout_us: timeout_ms.saturating_mul(1_000),
@@ -100,12 +96,16 @@ impl<'a> LiveHost<'a> {
     }
 }
 
-impl Host for LiveHost<'_> {
-    fn now_us(&self) -> u64 {
-        self.live.with_state(|s| s.now_us())
+impl Driver for Blocking<'_> {
+    fn with<R>(&mut self, f: impl FnOnce(&mut World, &mut dyn Effects) -> R) -> R {
+        self.change(|s| {
+            let r = f(&mut s.world, &mut s.io);
+            s.drain();
+            r
+        })
     }
-    fn ready_at_us(&self) -> Option<u64> {
-        self.live.with_state(|s| s.world.ready_at_us)
+    fn view<R>(&self, f: impl FnOnce(&World, &dyn Effects) -> R) -> R {
+        self.live.with_state(|s| f(&s.world, &s.io))
     }
     fn run_until(&mut self, t_us: u64) -> Result<(), String> {
         self.check()?;
@@ -128,47 +128,5 @@ impl Host for LiveHost<'_> {
     }
     fn run_until_settled(&mut self) -> Result<(), String> {
         self.run_while(|s| s.world.core.ledger().open() > 0)
-    }
-    fn start_trades(&mut self, n: u64) {
-        self.change(|s| s.start_trades(n));
-    }
-    fn flow_dispatched(&self) -> usize {
-        self.live.with_state(|s| s.world.flow.tasks.len())
-    }
-    fn add_agent(&mut self, role: Role) -> AgentId {
-        self.change(|s| s.add_agent(role))
-    }
-    fn drain_agent(&mut self, agent: AgentId) {
-        self.change(|s| s.drain_agent(agent));
-    }
-    fn retire_drained(&mut self) {
-        self.change(|s| s.retire_drained());
-    }
-    fn draining(&self) -> bool {
-        self.live.with_state(|s| s.draining())
-    }
-    fn cpu_load(&self, agent: AgentId) -> f64 {
-        self.live.with_state(|s| s.cpu_load_of(agent))
-    }
-    fn memory_utilisation(&self, agents: &[AgentId]) -> f64 {
-        self.live.with_state(|s| s.memory_utilisation(agents))
-    }
-    fn market_volatility(&self) -> f64 {
-        self.live.with_state(|s| s.market_volatility())
-    }
-    fn dispatch(&mut self, task: Task) -> TaskId {
-        self.change(|s| s.dispatch(task))
-    }
-    fn dispatch_to(&mut self, task: Task, pool: &[AgentId]) -> TaskId {
-        self.change(|s| s.dispatch_to(task, pool))
-    }
-    fn apply_fault_to(&mut self, fault: &FaultSpec, targets: &[AgentId]) {
-        self.change(|s| s.apply_fault_to(fault, targets));
-    }
-    fn trades_report(&mut self) -> TradesReport {
-        self.live.with_state(|s| s.trades_now())
-    }
-    fn with_core<R>(&self, f: impl FnOnce(&Core) -> R) -> R {
-        self.live.with_state(|s| f(&s.world.core))
     }
 }
