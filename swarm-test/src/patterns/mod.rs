@@ -11,7 +11,6 @@
 //! mode runs it in virtual time, live mode in wall time.
 
 mod autoscale;
-mod live_view;
 mod progressive;
 mod rotation;
 
@@ -68,32 +67,6 @@ pub(crate) fn run<H: Driver>(spec: &Spec, seed: u64, sim: &mut H) -> Result<Patt
     };
     result?;
     Ok(log)
-}
-
-/// Takes what real time and real measurements decide out of the patterns' sections of a
-/// live snapshot of a pattern's run (see `live_view`); the rest of the report, and every
-/// run without a pattern, is `live::redact`'s alone.
-pub(crate) fn redact_live(spec: &Spec, value: &mut serde_json::Value) {
-    if spec.scale.is_none() && spec.deploy.is_none() {
-        return; // No pattern ran: `live::redact` alone applies.
-    }
-    let run = live_view::Run {
-        autoscaled: spec.scale.is_some(),
-        adaptive: spec
-            .deploy
-            .as_ref()
-            .is_some_and(|d| d.kind == DeployKind::Rotation),
-        rollout: spec
-            .deploy
-            .as_ref()
-            .is_some_and(|d| matches!(d.kind, DeployKind::BlueGreen | DeployKind::Canary)),
-        // A volatility shock moves the market, not the agents: no race.
-        faulted: spec
-            .inject
-            .iter()
-            .any(|f| !matches!(f.kind, swarm_test_spec::FaultKind::Volatility { .. })),
-    };
-    live_view::redact(value, run);
 }
 
 /// The pattern in words, for the snapshot header: `autoscaling 2..=10 agents, target cpu

@@ -63,6 +63,7 @@ impl World {
     ) {
         let index = self.faults.len();
         self.add(fault.clone());
+        self.pinned[index] = true;
         self.apply_fault(fx, index, targets.to_vec());
         if let Some(d) = fault.for_ms {
             fx.schedule(fx.now_us() + d * MS, Timer::FaultEnd(index));
@@ -71,6 +72,7 @@ impl World {
 
     fn add(&mut self, spec: FaultSpec) {
         self.faults.push(spec);
+        self.pinned.push(false);
         self.outcomes.push(FaultOutcome::default());
         self.recovery.add_fault();
     }

@@ -108,6 +108,9 @@ pub(crate) struct World {
     pub(crate) fault_rng: SimRng,
     pub(crate) faults: Vec<FaultSpec>,
     pub(crate) outcomes: Vec<FaultOutcome>,
+    /// Per fault: started on exactly the agents a deployment gave (its new version's), not
+    /// on the targets its spec names.
+    pub(crate) pinned: Vec<bool>,
     pub(crate) active: Active,
     /// The market regime before each volatility fault, restored when it heals.
     pub(crate) calm_before: BTreeMap<usize, RegimeSegment>,
@@ -153,6 +156,7 @@ impl World {
             heartbeat_rng: root.split("heartbeats"),
             outcomes: vec![FaultOutcome::default(); spec.inject.len()],
             faults: spec.inject.clone(),
+            pinned: vec![false; spec.inject.len()],
             active: Active::default(),
             calm_before: BTreeMap::new(),
             trace: Trace::default(),

@@ -14,7 +14,6 @@
 //!   faults;
 //! - `health`: heartbeats and CPU/memory sampling;
 //! - `blocking`: the [`Driver`](crate::driver::Driver) of the deployment patterns, live;
-//! - `redact`: the `@live` snapshot variant.
 //!
 //! Readiness: every agent must complete the handshake (`ready`, with the run's token); setup
 //! waits up to [`READY_TIMEOUT`] and fails at once when fewer than 80% can still make it.
@@ -32,7 +31,6 @@ mod effects;
 mod health;
 mod io;
 
-pub(crate) mod redact;
 mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard};

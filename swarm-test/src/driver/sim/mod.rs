@@ -299,6 +299,11 @@ impl Sim {
         self.io.now_us
     }
 
+    /// The run's world (the harness reads its typed faults).
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+
     /// The coordination core.
     pub fn core(&self) -> &Core {
         &self.world.core

@@ -59,9 +59,11 @@
 //! so a reader sees what was taken out.
 
 use serde_json::Value;
-use swarm_test_spec::{FaultKind, FaultSpec, Spec, Strategy};
+use swarm_test_spec::{DeployKind, FaultKind, Spec, Strategy};
 
 use crate::report::Report;
+
+mod patterns;
 
 /// What a redacted value is replaced with.
 pub(crate) const REDACTED: &str = "[live]";
@@ -124,50 +126,40 @@ enum Tier {
     Struck,
 }
 
-/// The report as the `@live` snapshot shows it.
-pub(crate) fn live_snapshot(spec: &Spec, report: &Report) -> Value {
+/// A fault of the run as the redaction sees it: its kind, and whether a deployment put it on
+/// its new version's agents (`new_version_fault`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunFault<'a> {
+    /// What it does.
+    pub(crate) kind: &'a FaultKind,
+    /// Started by a deployment on exactly its new version's agents.
+    pub(crate) on_new_version: bool,
+}
+
+/// The report as the `@live` snapshot shows it: the report-wide tiers, then the deployment
+/// patterns' sections ([`patterns`]). `faults` are every fault of the run (the attribute's,
+/// the body's, a deployment's), typed.
+pub(crate) fn live_snapshot(spec: &Spec, report: &Report, faults: &[RunFault<'_>]) -> Value {
     let mut value = serde_json::to_value(report).unwrap_or(Value::Null);
-    let names: Vec<&str> = report
-        .faults
-        .iter()
-        .map(|f| f.name.as_str())
-        .filter(|name| !new_version_errors(spec, name))
-        .collect();
-    let mut tier = tier(spec.strategy, &names);
-    if names.len() < report.faults.len() {
-        // A new version's errors make who failed which request a race, no more.
-        tier = tier.max(Tier::Racy);
-    }
-    redact(&mut value, tier);
+    redact(&mut value, tier(spec.strategy, faults));
+    redact_patterns(spec, &mut value);
     value
 }
 
-/// Whether `name` is a deployment's new-version `error_rate` (`error_rate(0.3) on green`,
-/// `… on canary`): its errors are drawn by each new agent from the run's seed, on requests
-/// the controller routes by the seed, so the rollout's steps are no race (tier 2, not 3).
-fn new_version_errors(spec: &Spec, name: &str) -> bool {
-    let errors = spec
-        .deploy
-        .as_ref()
-        .and_then(|d| d.new_version_fault.as_ref())
-        .is_some_and(|f| matches!(f.kind, FaultKind::ErrorRate { .. }));
-    errors
-        && name
-            .rsplit_once(" on ")
-            .is_some_and(|(_, version)| version == "green" || version == "canary")
+/// Whether `fault` is a deployment's new-version `error_rate`: its errors are drawn by each
+/// new agent from the run's seed, on requests the controller routes by the seed, so the
+/// rollout's steps are no race (tier 2, not 3).
+fn new_version_errors(fault: &RunFault<'_>) -> bool {
+    fault.on_new_version && matches!(fault.kind, FaultKind::ErrorRate { .. })
 }
 
-/// The run's tier from its strategy and its faults' names (the report's, so run-time
-/// injections count). A name that does not parse counts as a fault on agents: when unsure,
-/// redact more.
-fn tier(strategy: Strategy, faults: &[&str]) -> Tier {
-    let on_the_market = |name: &&str| {
-        matches!(
-            FaultSpec::parse(name).map(|f| f.kind),
-            Ok(FaultKind::Volatility { .. })
-        )
-    };
-    if !faults.iter().all(on_the_market) {
+/// The run's tier from its strategy and its faults' kinds.
+fn tier(strategy: Strategy, faults: &[RunFault<'_>]) -> Tier {
+    let on_the_market = |f: &RunFault<'_>| matches!(f.kind, FaultKind::Volatility { .. });
+    if !faults
+        .iter()
+        .all(|f| on_the_market(f) || new_version_errors(f))
+    {
         Tier::Struck
     } else if !faults.is_empty()
         || matches!(
@@ -179,6 +171,32 @@ fn tier(strategy: Strategy, faults: &[&str]) -> Tier {
     } else {
         Tier::Calm
     }
+}
+
+/// Takes what real time and real measurements decide out of the patterns' sections of a
+/// live snapshot of a pattern's run (see [`patterns`]); the rest of the report, and every
+/// run without a pattern, is this module's alone.
+fn redact_patterns(spec: &Spec, value: &mut Value) {
+    if spec.scale.is_none() && spec.deploy.is_none() {
+        return; // No pattern ran: the report-wide tiers alone apply.
+    }
+    let run = patterns::Pattern {
+        autoscaled: spec.scale.is_some(),
+        adaptive: spec
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.kind == DeployKind::Rotation),
+        rollout: spec
+            .deploy
+            .as_ref()
+            .is_some_and(|d| matches!(d.kind, DeployKind::BlueGreen | DeployKind::Canary)),
+        // A volatility shock moves the market, not the agents: no race.
+        faulted: spec
+            .inject
+            .iter()
+            .any(|f| !matches!(f.kind, swarm_test_spec::FaultKind::Volatility { .. })),
+    };
+    patterns::redact(value, run);
 }
 
 fn redact(value: &mut Value, tier: Tier) {
@@ -404,27 +422,41 @@ mod tests {
         assert_eq!(v["topology"], report()["topology"]);
     }
 
+    /// A fault of the run, typed, as the harness hands it over.
+    fn fault(text: &str, on_new_version: bool) -> (FaultKind, bool) {
+        (
+            swarm_test_spec::FaultSpec::parse(text).unwrap().kind,
+            on_new_version,
+        )
+    }
+
+    fn run_faults(faults: &[(FaultKind, bool)]) -> Vec<RunFault<'_>> {
+        faults
+            .iter()
+            .map(|(kind, on_new_version)| RunFault {
+                kind,
+                on_new_version: *on_new_version,
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_new_version_s_error_rate_is_no_strike() {
-        let spec = |fault: &str| {
-            swarm_test_spec::SpecBuilder::new("t", "redact")
-                .with("topology", "mesh")
-                .with("agents", 4u64)
-                .with("deploy", "canary")
-                .with("new_version_fault", fault)
-                .build()
-                .unwrap()
-        };
-        let errors = spec("error_rate(0.5)");
-        assert!(new_version_errors(&errors, "error_rate(0.5) on canary"));
-        assert!(
-            !new_version_errors(&errors, "error_rate(0.5)"),
+    fn a_new_version_s_errors_are_a_race_not_a_strike() {
+        use Strategy::RoundRobin;
+        let errors = [fault("error_rate(0.5)", true)];
+        assert_eq!(tier(RoundRobin, &run_faults(&errors)), Tier::Racy);
+        let injected = [fault("error_rate(0.5)", false)];
+        assert_eq!(
+            tier(RoundRobin, &run_faults(&injected)),
+            Tier::Struck,
             "an injected one"
         );
-        assert!(!new_version_errors(
-            &spec("crash(random)"),
-            "crash on canary"
-        ));
+        let crash = [fault("crash(random)", true)];
+        assert_eq!(
+            tier(RoundRobin, &run_faults(&crash)),
+            Tier::Struck,
+            "a new version's crash strikes"
+        );
     }
 
     #[test]
@@ -435,8 +467,12 @@ mod tests {
         for load_aware in [LeastLoaded, Specialized, Adaptive] {
             assert_eq!(tier(load_aware, &[]), Tier::Racy, "{load_aware:?}");
         }
-        let market = "volatility(0.9) @ 100ms for 500ms";
-        assert_eq!(tier(RoundRobin, &[market]), Tier::Racy, "prices only");
+        let market = fault("volatility(0.9) @ 100ms for 500ms", false);
+        assert_eq!(
+            tier(RoundRobin, &run_faults(std::slice::from_ref(&market))),
+            Tier::Racy,
+            "prices only"
+        );
         for struck in [
             "crash(random, restart = 500ms) @ 100ms",
             "hang(random) @ 100ms for 500ms",
@@ -448,14 +484,15 @@ mod tests {
             "cpu_spike(0.95, target = 1) @ 300ms for 1s",
             "latency(50ms, jitter = 10ms)",
         ] {
-            assert_eq!(tier(RoundRobin, &[struck]), Tier::Struck, "{struck}");
-            assert_eq!(tier(Adaptive, &[market, struck]), Tier::Struck, "{struck}");
+            let one = [fault(struck, false)];
+            assert_eq!(
+                tier(RoundRobin, &run_faults(&one)),
+                Tier::Struck,
+                "{struck}"
+            );
+            let both = [market.clone(), fault(struck, false)];
+            assert_eq!(tier(Adaptive, &run_faults(&both)), Tier::Struck, "{struck}");
         }
-        assert_eq!(
-            tier(RoundRobin, &["not a fault"]),
-            Tier::Struck,
-            "when unsure, redact more"
-        );
     }
 
     #[test]

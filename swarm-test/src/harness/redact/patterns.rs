@@ -1,7 +1,7 @@
 //! The deployment patterns' sections of the `@live` snapshot: what real time and real
 //! measurements decide taken out, the rest kept exact.
 //!
-//! The report-wide rule is `live::redact`'s (every `*_ms` number, CPU and memory, the market,
+//! The report-wide rule is the parent module's (every `*_ms` number, CPU and memory, the market,
 //! races under faults); this adds what the patterns decide from wall time, by the same rule
 //! (a value stays exact when the test's attributes and the protocol fix it). Always:
 //! - `deploy`: a step's `reason` quotes its measured p99 (`p99 3.952 ms`): that figure;
@@ -34,12 +34,11 @@
 
 use serde_json::Value;
 
-/// What a redacted value is replaced with (as in `live::redact`).
-const REDACTED: &str = "[live]";
+use super::REDACTED;
 
 /// What kind of run the snapshot is of (see the module docs).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Run {
+pub(crate) struct Pattern {
     /// `scale` keys were given.
     pub(crate) autoscaled: bool,
     /// `deploy = "rotation"`.
@@ -52,7 +51,7 @@ pub(crate) struct Run {
 
 /// Takes what real time decides out of a live snapshot `value` of a pattern's run (see the
 /// module docs).
-pub(crate) fn redact(value: &mut Value, run: Run) {
+pub(crate) fn redact(value: &mut Value, run: Pattern) {
     let Value::Object(report) = value else { return };
     if let Some(Value::Array(steps)) = report.get_mut("deploy") {
         for step in steps {
@@ -71,7 +70,7 @@ pub(crate) fn redact(value: &mut Value, run: Run) {
             }
         }
     }
-    // From the spec, not the report: `live::redact` may have taken the `deploy` steps out
+    // From the spec, not the report: the report-wide rule may have taken the `deploy` steps out
     // already (a struck run keeps its allow-list only).
     let raced = run.faulted && (run.autoscaled || run.rollout);
     let mut tasks: Vec<&str> = Vec::new();
@@ -181,7 +180,7 @@ mod tests {
     #[test]
     fn a_plain_rollout_keeps_its_steps_without_their_durations() {
         let mut v = report();
-        redact(&mut v, Run::default());
+        redact(&mut v, Pattern::default());
         assert_eq!(
             v["deploy"][0]["reason"],
             "blue success 1.00 over 40 (p99 [live] ms); green served nothing"
@@ -198,9 +197,9 @@ mod tests {
     #[test]
     fn an_autoscaled_run_hides_its_scaling_and_its_size_not_its_losses() {
         let mut v = report();
-        let run = Run {
+        let run = Pattern {
             autoscaled: true,
-            ..Run::default()
+            ..Pattern::default()
         };
         redact(&mut v, run);
         assert_eq!(v["scaling"], REDACTED);
@@ -215,12 +214,12 @@ mod tests {
     #[test]
     fn a_rollout_under_a_fault_hides_its_steps_and_counts() {
         let mut v = report();
-        let run = Run {
+        let run = Pattern {
             faulted: true,
             rollout: true,
-            ..Run::default()
+            ..Pattern::default()
         };
-        // As `live::redact` leaves a struck run: its steps already taken out.
+        // As the report-wide rule leaves a struck run: its steps already taken out.
         v["deploy"] = json!(REDACTED);
         redact(&mut v, run);
         assert_eq!(v["deploy"], REDACTED);
@@ -244,10 +243,10 @@ mod tests {
     #[test]
     fn an_adaptive_rotation_hides_what_the_market_steered() {
         let mut v = report();
-        let run = Run {
+        let run = Pattern {
             adaptive: true,
             faulted: true,
-            ..Run::default()
+            ..Pattern::default()
         };
         v["deploy"] = json!([]);
         redact(&mut v, run);

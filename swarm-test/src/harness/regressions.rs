@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::seeds::nth_seed;
 use crate::config::{Config, Regressions, SEEDS_VAR};
-use crate::harness::nth_seed;
 
 /// The directory, beside a test's source file, that holds its regressions file.
 pub(crate) const REGRESSIONS_DIR: &str = "swarm-test-regressions";
@@ -226,15 +226,21 @@ mod tests {
     #[test]
     fn the_file_sits_beside_the_test_source() {
         let manifest = env!("CARGO_MANIFEST_DIR");
-        let path = locate(&Regressions::Beside, manifest, "src/regressions.rs", "a::b").unwrap();
+        let path = locate(
+            &Regressions::Beside,
+            manifest,
+            "src/harness/regressions.rs",
+            "a::b",
+        )
+        .unwrap();
         assert!(
-            path.ends_with("src/swarm-test-regressions/a__b.txt"),
+            path.ends_with("src/harness/swarm-test-regressions/a__b.txt"),
             "{path:?}"
         );
         // `file!()` relative to the workspace root is found from the crate's directory too.
         let path = locate(&Regressions::Beside, manifest, file!(), "a::b").unwrap();
         assert!(
-            path.ends_with("src/swarm-test-regressions/a__b.txt"),
+            path.ends_with("src/harness/swarm-test-regressions/a__b.txt"),
             "{path:?}"
         );
         assert_eq!(locate(&Regressions::Off, manifest, file!(), "a::b"), None);

@@ -1,0 +1,218 @@
+//! The engine of one seed's run: the mock simulator or the live controller, and the tokio
+//! runtime it lives on. Each step of the pipeline asks it for one thing.
+
+use std::time::Duration;
+
+use swarm_test_spec::{FaultKind, Spec};
+
+use crate::backend::process::ProcessBackend;
+use crate::backend::Launch;
+use crate::config::Mode;
+use crate::core::Core;
+use crate::live::Live;
+use crate::metrics;
+use crate::report::Report;
+use crate::sim::Sim;
+use crate::swarm::Engine;
+use crate::topology::Topology;
+
+use super::context::Context;
+
+/// The driver of one seed's run and the tokio runtime it lives on.
+pub(super) struct Run {
+    // Dropped before the runtime: the live controller's tasks and pipes belong to it.
+    pub(super) driver: Option<Engine>,
+    pub(super) runtime: tokio::runtime::Runtime,
+    pub(super) mode: Mode,
+}
+
+impl Run {
+    pub(super) fn new(ctx: &Context, seed: u64) -> Result<Run, String> {
+        let spec = &ctx.spec;
+        match ctx.config.mode {
+            Mode::Mock => {
+                let sim = Sim::new(spec, seed).map_err(|e| e.to_string())?;
+                let runtime = paused_runtime()?;
+                let started = runtime.block_on(async { tokio::time::Instant::now() });
+                Ok(Run {
+                    driver: Some(Engine::Mock {
+                        sim: Box::new(sim),
+                        started,
+                    }),
+                    runtime,
+                    mode: Mode::Mock,
+                })
+            }
+            Mode::Live => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("could not start the live controller's runtime: {e}"))?;
+                let program = std::env::current_exe().map_err(|e| {
+                    format!("live mode starts agents from the test binary, but its path is unknown: {e}")
+                })?;
+                let launch = Launch {
+                    program,
+                    args: [
+                        "--exact",
+                        &ctx.test_path,
+                        "--nocapture",
+                        "--include-ignored",
+                        "--test-threads",
+                        "1",
+                    ]
+                    .map(str::to_owned)
+                    .to_vec(),
+                    env: Vec::new(),
+                };
+                let backend = ProcessBackend::new()?;
+                let live = Live::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                Ok(Run {
+                    driver: Some(Engine::Live(Box::new(live))),
+                    runtime,
+                    mode: Mode::Live,
+                })
+            }
+        }
+    }
+
+    pub(super) fn driver(&mut self) -> &mut Engine {
+        self.driver
+            .as_mut()
+            .expect("the driver is only taken while the body runs")
+    }
+
+    pub(super) fn setup(&mut self) -> Result<(), String> {
+        match self.driver.as_mut() {
+            Some(Engine::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
+            Some(Engine::Live(live)) => self.runtime.block_on(live.setup()),
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    pub(super) fn topology(&mut self) -> Topology {
+        match self.driver() {
+            Engine::Mock { sim, .. } => sim.core().topology().clone(),
+            Engine::Live(live) => live.topology().clone(),
+        }
+    }
+
+    pub(super) fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
+        match self.driver() {
+            Engine::Mock { sim, .. } => f(sim.core()),
+            Engine::Live(live) => live.with_state(|s| f(&s.world.core)),
+        }
+    }
+
+    /// The built-in trade flow or the spec's autoscaling / deployment pattern, within the
+    /// test's timeout.
+    pub(super) fn flow(
+        &mut self,
+        spec: &Spec,
+        seed: u64,
+    ) -> Result<crate::patterns::PatternLog, String> {
+        let (n, timeout_ms) = (spec.trades, spec.timeout_ms);
+        let runtime = &self.runtime;
+        match self.driver.as_mut() {
+            Some(Engine::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
+            Some(Engine::Live(live)) if spec.scale.is_some() || spec.deploy.is_some() => {
+                // The same pattern code as mock mode, in wall time (see `live::Blocking`).
+                let mut host = crate::live::Blocking::new(runtime, live, timeout_ms);
+                crate::patterns::run(spec, seed, &mut host)
+            }
+            Some(Engine::Live(live)) => {
+                let limit = Duration::from_millis(timeout_ms);
+                let remaining = limit.saturating_sub(live.now());
+                let ran = runtime
+                    .block_on(async { tokio::time::timeout(remaining, live.run_trades(n)).await });
+                match ran {
+                    Ok(ran) => ran.map(|_| crate::patterns::PatternLog::default()),
+                    Err(_) => Err(format!(
+                        "timed out after {limit:?} of wall time (the test's `timeout`): {}",
+                        live.with_state(|s| {
+                            let audit = s.world.core.ledger().audit();
+                            format!(
+                                "{} of {} tasks still in flight, {} trades not yet sent",
+                                audit.in_flight, audit.dispatched, s.world.flow.remaining
+                            )
+                        })
+                    )),
+                }
+            }
+            None => Err("the swarm is gone".into()),
+        }
+    }
+
+    /// Every fault of the run, typed: its kind, and whether a deployment pinned it on its new
+    /// version's agents (for the `@live` redaction).
+    pub(super) fn faults(&mut self) -> Vec<(FaultKind, bool)> {
+        let typed = |w: &crate::world::World| {
+            w.faults
+                .iter()
+                .zip(&w.pinned)
+                .map(|(f, &pinned)| (f.kind.clone(), pinned))
+                .collect()
+        };
+        match self.driver() {
+            Engine::Mock { sim, .. } => typed(sim.world()),
+            Engine::Live(live) => live.with_state(|s| typed(&s.world)),
+        }
+    }
+
+    pub(super) fn capture(&mut self, name: &str, seed: u64) -> Report {
+        match self.driver() {
+            Engine::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
+            Engine::Live(live) => {
+                live.with_state(|s| metrics::report(&mut s.world, &s.io, name, seed))
+            }
+        }
+    }
+
+    /// Live agents that broke the protocol or failed: each fails the run.
+    pub(super) fn live_errors(&mut self) -> Result<(), String> {
+        let errors = match self.driver() {
+            Engine::Mock { .. } => return Ok(()),
+            Engine::Live(live) => live.errors(),
+        };
+        if errors.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "live agents failed or broke the protocol:\n  - {}",
+            errors.join("\n  - ")
+        ))
+    }
+
+    /// Kills every live agent (mock: nothing to do). Idempotent.
+    pub(super) fn shutdown(&mut self) {
+        if let Some(Engine::Live(live)) = self.driver.as_mut() {
+            live.shutdown();
+        }
+    }
+
+    /// The trace's tail, event count, clock (µs) and hash (0 in live mode, where the trace
+    /// is not deterministic and the determinism check does not apply).
+    pub(super) fn trace(&mut self) -> (Vec<String>, u64, u64, u64) {
+        match self.driver.as_mut() {
+            Some(Engine::Mock { sim, .. }) => (
+                sim.trace().tail().map(str::to_owned).collect(),
+                sim.trace().events(),
+                sim.now_us(),
+                sim.trace().hash(),
+            ),
+            Some(Engine::Live(live)) => {
+                let (tail, events, now_us) = live.trace_tail();
+                (tail, events, now_us, 0)
+            }
+            None => (Vec::new(), 0, 0, 0),
+        }
+    }
+}
+
+pub(super) fn paused_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .map_err(|e| format!("could not start the test's tokio runtime: {e}"))
+}

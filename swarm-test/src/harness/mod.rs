@@ -1,0 +1,285 @@
+//! The run: what every `#[swarm_test]` does, in order, with teardown guaranteed.
+//!
+//! 1. Read the environment (an invalid value stops here, nothing runs).
+//! 2. Setup: topology, agents, readiness (at least 80% must become ready).
+//! 3. Topology assertions.
+//! 4. The trade simulation with the scheduled faults, or the imperative body.
+//! 5. Coordination assertions: every task ended exactly once, every hop along an edge.
+//! 6. Metric capture into a [`Report`]; the report body, if any.
+//! 7. The insta snapshot of the report (base seed only).
+//! 8. Teardown: always, after success, panic, `Err` or timeout.
+//!
+//! A failure names the seed, the mode, a command that replays it, and the tail of the trace.
+//!
+//! Around these steps: the seeds to run (the regressions file's, then `SWARM_TEST_SEEDS` of
+//! them, see [`Config`]), each run twice and compared under `SWARM_TEST_CHECK_DETERMINISM`, and
+//! a seed that fails while exploring saved to the regressions file.
+
+mod body;
+mod checks;
+mod context;
+mod engine;
+mod failure;
+mod redact;
+pub(crate) mod regressions;
+mod seeds;
+mod snapshot;
+pub(crate) mod teardown;
+
+use std::time::Duration;
+
+use swarm_test_spec::{SnapshotSetting, SpecBuilder};
+
+use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR};
+use crate::live::AgentEnv;
+use crate::report::Report;
+use crate::swarm::{Engine, Swarm};
+
+pub use body::{Body, BodyFuture, Outcome, TestResult};
+pub use seeds::{derive_seed, nth_seed};
+pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter};
+
+use checks::{check_coordination, check_shape, compare, Digest};
+use context::Context;
+use engine::Run;
+use failure::{bare, explain, guarded, Failure};
+use regressions::Origin;
+use seeds::{rstest_case, test_path};
+use snapshot::{snapshot_request, write_report};
+use teardown::TeardownGuard;
+
+/// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
+///
+/// In a process started as a live agent (the agent variable is set), runs the agent program
+/// instead and exits: that check comes first.
+pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+    if let Some(env) = AgentEnv::from_env() {
+        crate::live::agent::main(env, builder.build().map_err(|e| e.to_string()));
+    }
+    let spec = match builder.build() {
+        Ok(spec) => spec,
+        Err(e) => panic!("swarm_test: invalid test specification: {e}"),
+    };
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => panic!("swarm_test: {e}. Nothing ran."),
+    };
+    if config.mode == Mode::Live && config.backend == Backend::E2b {
+        panic!(
+            "swarm_test: SWARM_TEST_MODE=live with SWARM_TEST_BACKEND=e2b, but the E2B backend \
+             is not available in this version of swarm-test, so nothing ran (it never falls \
+             back to another backend or to mock). Unset SWARM_TEST_BACKEND or set it to \
+             `process` to run the agents as local processes."
+        );
+    }
+    let test_path = test_path(&spec);
+    let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
+    let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
+    let file = regressions::locate(
+        &config.regressions,
+        snapshotter.manifest_dir,
+        snapshotter.file,
+        &test_path,
+    );
+    let saved = match (&file, config.seed) {
+        (Some(file), None) => match regressions::read(file) {
+            Ok(seeds) => seeds,
+            Err(e) => panic!(
+                "swarm_test: the regressions file is not valid: {e}. Fix or delete the line \
+                 (or set SWARM_TEST_REGRESSIONS=off). Nothing ran."
+            ),
+        },
+        _ => Vec::new(),
+    };
+    let ctx = Context {
+        spec,
+        case,
+        config,
+        test_path,
+        package: snapshotter.package,
+        base_seed,
+    };
+    for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
+        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+            Ok(first) if ctx.config.check_determinism => {
+                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
+                    Ok(second) => compare(&first, &second),
+                    Err(second) => Some(Failure {
+                        message: format!(
+                            "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
+                             {seed} passed, the second failed: {}",
+                            second.message
+                        ),
+                        ..second
+                    }),
+                }
+            }
+            Ok(_) => None,
+            Err(failure) => Some(failure),
+        };
+        let Some(failure) = failure else { continue };
+        let mut text = explain(&ctx, seed, &origin.describe(file.as_deref()), &failure);
+        if matches!(origin, Origin::Explore { of, .. } if of > 1) {
+            text.push_str(&match &file {
+                Some(file) => match regressions::record(file, &ctx.test_path, seed, &failure.message) {
+                    Ok(true) => format!(
+                        "\nsaved: seed {seed} was added to {}; every run of this test replays it first\n",
+                        file.display()
+                    ),
+                    Ok(false) => String::new(),
+                    Err(e) => format!("\nthe seed could not be saved: {e}\n"),
+                },
+                None => "\nthe seed was not saved: no regressions file (SWARM_TEST_REGRESSIONS=off, \
+                         or the test's source file was not found)\n"
+                    .to_owned(),
+            });
+        }
+        panic!("{text}");
+    }
+}
+
+/// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
+fn run_seed<F: Fn(&SnapshotRequest)>(
+    ctx: &Context,
+    seed: u64,
+    body: &Body,
+    assert_snapshot: &F,
+    snapshot: bool,
+) -> Result<Digest, Failure> {
+    let mut run = match Run::new(ctx, seed) {
+        Ok(run) => run,
+        Err(message) => return Err(bare(message)),
+    };
+    if let (Some(bug), Some(Engine::Mock { sim, .. })) =
+        (ctx.config.inject_bug, run.driver.as_mut())
+    {
+        sim.inject_bug(bug);
+    }
+    let mut teardown = TeardownGuard::default();
+    let result = guarded("the harness", || {
+        scenario(
+            ctx,
+            seed,
+            &mut run,
+            &mut teardown,
+            body,
+            assert_snapshot,
+            snapshot,
+        )
+    })
+    .and_then(|r| r);
+    // Teardown always runs (the guard would run it on drop, too): live agents are killed
+    // first, then every registered step runs, each guarded so one failing step does not skip
+    // the others; then the swarm is dropped.
+    let mut teardown_errors = Vec::new();
+    if let Err(e) = guarded("stopping the live agents", || run.shutdown()) {
+        teardown_errors.push(e);
+    }
+    teardown_errors.extend(teardown.run());
+    let (trace, events, now_us, trace_hash) = run.trace();
+    drop(run);
+    let mut message = match result {
+        Ok(report) if teardown_errors.is_empty() => {
+            return Ok(Digest {
+                events,
+                now_us,
+                trace_hash,
+                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
+            })
+        }
+        Ok(_) => String::new(),
+        Err(message) => message,
+    };
+    for e in teardown_errors {
+        message.push_str(&format!("\na teardown step panicked: {e}"));
+    }
+    Err(Failure {
+        message,
+        trace,
+        events,
+        now_us,
+    })
+}
+
+/// Steps 2 to 7: the report, or the failure message.
+fn scenario<F: Fn(&SnapshotRequest)>(
+    ctx: &Context,
+    seed: u64,
+    run: &mut Run,
+    teardown: &mut TeardownGuard,
+    body: &Body,
+    assert_snapshot: &F,
+    snapshot: bool,
+) -> Result<Report, String> {
+    let spec = &ctx.spec;
+    run.setup()?;
+    check_shape(&run.topology())?;
+    // The built-in trade flow, or the spec's autoscaling / deployment pattern.
+    let patterns = match body {
+        Body::Swarm(f) => {
+            drive(ctx, seed, run, teardown, f)?;
+            crate::patterns::PatternLog::default()
+        }
+        _ => run.flow(spec, seed)?,
+    };
+    run.live_errors()?;
+    run.with_core(check_coordination)?;
+    let mut report = run.capture(&ctx.report_name(), seed);
+    patterns.fill(&mut report);
+    if let Some(dir) = &ctx.config.report_dir {
+        write_report(dir, &report)?;
+    }
+    let outcome = guarded("the test body", || match body {
+        Body::Declarative(f) => f(),
+        Body::Report(f) => f(&report),
+        Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
+        Body::Swarm(_) => Ok(()),
+    })?;
+    outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
+    if snapshot && seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+        let faults = run.faults();
+        let request = snapshot_request(spec, ctx.case.clone(), report.clone(), &faults);
+        guarded("the snapshot", || assert_snapshot(&request))?;
+    }
+    Ok(report)
+}
+
+/// Runs the imperative body within the test's timeout: on a current-thread tokio runtime with
+/// a paused clock in mock mode (its sleeps are virtual, and so is the timeout), on the live
+/// controller's runtime in real time in live mode.
+fn drive(
+    ctx: &Context,
+    seed: u64,
+    run: &mut Run,
+    teardown: &mut TeardownGuard,
+    f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
+) -> Result<(), String> {
+    let Some(mut driver) = run.driver.take() else {
+        return Err("the swarm is gone".into());
+    };
+    if let Engine::Mock { started, .. } = &mut driver {
+        *started = run.runtime.block_on(async { tokio::time::Instant::now() });
+    }
+    let clock = match run.mode {
+        Mode::Mock => "virtual time",
+        Mode::Live => "wall time",
+    };
+    let mut swarm = Swarm::new(driver, ctx.report_name(), seed);
+    let limit = Duration::from_millis(ctx.spec.timeout_ms);
+    let runtime = &run.runtime;
+    let outcome = guarded("the test body", || {
+        runtime.block_on(async {
+            let remaining = limit.saturating_sub(swarm.now());
+            match tokio::time::timeout(remaining, f(&mut swarm)).await {
+                Ok(outcome) => Ok(outcome),
+                Err(_) => Err(format!(
+                    "timed out after {limit:?} of {clock} (the test's `timeout`)"
+                )),
+            }
+        })
+    });
+    let (driver, steps) = swarm.into_parts();
+    run.driver = Some(driver);
+    teardown.extend(steps);
+    outcome??.map_err(|e| format!("the test body returned Err: {e}"))
+}
