@@ -1,4 +1,7 @@
-//! Errors a test body can meet when it drives the swarm.
+//! Errors, one enum per operation: setting a swarm up ([`SetupError`]), running it
+//! ([`RunError`]), putting a proposal to a vote ([`ProposalError`]), injecting a fault
+//! ([`InjectError`]), and what a test body meets when it drives the swarm ([`SwarmError`]).
+//! Messages are lowercase and name the problem and the fix.
 
 use std::time::Duration;
 
@@ -44,14 +47,163 @@ pub enum SwarmError {
     Live(String),
 }
 
-impl From<crate::sim::SimError> for SwarmError {
-    fn from(e: crate::sim::SimError) -> Self {
+impl From<RunError> for SwarmError {
+    fn from(e: RunError) -> Self {
         match e {
-            crate::sim::SimError::Setup(m) => SwarmError::Setup(m),
-            crate::sim::SimError::Timeout { timeout_ms, what } => SwarmError::Timeout {
+            RunError::Setup(e) => SwarmError::Setup(e.to_string()),
+            RunError::Timeout {
+                timeout_ms, what, ..
+            } => SwarmError::Timeout {
                 limit: Duration::from_millis(timeout_ms),
                 what,
             },
         }
     }
+}
+
+impl From<ProposalError> for SwarmError {
+    fn from(e: ProposalError) -> Self {
+        SwarmError::Proposal(e.to_string())
+    }
+}
+
+/// Why a swarm could not be set up.
+///
+/// ```
+/// use swarm_test::SetupError;
+///
+/// let e = SetupError::NotReady { ready: 2, agents: 5, needed: 4, percent: 80.0 };
+/// assert_eq!(e.to_string(), "only 2 of 5 agents became ready; at least 4 (80%) are needed");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The roster does not list one role per agent.
+    #[error("the roster has {roles} agents but the topology has {agents}")]
+    Roster {
+        /// Roles given.
+        roles: usize,
+        /// Agents in the topology.
+        agents: usize,
+    },
+    /// The routing strategy cannot route this swarm.
+    #[error("{0}")]
+    Routing(String),
+    /// The market could not be built (a bar file that does not read, say).
+    #[error("{0}")]
+    Market(String),
+    /// Fewer agents than the quorum became ready.
+    #[error(
+        "only {ready} of {agents} agents became ready; at least {needed} ({percent}%) are needed"
+    )]
+    NotReady {
+        /// Agents that became ready.
+        ready: usize,
+        /// Agents started.
+        agents: usize,
+        /// The quorum.
+        needed: usize,
+        /// The quorum, as a share of the agents, %.
+        percent: f64,
+    },
+    /// The live controller could not start the swarm (each agent's reason is named).
+    #[error("{0}")]
+    Live(String),
+}
+
+/// Why a run could not go on: set up, or within the test's timeout. A timeout says where the
+/// run got to: its seed, its virtual time and how many events it had processed.
+///
+/// ```
+/// use swarm_test::RunError;
+///
+/// let e = RunError::Timeout {
+///     timeout_ms: 60_000,
+///     what: "3 of 20 tasks still in flight".into(),
+///     seed: 7,
+///     now_us: 60_000_500,
+///     steps: 1234,
+/// };
+/// assert!(e.to_string().starts_with("timed out after 60000 ms of virtual time"));
+/// assert!(e.to_string().contains("seed 7"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Setup failed.
+    #[error("setup failed: {0}")]
+    Setup(#[from] SetupError),
+    /// Virtual time reached the test's timeout.
+    #[error(
+        "timed out after {timeout_ms} ms of virtual time: {what} (seed {seed}, at {:.3} ms, after {steps} events)",
+        *now_us as f64 / 1_000.0
+    )]
+    Timeout {
+        /// The limit.
+        timeout_ms: u64,
+        /// What was still pending.
+        what: String,
+        /// The run's seed (`SWARM_TEST_SEED=<seed>` replays it).
+        seed: u64,
+        /// The virtual time of the event that would have passed the limit, µs.
+        now_us: u64,
+        /// Events processed until then.
+        steps: u64,
+    },
+}
+
+/// Why a proposal could not be put to a vote.
+///
+/// ```
+/// use swarm_test::ProposalError;
+///
+/// let e = ProposalError::Threshold { threshold: 1.5 };
+/// assert!(e.to_string().contains("must be in (0, 1]"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProposalError {
+    /// The threshold is outside `(0, 1]`.
+    #[error("the proposal's threshold must be in (0, 1], like 0.66; found {threshold}")]
+    Threshold {
+        /// The threshold given.
+        threshold: f64,
+    },
+}
+
+/// Why a fault cannot hit anything in this swarm.
+///
+/// ```
+/// use swarm_test::InjectError;
+///
+/// let e = InjectError::NoSuchAgent { index: 9, last: 3 };
+/// assert_eq!(e.to_string(), "target agent 9 does not exist: the swarm has agents 0..=3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InjectError {
+    /// `hub` outside a star, `coordinator` outside a hierarchy.
+    #[error("target `{target}` needs a {needs} topology, but this swarm is a {found}")]
+    NeedsTopology {
+        /// The target named.
+        target: &'static str,
+        /// The topology it needs.
+        needs: &'static str,
+        /// This swarm's topology.
+        found: &'static str,
+    },
+    /// An agent index past the last agent.
+    #[error("target agent {index} does not exist: the swarm has agents 0..={last}")]
+    NoSuchAgent {
+        /// The index named.
+        index: usize,
+        /// The last agent's id.
+        last: usize,
+    },
+    /// A role no agent has.
+    #[error("target `role:{role}` matches no agent in this swarm")]
+    NoRole {
+        /// The role named.
+        role: &'static str,
+    },
 }

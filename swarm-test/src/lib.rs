@@ -63,7 +63,7 @@ pub use config::{
 #[doc(hidden)]
 pub use config::{InjectedBug, INJECT_BUG_VAR};
 pub use core::{Agent, AgentState, Decision, Proposal, Task, TaskId, Vote};
-pub use error::SwarmError;
+pub use error::{InjectError, ProposalError, RunError, SetupError, SwarmError};
 pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::{derive_seed, nth_seed};
 pub use report::{

@@ -44,20 +44,22 @@ impl LiveBench {
     pub fn start(
         spec: &swarm_test_spec::Spec,
         seed: u64,
-    ) -> Result<(LiveBench, std::time::Duration), String> {
+    ) -> Result<(LiveBench, std::time::Duration), crate::SetupError> {
+        use crate::SetupError::Live as failed;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| failed(e.to_string()))?;
         let launch = crate::backend::Launch {
-            program: std::env::current_exe().map_err(|e| e.to_string())?,
+            program: std::env::current_exe().map_err(|e| failed(e.to_string()))?,
             args: Vec::new(),
             env: Vec::new(),
         };
-        let backend = crate::backend::process::ProcessBackend::new()?;
-        let mut live = crate::live::Live::new(spec, seed, "bench", Box::new(backend), launch)?;
+        let backend = crate::backend::process::ProcessBackend::new().map_err(failed)?;
+        let mut live = crate::live::Live::new(spec, seed, "bench", Box::new(backend), launch)
+            .map_err(failed)?;
         let started = std::time::Instant::now();
-        runtime.block_on(live.setup())?;
+        runtime.block_on(live.setup()).map_err(failed)?;
         let took = started.elapsed();
         Ok((LiveBench { live, runtime }, took))
     }
@@ -67,12 +69,16 @@ impl LiveBench {
         &mut self,
         agent: usize,
         n: usize,
-    ) -> Result<Vec<std::time::Duration>, String> {
+    ) -> Result<Vec<std::time::Duration>, crate::SwarmError> {
         let live = &mut self.live;
         self.runtime.block_on(async {
             let mut out = Vec::with_capacity(n);
             for _ in 0..n {
-                out.push(live.round_trip(agent).await?);
+                out.push(
+                    live.round_trip(agent)
+                        .await
+                        .map_err(crate::SwarmError::Live)?,
+                );
             }
             Ok(out)
         })

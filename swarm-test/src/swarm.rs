@@ -192,11 +192,11 @@ impl Swarm {
                     .propose(proposal)
                     .await
                     .map_err(SwarmError::Live)?
-                    .map_err(SwarmError::Proposal);
+                    .map_err(SwarmError::from);
             }
         };
         catch_up(sim, *started)?;
-        let round = sim.propose(proposal).map_err(SwarmError::Proposal)?;
+        let round = sim.propose(proposal)?;
         let ran = sim.run_until_decided(round);
         sync_clock(sim, *started).await;
         ran?;
@@ -450,7 +450,7 @@ impl Swarm {
         }
         .map_err(|reason| SwarmError::Fault {
             fault: text,
-            reason,
+            reason: reason.to_string(),
         })?;
         Ok(FaultHandle { index, spec })
     }

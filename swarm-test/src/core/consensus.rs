@@ -141,12 +141,11 @@ impl Proposal {
     }
 
     /// Checks the threshold; the error names the bad value and the valid range.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), crate::error::ProposalError> {
         if !(self.threshold > 0.0 && self.threshold <= 1.0) {
-            return Err(format!(
-                "the proposal's threshold must be in (0, 1], like 0.66; found {}",
-                self.threshold
-            ));
+            return Err(crate::error::ProposalError::Threshold {
+                threshold: self.threshold,
+            });
         }
         Ok(())
     }

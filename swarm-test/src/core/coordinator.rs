@@ -277,13 +277,16 @@ pub struct Core {
 
 impl Core {
     /// A core for `topology` with one agent per role (in order), routing with `strategy`.
-    pub fn new(topology: Topology, roles: &[Role], strategy: Strategy) -> Result<Core, String> {
+    pub fn new(
+        topology: Topology,
+        roles: &[Role],
+        strategy: Strategy,
+    ) -> Result<Core, crate::error::SetupError> {
         if roles.len() != topology.len() {
-            return Err(format!(
-                "the roster has {} agents but the topology has {}",
-                roles.len(),
-                topology.len()
-            ));
+            return Err(crate::error::SetupError::Roster {
+                roles: roles.len(),
+                agents: topology.len(),
+            });
         }
         let n = topology.len();
         let root = matches!(
@@ -300,7 +303,7 @@ impl Core {
             configured: topology.clone(),
             topology,
             strategy,
-            router: router_for(strategy)?,
+            router: router_for(strategy).map_err(crate::error::SetupError::Routing)?,
             ledger: Ledger::default(),
             tasks: BTreeMap::new(),
             avoid: TaskTable::default(),

@@ -33,7 +33,11 @@ impl Core {
     /// proposer, too few live voters) is decided at once as not reached, with the reason.
     ///
     /// Errors: an invalid proposal (threshold outside `(0, 1]`).
-    pub fn propose(&mut self, now_us: u64, proposal: Proposal) -> Result<RoundId, String> {
+    pub fn propose(
+        &mut self,
+        now_us: u64,
+        proposal: Proposal,
+    ) -> Result<RoundId, crate::error::ProposalError> {
         proposal.validate()?;
         let id = RoundId(self.next_round);
         self.next_round += 1;

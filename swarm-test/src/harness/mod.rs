@@ -54,7 +54,7 @@ use teardown::TeardownGuard;
 /// instead and exits: that check comes first.
 pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
     if let Some(env) = AgentEnv::from_env() {
-        crate::live::agent::main(env, builder.build().map_err(|e| e.to_string()));
+        crate::live::agent::main(env, builder.build());
     }
     let spec = match builder.build() {
         Ok(spec) => spec,

@@ -25,6 +25,7 @@ use swarm_test_spec::{FaultKind, FaultSpec, Partition, Target, TopologyKind};
 
 use super::{FaultOutcome, Trace};
 use crate::core::Agent;
+use crate::error::InjectError;
 use crate::rng::SimRng;
 use crate::topology::AgentId;
 
@@ -54,17 +55,17 @@ pub(crate) fn resolve(
     kind: TopologyKind,
     agents: &[Agent],
     rng: &mut SimRng,
-) -> Result<Vec<AgentId>, String> {
+) -> Result<Vec<AgentId>, InjectError> {
     let n = agents.len();
-    let root = |what: &str, want: TopologyKind| -> Result<Vec<AgentId>, String> {
+    let root = |what: &'static str, want: TopologyKind| -> Result<Vec<AgentId>, InjectError> {
         if kind == want {
             Ok(vec![0])
         } else {
-            Err(format!(
-                "target `{what}` needs a {} topology, but this swarm is a {}",
-                want.as_str(),
-                kind.as_str()
-            ))
+            Err(InjectError::NeedsTopology {
+                target: what,
+                needs: want.as_str(),
+                found: kind.as_str(),
+            })
         }
     };
     let mut picked: Vec<AgentId> = match target {
@@ -79,10 +80,10 @@ pub(crate) fn resolve(
         Target::All => (0..n).collect(),
         Target::Index(i) if *i < n => vec![*i],
         Target::Index(i) => {
-            return Err(format!(
-                "target agent {i} does not exist: the swarm has agents 0..={}",
-                n - 1
-            ))
+            return Err(InjectError::NoSuchAgent {
+                index: *i,
+                last: n - 1,
+            })
         }
         Target::Role(role) => {
             let ids: Vec<_> = agents
@@ -91,10 +92,9 @@ pub(crate) fn resolve(
                 .map(|a| a.id)
                 .collect();
             if ids.is_empty() {
-                return Err(format!(
-                    "target `role:{}` matches no agent in this swarm",
-                    role.as_str()
-                ));
+                return Err(InjectError::NoRole {
+                    role: role.as_str(),
+                });
             }
             ids
         }
@@ -112,7 +112,11 @@ pub(crate) fn resolve(
 
 /// Checks that `target` can hit something in this swarm, without drawing from the run's RNG
 /// (the checks never depend on a draw: `random` and fractions always find agents).
-pub(crate) fn check(target: &Target, kind: TopologyKind, agents: &[Agent]) -> Result<(), String> {
+pub(crate) fn check(
+    target: &Target,
+    kind: TopologyKind,
+    agents: &[Agent],
+) -> Result<(), InjectError> {
     resolve(target, kind, agents, &mut SimRng::new(0)).map(|_| ())
 }
 
@@ -125,7 +129,7 @@ pub(crate) fn fault_targets(
     topology: TopologyKind,
     agents: &[Agent],
     rng: &mut SimRng,
-) -> Result<Vec<AgentId>, String> {
+) -> Result<Vec<AgentId>, InjectError> {
     match kind.target() {
         Some(target) => resolve(target, topology, agents, rng),
         None => Ok(Vec::new()),
@@ -392,19 +396,24 @@ mod tests {
         let agents: Vec<Agent> = (0..4)
             .map(|i| Agent::new(i, Role::MomentumTrader))
             .collect();
-        let e = check(&Target::Hub, TopologyKind::Mesh, &agents).unwrap_err();
+        let e = check(&Target::Hub, TopologyKind::Mesh, &agents)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "target `hub` needs a star topology, but this swarm is a mesh"
         );
-        let e = check(&Target::Index(4), TopologyKind::Mesh, &agents).unwrap_err();
+        let e = check(&Target::Index(4), TopologyKind::Mesh, &agents)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("agents 0..=3"), "{e}");
         let e = check(
             &Target::Role(Role::RiskManager),
             TopologyKind::Mesh,
             &agents,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("matches no agent"), "{e}");
         assert!(check(&Target::Random, TopologyKind::Mesh, &agents).is_ok());
         assert!(check(&Target::Fraction(0.5), TopologyKind::Mesh, &agents).is_ok());

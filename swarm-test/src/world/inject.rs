@@ -7,6 +7,7 @@ use swarm_test_spec::FaultSpec;
 use super::{faults, Effects, FaultOutcome, Timer, World, MS};
 use crate::config::InjectedBug;
 use crate::core::TaskId;
+use crate::error::InjectError;
 use crate::topology::AgentId;
 
 impl World {
@@ -18,7 +19,7 @@ impl World {
         &mut self,
         fx: &mut (impl Effects + ?Sized),
         spec: FaultSpec,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, InjectError> {
         if let Some(target) = spec.kind.target() {
             faults::check(target, self.core.topology().kind(), self.core.agents())?;
         }
@@ -132,7 +133,7 @@ mod tests {
         assert_eq!(o[net].healed_us, Some(now + 100_000), "`for` heals on time");
         let e = s.inject(FaultSpec::parse("crash(coordinator)").unwrap());
         assert_eq!(
-            e,
+            e.map_err(|e| e.to_string()),
             Err(
                 "target `coordinator` needs a hierarchical topology, but this swarm is a star"
                     .into()

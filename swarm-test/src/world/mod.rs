@@ -43,6 +43,7 @@ use crate::core::{
     roles_for, Core, Endpoint, Envelope, HealthEvent, Message, Output, Proposal, Task, TaskId,
     WorkResult,
 };
+use crate::error::SetupError;
 use crate::market::{Market, RegimeSegment, TradeOutcome, TradingDesk, BAR_MS, WARMUP_BARS};
 use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
@@ -139,12 +140,13 @@ impl World {
     /// modes (market, net, work, faults, heartbeats), so a seed means the same market and the
     /// same fault targets in mock and live mode; live agents rebuild the market from the first
     /// split.
-    pub(crate) fn new(spec: &Spec, seed: u64) -> Result<World, String> {
+    pub(crate) fn new(spec: &Spec, seed: u64) -> Result<World, SetupError> {
         let mut root = SimRng::new(seed);
         let topology = Topology::new(spec.topology, spec.agents);
         let roles = roles_for(spec.topology, spec.agents, spec.roles.as_ref());
         let core = Core::new(topology, &roles, spec.strategy)?;
-        let market = Market::new(&spec.market, root.split("market")).map_err(|e| e.to_string())?;
+        let market = Market::new(&spec.market, root.split("market"))
+            .map_err(|e| SetupError::Market(e.to_string()))?;
         Ok(World {
             core,
             desk: TradingDesk::new(market),

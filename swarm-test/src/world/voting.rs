@@ -15,7 +15,7 @@ impl World {
         &mut self,
         fx: &mut (impl Effects + ?Sized),
         proposal: Proposal,
-    ) -> Result<RoundId, String> {
+    ) -> Result<RoundId, crate::error::ProposalError> {
         let now = fx.now_us();
         let label = proposal.describe();
         let round = self.core.propose(now, proposal)?;

@@ -353,6 +353,12 @@ fn a_crash_healing_leaves_a_leak_victim_dead_in_both_modes() {
             crash["healed_at_ms"].is_number(),
             "{mode}: the crash healed: {crash}"
         );
+        let died = detections_of(&r, 1);
+        let first = died.first().and_then(|d| d["at_ms"].as_f64());
+        assert!(
+            first.is_some_and(|t| t < crash["at_ms"].as_f64().unwrap()),
+            "{mode}: the leak killed agent 1 (and peers declared it failed) before the crash began: {died:?}"
+        );
         assert_eq!(
             r["agents"][1]["state"], "failed",
             "{mode}: the leak's victim was not restarted by the crash's end: {}",

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use swarm_test_spec::{Role, Spec};
+use swarm_test_spec::{Role, Spec, SpecError};
 
 use crate::core::{roles_for, Step, Vote};
 use crate::market::{decide, Decision, Market, Portfolio, RegimeSegment, Side, SignalParams};
@@ -65,13 +65,10 @@ impl AgentEnv {
     }
 
     /// Parses the variable's value.
-    pub fn parse(value: &str) -> Result<AgentEnv, String> {
+    pub fn parse(value: &str) -> Result<AgentEnv, AgentEnvError> {
         let mut parts = value.splitn(4, ':');
-        let bad = || {
-            format!(
-                "{AGENT_VAR}={value:?} is not valid: expected `<run>:<agent>:<seed>:<test path>` \
-                 (it is set by swarm-test's live mode; unset it to run tests normally)"
-            )
+        let bad = || AgentEnvError {
+            value: value.to_owned(),
         };
         let run = parts.next().filter(|r| !r.is_empty()).ok_or_else(bad)?;
         let agent = parts.next().and_then(|a| a.parse().ok()).ok_or_else(bad)?;
@@ -86,29 +83,40 @@ impl AgentEnv {
     }
 
     /// `Some` when this process was started as an agent.
-    pub fn from_env() -> Option<Result<AgentEnv, String>> {
+    pub fn from_env() -> Option<Result<AgentEnv, AgentEnvError>> {
         let value = std::env::var(AGENT_VAR).ok()?;
         Some(AgentEnv::parse(&value))
     }
 }
 
+/// The agent variable is set but its value is not one swarm-test's live mode wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{AGENT_VAR}={value:?} is not valid: expected `<run>:<agent>:<seed>:<test path>` \
+     (it is set by swarm-test's live mode; unset it to run tests normally)"
+)]
+pub struct AgentEnvError {
+    /// The variable's value.
+    pub value: String,
+}
+
 /// If this process is an agent, runs the agent program for the spec `spec` builds, and exits
 /// the process; otherwise returns. Called first thing by the harness (and by a custom `main`,
 /// such as a bench's, that starts live swarms).
-pub fn run_if_agent(spec: impl FnOnce() -> Result<Spec, String>) {
+pub fn run_if_agent(spec: impl FnOnce() -> Result<Spec, SpecError>) {
     if let Some(env) = AgentEnv::from_env() {
         main(env, spec())
     }
 }
 
 /// The agent program. Never returns: the process exits.
-pub fn main(env: Result<AgentEnv, String>, spec: Result<Spec, String>) -> ! {
+pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>) -> ! {
     let mut out = take_stdout();
     let fail = |out: &mut File, message: String| -> ! {
         send(out, &FromAgent::Failed { message });
         std::process::exit(2)
     };
-    let env = env.unwrap_or_else(|e| fail(&mut out, e));
+    let env = env.unwrap_or_else(|e| fail(&mut out, e.to_string()));
     let spec = spec.unwrap_or_else(|e| {
         fail(
             &mut out,
@@ -439,7 +447,7 @@ mod tests {
             ..e
         };
         assert_eq!(AgentEnv::parse(&with_colons.value()).unwrap(), with_colons);
-        let err = AgentEnv::parse("run:x:1:t").unwrap_err();
+        let err = AgentEnv::parse("run:x:1:t").unwrap_err().to_string();
         assert!(
             err.contains("expected `<run>:<agent>:<seed>:<test path>`"),
             "{err}"

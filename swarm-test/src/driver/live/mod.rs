@@ -228,7 +228,7 @@ impl Live {
     pub(crate) async fn propose(
         &mut self,
         proposal: Proposal,
-    ) -> Result<Result<Decision, String>, String> {
+    ) -> Result<Result<Decision, crate::error::ProposalError>, String> {
         let (round, decided) = {
             let mut s = self.shared.lock();
             match s.propose(proposal) {
@@ -283,7 +283,7 @@ impl Live {
 
     /// Adds a fault now (see `State::inject`); returns its index, or why its target cannot
     /// exist in this swarm.
-    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, crate::error::InjectError> {
         let index = self.with_state(|s| s.inject(spec));
         self.shared.wake.notify_one();
         self.refresh();

@@ -135,7 +135,7 @@ impl State {
     ) -> Result<State, String> {
         // The same world as the simulator's, with the same RNG splits: the agents rebuild the
         // market from the seed with the first one.
-        let world = World::new(spec, seed)?;
+        let world = World::new(spec, seed).map_err(|e| e.to_string())?;
         Ok(State {
             world,
             io: Controller {
@@ -490,7 +490,10 @@ impl State {
     }
 
     /// Puts `proposal` to a vote now. Errors: an invalid proposal.
-    pub(crate) fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
+    pub(crate) fn propose(
+        &mut self,
+        proposal: Proposal,
+    ) -> Result<RoundId, crate::error::ProposalError> {
         let round = self.world.propose(&mut self.io, proposal);
         self.drain();
         round
@@ -517,7 +520,7 @@ impl State {
     }
 
     /// Adds a fault at run time (see `World::inject`).
-    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, crate::error::InjectError> {
         let index = self.world.inject(&mut self.io, spec);
         self.drain();
         index

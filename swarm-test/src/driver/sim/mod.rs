@@ -47,6 +47,7 @@ use crate::core::{
     Agent, Core, Endpoint, Envelope, Proposal, RoundId, Step, Task, TaskId, WorkResult,
     HEARTBEAT_INTERVAL_US,
 };
+use crate::error::{InjectError, ProposalError, RunError, SetupError};
 use crate::market::TradingDesk;
 use crate::rng::SimRng;
 use crate::topology::AgentId;
@@ -104,22 +105,9 @@ struct Io {
     pending_work: u64,
     /// Votes cast: round, voter, when.
     votes_cast: Vec<(RoundId, AgentId, u64)>,
-}
-
-/// Why a simulation could not go on.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SimError {
-    /// Setup failed.
-    #[error("setup failed: {0}")]
-    Setup(String),
-    /// Virtual time reached the test's timeout.
-    #[error("timed out after {timeout_ms} ms of virtual time: {what}")]
-    Timeout {
-        /// The limit.
-        timeout_ms: u64,
-        /// What was still pending.
-        what: String,
-    },
+    /// The run's seed and the events processed so far, for a failed run's error.
+    seed: u64,
+    steps: u64,
 }
 
 impl Io {
@@ -275,8 +263,8 @@ impl Effects for Io {
 
 impl Sim {
     /// A swarm for `spec`, seeded with `seed`, agents not started yet.
-    pub fn new(spec: &Spec, seed: u64) -> Result<Sim, SimError> {
-        let world = World::new(spec, seed).map_err(SimError::Setup)?;
+    pub fn new(spec: &Spec, seed: u64) -> Result<Sim, RunError> {
+        let world = World::new(spec, seed)?;
         let n = spec.agents;
         Ok(Sim {
             world,
@@ -290,6 +278,8 @@ impl Sim {
                 memory_mb: vec![BASE_MEMORY_MB; n],
                 pending_work: 0,
                 votes_cast: Vec::new(),
+                seed,
+                steps: 0,
             },
         })
     }
@@ -386,7 +376,7 @@ impl Sim {
 
     /// Starts the agents and runs until at least [`READY_QUORUM`] of them are ready, then
     /// schedules the faults relative to that moment.
-    pub fn setup(&mut self) -> Result<(), SimError> {
+    pub fn setup(&mut self) -> Result<(), RunError> {
         let n = self.io.alive.len();
         for agent in 0..n {
             let at = self.world.model.startup_us(&mut self.world.work_rng);
@@ -400,10 +390,13 @@ impl Sim {
         }
         let ready = self.world.ready_count();
         if ready < needed {
-            return Err(SimError::Setup(format!(
-                "only {ready} of {n} agents became ready; at least {needed} ({}%) are needed",
-                READY_QUORUM * 100.0
-            )));
+            return Err(SetupError::NotReady {
+                ready,
+                agents: n,
+                needed,
+                percent: READY_QUORUM * 100.0,
+            }
+            .into());
         }
         self.world.ready(&mut self.io);
         Ok(())
@@ -426,7 +419,7 @@ impl Sim {
 
     /// Runs until every dispatched task has ended, every vote is decided and the trade flow
     /// is done.
-    pub fn run_until_idle(&mut self) -> Result<(), SimError> {
+    pub fn run_until_idle(&mut self) -> Result<(), RunError> {
         while !self.world.is_idle() {
             if !self.step()? {
                 break;
@@ -436,7 +429,7 @@ impl Sim {
     }
 
     /// Runs until `task` has ended.
-    pub fn run_until_ended(&mut self, task: TaskId) -> Result<(), SimError> {
+    pub fn run_until_ended(&mut self, task: TaskId) -> Result<(), RunError> {
         while !self.world.core.ledger().has_ended(task) {
             if !self.step()? {
                 break;
@@ -446,7 +439,7 @@ impl Sim {
     }
 
     /// Runs until every dispatched task has ended (the built-in trade flow aside).
-    pub fn run_until_settled(&mut self) -> Result<(), SimError> {
+    pub fn run_until_settled(&mut self) -> Result<(), RunError> {
         while self.world.core.ledger().open() > 0 {
             if !self.step()? {
                 break;
@@ -456,7 +449,7 @@ impl Sim {
     }
 
     /// Runs until `round` is decided.
-    pub fn run_until_decided(&mut self, round: RoundId) -> Result<(), SimError> {
+    pub fn run_until_decided(&mut self, round: RoundId) -> Result<(), RunError> {
         while self.world.core.decision(round).is_none() {
             if !self.step()? {
                 break;
@@ -466,7 +459,7 @@ impl Sim {
     }
 
     /// Runs every event up to virtual time `t_us`, then sets the clock to it.
-    pub fn run_until(&mut self, t_us: u64) -> Result<(), SimError> {
+    pub fn run_until(&mut self, t_us: u64) -> Result<(), RunError> {
         while self.io.queue.keys().next().is_some_and(|&(t, _)| t <= t_us) {
             self.step_any()?;
         }
@@ -477,7 +470,7 @@ impl Sim {
 
     /// Puts `proposal` to a vote now; the round ends with a decision
     /// ([`Core::decision`]). Errors: an invalid proposal.
-    pub fn propose(&mut self, proposal: Proposal) -> Result<RoundId, String> {
+    pub fn propose(&mut self, proposal: Proposal) -> Result<RoundId, ProposalError> {
         self.world.propose(&mut self.io, proposal)
     }
 
@@ -485,7 +478,7 @@ impl Sim {
     /// through the same effects as the faults of the attribute. Returns its index in
     /// [`Sim::fault_specs`] and [`Sim::fault_outcomes`]; an error if its target cannot exist
     /// in this swarm (e.g. `hub` outside a star).
-    pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, String> {
+    pub fn inject(&mut self, spec: FaultSpec) -> Result<usize, InjectError> {
         self.world.inject(&mut self.io, spec)
     }
 
@@ -554,15 +547,18 @@ impl Sim {
         self.io.alive[agent]
     }
 
-    fn check_deadline(&self, t_us: u64) -> Result<(), SimError> {
+    fn check_deadline(&self, t_us: u64) -> Result<(), RunError> {
         if t_us > self.io.deadline_us {
             let audit = self.world.core.ledger().audit();
-            return Err(SimError::Timeout {
+            return Err(RunError::Timeout {
                 timeout_ms: self.io.deadline_us / MS,
                 what: format!(
                     "{} of {} tasks still in flight, {} trades not yet sent",
                     audit.in_flight, audit.dispatched, self.world.flow.remaining
                 ),
+                seed: self.io.seed,
+                now_us: t_us,
+                steps: self.io.steps,
             });
         }
         Ok(())
@@ -571,7 +567,7 @@ impl Sim {
     /// Processes the next event, unless only background events (heartbeat timers and
     /// heartbeats) are left: then the swarm is idle, as if the queue were empty, and
     /// `Ok(false)` says so. Heartbeats go on forever; they alone never keep a run going.
-    fn step(&mut self) -> Result<bool, SimError> {
+    fn step(&mut self) -> Result<bool, RunError> {
         if self.io.pending_work == 0 {
             return Ok(false);
         }
@@ -579,7 +575,7 @@ impl Sim {
     }
 
     /// Processes the next event, background or not. `Ok(false)` when there is none.
-    fn step_any(&mut self) -> Result<bool, SimError> {
+    fn step_any(&mut self) -> Result<bool, RunError> {
         let Some((&(at, seq), _)) = self.io.queue.iter().next() else {
             return Ok(false);
         };
@@ -589,6 +585,7 @@ impl Sim {
             self.io.pending_work -= 1;
         }
         self.io.now_us = at;
+        self.io.steps += 1;
         self.handle(event);
         self.world.drain(&mut self.io);
         Ok(true)
