@@ -17,7 +17,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use swarm_test::sim::Sim;
+use swarm_test::internals::sim::Sim;
 use swarm_test::{SpecBuilder, Task};
 
 struct Figure {

@@ -1,48 +1,4 @@
-//! Run configuration from the environment: mode, backend, seeds, report directory,
-//! determinism check, regression seeds.
-//!
-//! Parsing is a pure function of a lookup, so it is tested without touching the process
-//! environment. An invalid value is an error naming the variable, the value and the choices;
-//! nothing runs.
-//!
-//! | variable | values | meaning |
-//! |---|---|---|
-//! | `SWARM_TEST_MODE` | `mock` (default), `live` | where agents run |
-//! | `SWARM_TEST_BACKEND` | `process` (default), `e2b` | the live backend |
-//! | `SWARM_TEST_SEED` | `u64` | replay this one seed (regression seeds are not run) |
-//! | `SWARM_TEST_SEEDS` | `N` ≥ 1 (default 1) | run N seeds per test: the test's own, then N − 1 more |
-//! | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
-//! | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
-//! | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
-//!
-//! # Many seeds
-//!
-//! `SWARM_TEST_SEEDS=1000 cargo test` runs every test with 1,000 seeds: the test's own seed
-//! first (the only one whose snapshot is asserted), then a fixed sequence derived from it
-//! ([`nth_seed`](crate::nth_seed)). The first failing seed stops the test; the failure names
-//! it (`seed 17 of 1000`) and prints a command that replays exactly that run,
-//! `SWARM_TEST_SEED=<seed> cargo test -p <crate> -- --exact <test>`.
-//!
-//! # Regression seeds
-//!
-//! A seed that fails while exploring (`SWARM_TEST_SEEDS` above 1) is appended to a regressions
-//! file, like proptest's: `swarm-test-regressions/<test>.txt` in the directory of the test's
-//! source file, `<test>` being the test's path with `::` written `__`. Every later run of the
-//! test (unless `SWARM_TEST_SEED` picks one seed) replays the seeds in that file first, before
-//! its own seed, so a bug found once by exploration stays covered. Commit the file; delete a
-//! line once its failure is fixed and covered by a test of its own. The file holds one
-//! `seed N` per line, with `#` comments. `SWARM_TEST_REGRESSIONS=off` neither reads nor writes
-//! it; `SWARM_TEST_REGRESSIONS=./some/dir` (any value with a `/`) keeps the files in that
-//! directory instead.
-//!
-//! # Determinism check
-//!
-//! `SWARM_TEST_CHECK_DETERMINISM=1` runs each seed twice in the same process, like madsim's
-//! `MADSIM_TEST_CHECK_DETERMINISM`, and compares the two runs: the number of trace events, the
-//! hash of the whole event trace and the report. Any difference fails the test with the seed,
-//! both runs' figures and the first differing lines of the two reports. It finds state that
-//! leaks between runs (statics, thread-locals), iteration over hash maps, wall-clock reads, and
-//! unseeded randomness, in the library or in a test body. The snapshot is asserted once.
+//! Run configuration from the environment (see [`Config`]).
 
 use std::path::PathBuf;
 
@@ -100,7 +56,7 @@ pub enum Backend {
 }
 
 /// Where the seeds that failed while exploring are kept (`SWARM_TEST_REGRESSIONS`). See the
-/// [module docs](self#regression-seeds).
+/// [`Config`] docs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Regressions {
     /// `swarm-test-regressions/` in the directory of the test's source file. The default.
@@ -131,7 +87,61 @@ impl InjectedBug {
     }
 }
 
-/// The run configuration read from `SWARM_TEST_*` variables.
+/// Run configuration from the environment: mode, backend, seeds, report directory,
+/// determinism check, regression seeds.
+///
+/// Parsing is a pure function of a lookup, so it is tested without touching the process
+/// environment. An invalid value is an error naming the variable, the value and the choices;
+/// nothing runs.
+///
+/// | variable | values | meaning |
+/// |---|---|---|
+/// | `SWARM_TEST_MODE` | `mock` (default), `live` | where agents run |
+/// | `SWARM_TEST_BACKEND` | `process` (default), `e2b` | the live backend |
+/// | `SWARM_TEST_SEED` | `u64` | replay this one seed (regression seeds are not run) |
+/// | `SWARM_TEST_SEEDS` | `N` ≥ 1 (default 1) | run N seeds per test: the test's own, then N − 1 more |
+/// | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
+/// | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
+/// | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
+///
+/// # Many seeds
+///
+/// `SWARM_TEST_SEEDS=1000 cargo test` runs every test with 1,000 seeds: the test's own seed
+/// first (the only one whose snapshot is asserted), then a fixed sequence derived from it
+/// ([`nth_seed`](crate::internals::nth_seed)). The first failing seed stops the test; the failure names
+/// it (`seed 17 of 1000`) and prints a command that replays exactly that run,
+/// `SWARM_TEST_SEED=<seed> cargo test -p <crate> -- --exact <test>`.
+///
+/// # Regression seeds
+///
+/// A seed that fails while exploring (`SWARM_TEST_SEEDS` above 1) is appended to a regressions
+/// file, like proptest's: `swarm-test-regressions/<test>.txt` in the directory of the test's
+/// source file, `<test>` being the test's path with `::` written `__`. Every later run of the
+/// test (unless `SWARM_TEST_SEED` picks one seed) replays the seeds in that file first, before
+/// its own seed, so a bug found once by exploration stays covered. Commit the file; delete a
+/// line once its failure is fixed and covered by a test of its own. The file holds one
+/// `seed N` per line, with `#` comments. `SWARM_TEST_REGRESSIONS=off` neither reads nor writes
+/// it; `SWARM_TEST_REGRESSIONS=./some/dir` (any value with a `/`) keeps the files in that
+/// directory instead.
+///
+/// # Determinism check
+///
+/// `SWARM_TEST_CHECK_DETERMINISM=1` runs each seed twice in the same process, like madsim's
+/// `MADSIM_TEST_CHECK_DETERMINISM`, and compares the two runs: the number of trace events, the
+/// hash of the whole event trace and the report. Any difference fails the test with the seed,
+/// both runs' figures and the first differing lines of the two reports. It finds state that
+/// leaks between runs (statics, thread-locals), iteration over hash maps, wall-clock reads, and
+/// unseeded randomness, in the library or in a test body. The snapshot is asserted once.
+///
+/// ```
+/// use swarm_test::{Config, Mode};
+///
+/// let env = |key: &str| (key == "SWARM_TEST_SEEDS").then(|| "5".to_owned());
+/// let config = Config::from_lookup(env)?;
+/// assert_eq!(config.mode, Mode::Mock);
+/// assert_eq!(config.seeds, 5);
+/// # Ok::<(), swarm_test::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Config {
     /// `SWARM_TEST_MODE`: the default value is `mock`.

@@ -23,49 +23,44 @@
 //! deterministic from a seed. See the README for modes, environment variables and reviewing
 //! snapshots.
 //!
-//! Layout: [`core`] is the sans-IO coordination core; [`scale`] (autoscaler) and [`deploy`]
-//! (blue-green, canary, strategy rotation) are sans-IO controllers; `sim` drives them in
-//! virtual time;
-//! `market` is the trading model; [`Report`] is what a run measured.
+//! The crate root is the vocabulary of a test: the attribute, [`Swarm`], [`Report`] and its
+//! parts, [`Spec`] / [`SpecBuilder`] / [`FaultSpec`], [`Config`] / [`Mode`], [`Topology`],
+//! [`Task`] and the errors. The machinery (the coordination core, the drivers, the market,
+//! the wire, …) is in [`internals`], for benches, tooling and advanced users, with no
+//! stability promise.
 
 #![warn(missing_docs, unreachable_pub)]
 
-pub mod backend;
+mod backend;
 mod config;
-pub mod core;
-pub mod deploy;
+mod core;
+mod deploy;
 mod driver;
 mod error;
 mod fault_handle;
 mod harness;
-pub mod market;
+mod market;
 pub(crate) mod metrics;
 mod patterns;
 mod report;
-pub mod rng;
-pub mod scale;
-pub mod summary;
+mod rng;
+mod scale;
+mod summary;
 mod swarm;
 mod topology;
-pub mod wire;
+mod wire;
 mod world;
 
-pub use driver::{live, sim};
+use driver::{live, sim};
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use config::{
-    Backend, Config, ConfigError, Mode, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR,
-    REGRESSIONS_VAR, REPORT_VAR, SEEDS_VAR, SEED_VAR,
-};
-#[doc(hidden)]
-pub use config::{InjectedBug, INJECT_BUG_VAR};
-pub use core::{Agent, AgentState, Decision, Proposal, Task, TaskId, Vote};
+pub use config::{Config, ConfigError, Mode};
+pub use core::{AgentState, Decision, Proposal, Task, TaskId, Vote};
 pub use error::{InjectError, ProposalError, RunError, SetupError, SwarmError};
 pub use fault_handle::{FaultHandle, IntoFaultSpec};
-pub use harness::{derive_seed, nth_seed};
 pub use report::{
     AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
@@ -74,13 +69,82 @@ pub use report::{
 pub use swarm::{Completed, Swarm};
 pub use swarm_test_macros::swarm_test;
 pub use swarm_test_spec::{
-    Analysis, DeployKind, DeploySpec, FaultKind, FaultSpec, MarketSpec, Partition, Regime, Role,
-    Roster, ScaleSpec, Spec, SpecBuilder, SpecError, Strategy, Target, TopologyKind,
+    FaultSpec, Regime, Role, Spec, SpecBuilder, SpecError, Strategy, TopologyKind,
 };
-pub use topology::{AgentId, Topology, HIERARCHY_FANOUT};
+pub use topology::{AgentId, Topology};
 
 /// Everything a test file needs: `use swarm_test::prelude::*;`.
 pub mod prelude {
     pub use crate::{swarm_test, AgentState, Decision, Proposal, Report, Swarm, SwarmError, Task};
     pub use crate::{FaultSpec, Role, Strategy, TopologyKind};
+}
+
+/// The machinery under the test vocabulary, for benches, the reference scenarios' own tests,
+/// tooling and advanced users: the coordination core, both drivers, the market, the
+/// controllers, the wire and the backends. No stability promise: names here may change in
+/// any release (as insta's `internals`).
+///
+/// ```
+/// use swarm_test::internals::sim::Sim;
+/// use swarm_test::{SpecBuilder, Task};
+///
+/// let spec = SpecBuilder::new("t", "doc").with("topology", "ring").with("agents", 4u64).build()?;
+/// let mut sim = Sim::new(&spec, 7)?;
+/// sim.setup()?;
+/// let task = sim.dispatch(Task::trade("SPY"));
+/// sim.run_until_ended(task)?;
+/// assert_eq!(sim.core().ledger().audit().completed, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod internals {
+    /// Where agents run: local processes today, behind the backend traits.
+    pub mod backend {
+        pub use crate::backend::*;
+    }
+    /// The sans-IO coordination core: routing, health, failover, consensus, the ledger.
+    pub mod core {
+        pub use crate::core::*;
+    }
+    /// The deployment controllers: blue-green, canary, strategy rotation.
+    pub mod deploy {
+        pub use crate::deploy::*;
+    }
+    /// The live driver: the agent program and its environment.
+    pub mod live {
+        pub use crate::live::*;
+    }
+    /// The trading model: price paths, orders, fills, positions, risk.
+    pub mod market {
+        pub use crate::market::*;
+    }
+    /// The seeded random streams of mock mode.
+    pub mod rng {
+        pub use crate::rng::*;
+    }
+    /// The autoscaler and its volatility signal.
+    pub mod scale {
+        pub use crate::scale::*;
+    }
+    /// The mock driver: a discrete-event simulation in virtual time.
+    pub mod sim {
+        pub use crate::sim::*;
+    }
+    /// The summary table and plots over many runs' reports (`cargo scenarios`).
+    pub mod summary {
+        pub use crate::summary::*;
+    }
+    /// The agent protocol: frames and messages.
+    pub mod wire {
+        pub use crate::wire::*;
+    }
+    pub use crate::config::{
+        Backend, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR, REGRESSIONS_VAR,
+        REPORT_VAR, SEEDS_VAR, SEED_VAR,
+    };
+    pub use crate::harness::{derive_seed, nth_seed};
+    pub use crate::topology::HIERARCHY_FANOUT;
+    pub use swarm_test_spec::{
+        Analysis, DeployKind, DeploySpec, FaultKind, MarketSpec, Partition, Roster, ScaleSpec,
+        Target,
+    };
 }

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use swarm_test::summary;
+use swarm_test::internals::summary;
 
 const USAGE: &str = "usage:
   swarm-test run [CARGO TEST ARGS…]   run `cargo test ARGS` with SWARM_TEST_REPORT set, then print the summary

@@ -21,6 +21,7 @@
 //! # ring_runs();
 //! ```
 
+pub use crate::config::{InjectedBug, INJECT_BUG_VAR};
 pub use crate::harness::{
     run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter,
     TestResult,

@@ -30,7 +30,7 @@ pub fn read_reports(dir: &Path) -> Result<Vec<Report>, String> {
 /// recovery, single points of failure and cost in agent-seconds (agents × run duration).
 ///
 /// ```
-/// assert!(swarm_test::summary::markdown(&[]).contains("| test |"));
+/// assert!(swarm_test::internals::summary::markdown(&[]).contains("| test |"));
 /// ```
 pub fn markdown(reports: &[Report]) -> String {
     let mut out = String::from(

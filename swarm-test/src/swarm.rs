@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::Mode;
-use crate::core::{Agent, Core, Decision, Ending, Proposal, Task, TaskId};
+use crate::core::{AgentRecord, Core, Decision, Ending, Proposal, Task, TaskId};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
 use crate::live::Live;
@@ -301,7 +301,7 @@ impl Swarm {
     ///     assert!(swarm.agents()[1].can("trade_execution"));
     /// }
     /// ```
-    pub fn agents(&self) -> &[Agent] {
+    pub fn agents(&self) -> &[AgentRecord] {
         match &self.driver {
             Engine::Mock { sim, .. } => sim.agents(),
             Engine::Live(live) => live.agents(),
@@ -409,7 +409,7 @@ impl Swarm {
     /// Injects a fault now: a [`FaultSpec`](crate::FaultSpec) or its text, parsed by the same
     /// parser as the `inject` attribute (`"crash(2, restart = 1s)"`, `"latency(50ms) for 2s"`).
     /// `@ START` counts from now; `for DURATION` heals it after that long. It goes through the
-    /// same effects as the attribute's faults (see `swarm_test::sim`), and its measurements
+    /// same effects as the attribute's faults (see `swarm_test::internals::sim`), and its measurements
     /// join `report.faults`, after the attribute's.
     ///
     /// Returns the handle that [`Swarm::heal`] takes, or [`SwarmError::Fault`] if the text is

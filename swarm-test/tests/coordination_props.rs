@@ -18,8 +18,8 @@
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use swarm_test::core::{Ending, DEFAULT_THRESHOLD};
-use swarm_test::sim::Sim;
+use swarm_test::internals::core::{Ending, DEFAULT_THRESHOLD};
+use swarm_test::internals::sim::Sim;
 use swarm_test::{Proposal, Spec, SpecBuilder};
 
 const TOPOLOGIES: [&str; 4] = ["mesh", "hierarchical", "ring", "star"];

@@ -2,7 +2,7 @@
 //! never claims a frame it has not seen whole.
 
 use proptest::prelude::*;
-use swarm_test::wire::{encode, Decoder, FromAgent, ToAgent, WireError, MAX_PREAMBLE};
+use swarm_test::internals::wire::{encode, Decoder, FromAgent, ToAgent, WireError, MAX_PREAMBLE};
 
 /// Feeds `bytes` in `chunks` and drains the decoder after each, then finishes.
 fn drain<T: serde::de::DeserializeOwned>(

@@ -8,7 +8,7 @@ use crate::topology::AgentId;
 /// An agent's lifecycle state, as the coordination layer sees it.
 ///
 /// `Starting` → `Ready` when the agent reports ready; `Ready` ⇄ `Busy` with work in flight;
-/// `Degraded` while impaired (see [`Agent::impaired`]); `Failed` when failure detection
+/// `Degraded` while impaired (see [`AgentRecord::impaired`]); `Failed` when failure detection
 /// declares it (missed heartbeats), back to `Ready` when it is heard from again; `Removed`
 /// when taken out on purpose ([`Core::remove_agent`](super::Core::remove_agent)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ impl AgentState {
 
 /// One agent: what it is and how it is doing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Agent {
+pub struct AgentRecord {
     /// Index in the swarm.
     pub id: AgentId,
     /// Its trading role.
@@ -76,10 +76,10 @@ pub const DEGRADED_CPU: f64 = 0.85;
 /// is 0.5.
 pub const DEGRADED_ERROR_RATE: f64 = 0.5;
 
-impl Agent {
+impl AgentRecord {
     /// A new agent in the `Starting` state.
     pub fn new(id: AgentId, role: Role) -> Self {
-        Agent {
+        AgentRecord {
             id,
             role,
             state: AgentState::Starting,
@@ -92,13 +92,13 @@ impl Agent {
         }
     }
 
-    /// Folds one task outcome into [`Agent::error_rate`].
+    /// Folds one task outcome into [`AgentRecord::error_rate`].
     pub fn record_outcome(&mut self, failed: bool) {
         let x = if failed { 1.0 } else { 0.0 };
         self.error_rate += EWMA_WEIGHT * (x - self.error_rate);
     }
 
-    /// Folds one latency sample into [`Agent::latency_ms`].
+    /// Folds one latency sample into [`AgentRecord::latency_ms`].
     pub fn record_latency(&mut self, ms: f64) {
         self.latency_ms = if self.latency_ms == 0.0 {
             ms

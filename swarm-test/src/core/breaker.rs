@@ -24,7 +24,7 @@
 //!   (e.g. it was rerouted elsewhere), another trial may go.
 //!
 //! ```
-//! use swarm_test::core::{Breaker, BreakerConfig, BreakerState, Admit};
+//! use swarm_test::internals::core::{Breaker, BreakerConfig, BreakerState, Admit};
 //!
 //! let config = BreakerConfig::default(); // 3 failures, 500 ms cool-down
 //! let mut b = Breaker::default();

@@ -18,7 +18,7 @@
 //!   voters can lower the agreement but cannot produce a false "reached".
 //!
 //! ```
-//! use swarm_test::core::{tally, Proposal, Vote};
+//! use swarm_test::internals::core::{tally, Proposal, Vote};
 //! use std::collections::BTreeMap;
 //!
 //! let proposal = Proposal::trade("SPY").threshold(0.66);

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use swarm_test_spec::{Role, Strategy, TopologyKind};
 
-use super::agent::{Agent, AgentState};
+use super::agent::{AgentRecord, AgentState};
 use super::breaker::{Breaker, BreakerConfig};
 use super::consensus::{Decision, Round, RoundId, Vote};
 use super::health::{Detector, HealthEvent};
@@ -229,7 +229,7 @@ pub struct Core {
     pub(super) topology: Topology,
     pub(super) configured: Topology,
     pub(super) strategy: Strategy,
-    pub(super) agents: Vec<Agent>,
+    pub(super) agents: Vec<AgentRecord>,
     pub(super) router: Box<dyn Router + Send>,
     pub(super) ledger: Ledger,
     pub(super) tasks: BTreeMap<TaskId, Task>,
@@ -298,7 +298,7 @@ impl Core {
             agents: roles
                 .iter()
                 .enumerate()
-                .map(|(id, &role)| Agent::new(id, role))
+                .map(|(id, &role)| AgentRecord::new(id, role))
                 .collect(),
             configured: topology.clone(),
             topology,
@@ -357,7 +357,7 @@ impl Core {
     }
 
     /// All agents, by id.
-    pub fn agents(&self) -> &[Agent] {
+    pub fn agents(&self) -> &[AgentRecord] {
         &self.agents
     }
 

@@ -25,7 +25,7 @@
 //! of the monitors' ticks. The defaults suit agents on one LAN (link latency ≤ 20 ms).
 //!
 //! ```
-//! use swarm_test::core::{Detector, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
+//! use swarm_test::internals::core::{Detector, FAILURE_TIMEOUT_US, HEARTBEAT_INTERVAL_US};
 //!
 //! let mut d = Detector::new(3);
 //! d.heard(0, 1, 0, 0); // monitor 1 heard agent 0 at t = 0

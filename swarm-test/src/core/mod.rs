@@ -18,7 +18,9 @@ mod routing;
 mod task;
 mod voting;
 
-pub use agent::{roles_for, Agent, AgentState, DEGRADED_CPU, DEGRADED_ERROR_RATE, EWMA_WEIGHT};
+pub use agent::{
+    roles_for, AgentRecord, AgentState, DEGRADED_CPU, DEGRADED_ERROR_RATE, EWMA_WEIGHT,
+};
 pub use breaker::{
     Admit, Breaker, BreakerConfig, BreakerState, Transition, BREAKER_COOL_DOWN_US, BREAKER_FAILURES,
 };

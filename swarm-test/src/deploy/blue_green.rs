@@ -15,7 +15,7 @@ use super::{Action, Phase, RequestOutcome, StepRecord, Tally, Version};
 /// again. Either way the losing version is scaled down `scale_down_delay` later.
 ///
 /// ```
-/// use swarm_test::deploy::{Action, BlueGreen, RequestOutcome, Version};
+/// use swarm_test::internals::deploy::{Action, BlueGreen, RequestOutcome, Version};
 /// use swarm_test::{DeployKind, DeploySpec};
 ///
 /// let mut spec = DeploySpec::new(DeployKind::BlueGreen);

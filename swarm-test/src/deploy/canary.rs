@@ -37,7 +37,7 @@ fn checks(n: u64, kind: &str) -> String {
 /// - Flagger: `threshold` checks failed or inconclusive.
 ///
 /// ```
-/// use swarm_test::deploy::{Action, Canary, RequestOutcome};
+/// use swarm_test::internals::deploy::{Action, Canary, RequestOutcome};
 /// use swarm_test::{DeployKind, DeploySpec};
 ///
 /// let mut canary = Canary::new(DeploySpec::new(DeployKind::Canary)); // 5 % of 100 requests

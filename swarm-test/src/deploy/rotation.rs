@@ -40,7 +40,7 @@ pub struct RotationSample {
 /// [`MIN_WEIGHT`] each and renormalised.
 ///
 /// ```
-/// use swarm_test::deploy::Rotation;
+/// use swarm_test::internals::deploy::Rotation;
 ///
 /// let mut r = Rotation::new(vec!["momentum".into(), "pairs".into()], true);
 /// assert_eq!(r.weights(), &[0.5, 0.5]);

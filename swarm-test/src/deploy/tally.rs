@@ -7,7 +7,7 @@ use super::{RequestOutcome, Version};
 /// The nearest-rank 99th percentile of `samples` (µs); 0 for none.
 ///
 /// ```
-/// use swarm_test::deploy::p99_us;
+/// use swarm_test::internals::deploy::p99_us;
 ///
 /// let samples: Vec<u64> = (1..=200).collect();
 /// assert_eq!(p99_us(&samples), 198); // rank ceil(0.99 × 200) = 198

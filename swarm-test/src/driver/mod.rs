@@ -7,8 +7,8 @@
 //! running swarm, in either mode: the world and the effects, and a clock that runs. The
 //! imperative [`Swarm`](crate::Swarm) puts the async face on it.
 
-pub mod live;
-pub mod sim;
+pub(crate) mod live;
+pub(crate) mod sim;
 
 use swarm_test_spec::{FaultSpec, Role};
 

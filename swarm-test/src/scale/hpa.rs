@@ -47,7 +47,7 @@ pub struct ScaleDecision {
 
 /// The autoscaler. Feed it one [`Observation`] per sync with [`Autoscaler::observe`], in time
 /// order; it answers with a decision when the agent count should change. See the module docs
-/// of [`crate::scale`] for the rules.
+/// of [`crate::internals::scale`] for the rules.
 #[derive(Debug, Clone)]
 pub struct Autoscaler {
     spec: ScaleSpec,

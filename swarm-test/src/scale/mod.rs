@@ -22,8 +22,8 @@
 //! 6. Cooldown (the original suite): no event within `cooldown` of the previous one.
 //!
 //! ```
-//! use swarm_test::scale::{Autoscaler, Observation};
-//! use swarm_test::ScaleSpec;
+//! use swarm_test::internals::scale::{Autoscaler, Observation};
+//! use swarm_test::internals::ScaleSpec;
 //!
 //! let spec = ScaleSpec { min_agents: 2, max_agents: 10, ..ScaleSpec::default() };
 //! let mut hpa = Autoscaler::new(spec, 2);

@@ -13,7 +13,7 @@ pub const VOLATILITY_SEVERE: f64 = 0.8;
 /// The agents a volatility `level` adds: 0 up to 0.7, 1 above 0.7, 2 above 0.8.
 ///
 /// ```
-/// use swarm_test::scale::volatility_bonus;
+/// use swarm_test::internals::scale::volatility_bonus;
 ///
 /// assert_eq!(volatility_bonus(0.5), 0);
 /// assert_eq!(volatility_bonus(0.75), 1);

@@ -134,7 +134,7 @@ pub enum WireError {
 /// One message as a frame: header plus JSON payload.
 ///
 /// ```
-/// use swarm_test::wire::{encode, Decoder, HEADER_LEN};
+/// use swarm_test::internals::wire::{encode, Decoder, HEADER_LEN};
 ///
 /// let bytes = encode(&vec![1u32, 2, 3]).unwrap();
 /// assert_eq!(&bytes[..3], b"SWT");

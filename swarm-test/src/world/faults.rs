@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use swarm_test_spec::{FaultKind, FaultSpec, Partition, Target, TopologyKind};
 
 use super::{FaultOutcome, Trace};
-use crate::core::Agent;
+use crate::core::AgentRecord;
 use crate::error::InjectError;
 use crate::rng::SimRng;
 use crate::topology::AgentId;
@@ -53,7 +53,7 @@ pub struct Applied {
 pub(crate) fn resolve(
     target: &Target,
     kind: TopologyKind,
-    agents: &[Agent],
+    agents: &[AgentRecord],
     rng: &mut SimRng,
 ) -> Result<Vec<AgentId>, InjectError> {
     let n = agents.len();
@@ -115,7 +115,7 @@ pub(crate) fn resolve(
 pub(crate) fn check(
     target: &Target,
     kind: TopologyKind,
-    agents: &[Agent],
+    agents: &[AgentRecord],
 ) -> Result<(), InjectError> {
     resolve(target, kind, agents, &mut SimRng::new(0)).map(|_| ())
 }
@@ -127,7 +127,7 @@ pub(crate) fn check(
 pub(crate) fn fault_targets(
     kind: &FaultKind,
     topology: TopologyKind,
-    agents: &[Agent],
+    agents: &[AgentRecord],
     rng: &mut SimRng,
 ) -> Result<Vec<AgentId>, InjectError> {
     match kind.target() {
@@ -142,7 +142,7 @@ pub(crate) fn fault_targets(
 pub(crate) fn targets_when_due(
     spec: &FaultSpec,
     topology: TopologyKind,
-    agents: &[Agent],
+    agents: &[AgentRecord],
     rng: &mut SimRng,
     trace: &mut Trace,
     outcome: &mut FaultOutcome,
@@ -393,8 +393,8 @@ mod tests {
 
     #[test]
     fn impossible_targets_are_named_without_drawing() {
-        let agents: Vec<Agent> = (0..4)
-            .map(|i| Agent::new(i, Role::MomentumTrader))
+        let agents: Vec<AgentRecord> = (0..4)
+            .map(|i| AgentRecord::new(i, Role::MomentumTrader))
             .collect();
         let e = check(&Target::Hub, TopologyKind::Mesh, &agents)
             .unwrap_err()

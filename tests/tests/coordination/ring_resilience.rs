@@ -1,6 +1,6 @@
 //! Scenarios 8 and 9: data flow around the ring, and a circuit breaker on a failing stage.
 
-use swarm_test::core::{BreakerState, TASK_TIMEOUT_US};
+use swarm_test::internals::core::{BreakerState, TASK_TIMEOUT_US};
 use swarm_test::prelude::*;
 use swarm_test::Mode;
 

@@ -91,7 +91,7 @@ fn live_spike_shows(report: &Report, targets: &[usize], start_ms: f64, end_ms: O
 /// slower than its rate: it may not reach the limit before the run ends. Either way, the
 /// target's memory grew far above its base, and the other agents' stayed at theirs.
 fn leak_grew(report: &Report, agent: usize) -> bool {
-    use swarm_test::sim::{BASE_MEMORY_MB, MEMORY_LIMIT_MB};
+    use swarm_test::internals::sim::{BASE_MEMORY_MB, MEMORY_LIMIT_MB};
     let memory = report.agents[agent].memory_mb;
     let others = report.agents.iter().filter(|a| a.id != agent);
     match report.mode {

@@ -95,7 +95,7 @@ fn memory_leak_raises_the_target_s_measured_rss() {
 
 /// The client's timeout, ms: detection through missed heartbeats must beat it by far.
 fn client_timeout_ms() -> f64 {
-    swarm_test::core::TASK_TIMEOUT_US as f64 / 1_000.0
+    swarm_test::internals::core::TASK_TIMEOUT_US as f64 / 1_000.0
 }
 
 /// The failure detector's declarations about `agent` in the report's health section.

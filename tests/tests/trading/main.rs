@@ -2,9 +2,10 @@
 
 use fixtures::{calm, crash, pipeline_preset, trending, volatile};
 use rstest::rstest;
+use swarm_test::internals::sim::Sim;
+use swarm_test::internals::MarketSpec;
 use swarm_test::prelude::*;
-use swarm_test::sim::Sim;
-use swarm_test::{MarketSpec, Regime};
+use swarm_test::Regime;
 
 /// One test, one case per regime, each with its own snapshot (`…@case_N_regime`): the snapshot
 /// diff between cases is the regime's effect on the book.
@@ -50,7 +51,7 @@ fn replayed_bars_drive_the_trades(report: &Report) {
     );
 }
 
-fn book(market: &str, seed: u64) -> swarm_test::market::TradesReport {
+fn book(market: &str, seed: u64) -> swarm_test::internals::market::TradesReport {
     let spec = pipeline_preset().spec(market);
     let mut sim = Sim::new(&spec, seed).expect("the preset builds");
     sim.setup().expect("the preset starts");

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use swarm_test_spec::Role;
 
 use super::Core;
-use crate::core::agent::{Agent, AgentState};
+use crate::core::agent::{AgentRecord, AgentState};
 use crate::core::task::{Task, TaskId};
 use crate::topology::AgentId;
 
@@ -54,7 +54,7 @@ impl Core {
     pub fn add_agent(&mut self, _now_us: u64, role: Role) -> AgentId {
         let id = self.topology.add_agent();
         debug_assert_eq!(id, self.agents.len());
-        self.agents.push(Agent::new(id, role));
+        self.agents.push(AgentRecord::new(id, role));
         self.joined(id);
         id
     }

@@ -40,7 +40,7 @@ use swarm_test_spec::{FaultSpec, Spec};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
-use crate::core::{Agent, Decision, Proposal, Task, TaskId};
+use crate::core::{AgentRecord, Decision, Proposal, Task, TaskId};
 use crate::topology::Topology;
 use crate::world::READY_QUORUM;
 
@@ -77,7 +77,7 @@ pub(crate) struct Live {
     inbox: Option<mpsc::UnboundedReceiver<Inbound>>,
     actor: Option<tokio::task::JoinHandle<()>>,
     topology: Topology,
-    agents: Vec<Agent>,
+    agents: Vec<AgentRecord>,
     timeout: Duration,
 }
 
@@ -322,7 +322,7 @@ impl Live {
     }
 
     /// The agents as the core saw them at the end of the last call.
-    pub(crate) fn agents(&self) -> &[Agent] {
+    pub(crate) fn agents(&self) -> &[AgentRecord] {
         &self.agents
     }
 

@@ -44,7 +44,7 @@ use swarm_test_spec::{FaultKind, FaultSpec, Role, Spec};
 
 use crate::config::{InjectedBug, Mode};
 use crate::core::{
-    Agent, Core, Endpoint, Envelope, Proposal, RoundId, Step, Task, TaskId, WorkResult,
+    AgentRecord, Core, Endpoint, Envelope, Proposal, RoundId, Step, Task, TaskId, WorkResult,
     HEARTBEAT_INTERVAL_US,
 };
 use crate::error::{InjectError, ProposalError, RunError, SetupError};
@@ -538,7 +538,7 @@ impl Sim {
     }
 
     /// Agents, for reports.
-    pub fn agents(&self) -> &[Agent] {
+    pub fn agents(&self) -> &[AgentRecord] {
         self.world.core.agents()
     }
 
