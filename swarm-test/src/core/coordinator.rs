@@ -35,7 +35,7 @@ use super::routing::{router_for, Router};
 use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
-mod membership;
+mod churn;
 
 /// How many agents a task is tried on before it fails. The default value is 3.
 pub const MAX_ATTEMPTS: usize = 3;
@@ -272,7 +272,7 @@ pub struct Core {
     pub(super) decisions: BTreeMap<RoundId, Decision>,
     pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
-    pub(super) membership: membership::Membership,
+    pub(super) membership: churn::Membership,
 }
 
 impl Core {

@@ -24,15 +24,15 @@
 //!   failed (the health event's time), not the time the driver handled the event
 //!   ([`World::on_health`]).
 
+mod churn;
 mod effects;
 mod faults;
 mod flow;
 mod inject;
-mod membership;
 mod model;
 mod recovery;
+mod rounds;
 mod trace;
-mod voting;
 
 use std::collections::BTreeMap;
 

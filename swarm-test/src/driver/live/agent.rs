@@ -365,7 +365,7 @@ impl Agent {
 }
 
 /// Busy for `load` of every period, asleep for the rest, until stopped.
-/// A decision as a vote, as mock-mode voters cast it (`sim/voting.rs`).
+/// A decision as a vote, as mock-mode voters cast it (`World::vote_of`, `world/rounds.rs`).
 fn vote_of(decision: &Decision) -> Vote {
     match decision {
         Decision::Order(o) if o.side == Side::Buy => Vote::Buy,
