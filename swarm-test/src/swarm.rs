@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::config::Mode;
 use crate::core::{AgentRecord, Core, Decision, Ending, Proposal, Task, TaskId};
+use crate::driver::{Driver, Until};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
 use crate::live::Live;
@@ -11,6 +12,7 @@ use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
 use crate::topology::{AgentId, Topology};
+use crate::world::{Effects, World};
 
 /// A running swarm, handed to `async fn name(swarm: &mut Swarm)` tests.
 ///
@@ -107,20 +109,9 @@ impl Swarm {
     /// }
     /// ```
     pub async fn dispatch(&mut self, task: Task) -> Result<Completed, SwarmError> {
-        match &mut self.driver {
-            Engine::Mock { sim, started } => {
-                catch_up(sim, *started)?;
-                let id = sim.dispatch(task);
-                let ran = sim.run_until_ended(id);
-                sync_clock(sim, *started).await;
-                ran?;
-                completed(sim.core(), id)
-            }
-            Engine::Live(live) => {
-                let id = live.dispatch(task).await.map_err(SwarmError::Live)?;
-                live.with_state(|s| completed(&s.world.core, id))
-            }
-        }
+        let id = self.act(|w, fx| w.dispatch(fx, task))?;
+        self.wait(Until::Ended(vec![id])).await?;
+        self.view(|w| completed(&w.core, id))
     }
 
     /// Hands every task to the swarm at the same instant (a burst), then waits until all of
@@ -132,29 +123,10 @@ impl Swarm {
         &mut self,
         tasks: impl IntoIterator<Item = Task>,
     ) -> Result<Vec<Result<Completed, SwarmError>>, SwarmError> {
-        let (sim, started) = match &mut self.driver {
-            Engine::Mock { sim, started } => (sim, started),
-            Engine::Live(live) => {
-                let ids = live
-                    .dispatch_all(tasks.into_iter().collect())
-                    .await
-                    .map_err(SwarmError::Live)?;
-                return Ok(live.with_state(|s| {
-                    ids.into_iter()
-                        .map(|id| completed(&s.world.core, id))
-                        .collect()
-                }));
-            }
-        };
-        catch_up(sim, *started)?;
-        let ids: Vec<TaskId> = tasks.into_iter().map(|t| sim.dispatch(t)).collect();
-        let ran = ids.iter().try_for_each(|&id| sim.run_until_ended(id));
-        sync_clock(sim, *started).await;
-        ran?;
-        Ok(ids
-            .into_iter()
-            .map(|id| completed(sim.core(), id))
-            .collect())
+        let ids: Vec<TaskId> =
+            self.act(|w, fx| tasks.into_iter().map(|t| w.dispatch(fx, t)).collect())?;
+        self.wait(Until::Ended(ids.clone())).await?;
+        Ok(self.view(|w| ids.iter().map(|&id| completed(&w.core, id)).collect()))
     }
 
     /// Puts a proposal to a vote and waits for the decision.
@@ -185,26 +157,12 @@ impl Swarm {
     /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
     /// not reached, with the reason.
     pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
-        let (sim, started) = match &mut self.driver {
-            Engine::Mock { sim, started } => (sim, started),
-            Engine::Live(live) => {
-                return live
-                    .propose(proposal)
-                    .await
-                    .map_err(SwarmError::Live)?
-                    .map_err(SwarmError::from);
-            }
-        };
-        catch_up(sim, *started)?;
-        let round = sim.propose(proposal)?;
-        let ran = sim.run_until_decided(round);
-        sync_clock(sim, *started).await;
-        ran?;
-        sim.core().decision(round).cloned().ok_or_else(|| {
-            SwarmError::Proposal(
-                "the simulation ran out of events before the vote was decided".into(),
-            )
-        })
+        let round = self.act(|w, fx| w.propose(fx, proposal))??;
+        self.wait(Until::Decided(round)).await?;
+        self.view(|w| w.core.decision(round).cloned())
+            .ok_or_else(|| {
+                SwarmError::Proposal("the swarm stopped before the vote was decided".into())
+            })
     }
 
     /// Runs `n` trades of the built-in trade flow (arriving with exponential gaps, symbols
@@ -221,18 +179,13 @@ impl Swarm {
     /// }
     /// ```
     pub async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, SwarmError> {
-        match &mut self.driver {
-            Engine::Mock { sim, started } => {
-                catch_up(sim, *started)?;
-                let before = sim.flow_tasks().len();
-                sim.start_trades(n);
-                let ran = sim.run_until_idle();
-                sync_clock(sim, *started).await;
-                ran?;
-                Ok(sim.flow_tasks()[before..].to_vec())
-            }
-            Engine::Live(live) => live.run_trades(n).await.map_err(SwarmError::Live),
-        }
+        let before = self.act(|w, fx| {
+            let before = w.flow.tasks.len();
+            w.start_trades(fx, n);
+            before
+        })?;
+        self.wait(Until::Idle).await?;
+        Ok(self.view(|w| w.flow.tasks[before..].to_vec()))
     }
 
     /// Lets `duration` of swarm time pass (virtual in mock mode: no wall time).
@@ -248,19 +201,8 @@ impl Swarm {
     /// }
     /// ```
     pub async fn sleep(&mut self, duration: Duration) -> Result<(), SwarmError> {
-        match &mut self.driver {
-            Engine::Mock { sim, started } => {
-                catch_up(sim, *started)?;
-                let until = sim.now_us() + duration.as_micros() as u64;
-                let ran = sim.run_until(until);
-                sync_clock(sim, *started).await;
-                Ok(ran?)
-            }
-            Engine::Live(live) => {
-                live.sleep(duration).await;
-                Ok(())
-            }
-        }
+        self.act(|_, _| ())?;
+        self.wait(Until::After(duration)).await
     }
 
     /// Time since the run started (virtual in mock mode).
@@ -439,19 +381,12 @@ impl Swarm {
             fault: text.clone(),
             reason: e.to_string(),
         })?;
-        let index = match &mut self.driver {
-            Engine::Mock { sim, started } => {
-                catch_up(sim, *started)?;
-                let index = sim.inject(spec.clone());
-                sync_clock(sim, *started).await;
-                index
-            }
-            Engine::Live(live) => live.inject(spec.clone()),
-        }
-        .map_err(|reason| SwarmError::Fault {
-            fault: text,
-            reason: reason.to_string(),
-        })?;
+        let index = self
+            .act(|w, fx| w.inject(fx, spec.clone()))?
+            .map_err(|reason| SwarmError::Fault {
+                fault: text,
+                reason: reason.to_string(),
+            })?;
         Ok(FaultHandle { index, spec })
     }
 
@@ -459,15 +394,52 @@ impl Swarm {
     /// that already healed (its `for DURATION` ran out) stays healed; one that has not started
     /// yet (`@ START` in the future) never starts.
     pub async fn heal(&mut self, handle: FaultHandle) -> Result<(), SwarmError> {
+        self.act(|w, fx| w.heal(fx, handle.index))
+    }
+}
+
+/// The async face, written once over the two engines.
+impl Swarm {
+    /// Runs `f` on the world and the driver's effects now: in mock mode after the simulator
+    /// caught up with tokio's clock (the body may have slept on it); live under the
+    /// controller's lock, then the actor is woken.
+    fn act<R>(
+        &mut self,
+        f: impl FnOnce(&mut World, &mut dyn Effects) -> R,
+    ) -> Result<R, SwarmError> {
         match &mut self.driver {
             Engine::Mock { sim, started } => {
                 catch_up(sim, *started)?;
-                sim.heal(handle.index);
-                sync_clock(sim, *started).await;
+                Ok(sim.with(f))
             }
-            Engine::Live(live) => live.heal(handle.index),
+            Engine::Live(live) => Ok(live.act(f)),
         }
-        Ok(())
+    }
+
+    /// Reads the world now.
+    fn view<R>(&self, f: impl FnOnce(&World) -> R) -> R {
+        match &self.driver {
+            Engine::Mock { sim, .. } => sim.view(|w, _| f(w)),
+            Engine::Live(live) => live.with_state(|s| f(&s.world)),
+        }
+    }
+
+    /// Lets the swarm run until `until` holds: virtual time in mock mode (tokio's paused clock
+    /// follows), real time live.
+    async fn wait(&mut self, until: Until) -> Result<(), SwarmError> {
+        match &mut self.driver {
+            Engine::Mock { sim, started } => {
+                let ran = match until {
+                    Until::Ended(ids) => ids.iter().try_for_each(|&id| sim.run_until_ended(id)),
+                    Until::Decided(round) => sim.run_until_decided(round),
+                    Until::Idle => sim.run_until_idle(),
+                    Until::After(d) => sim.run_until(sim.now_us() + d.as_micros() as u64),
+                };
+                sync_clock(sim, *started).await;
+                Ok(ran?)
+            }
+            Engine::Live(live) => live.wait_for(until).await.map_err(SwarmError::Live),
+        }
     }
 }
 

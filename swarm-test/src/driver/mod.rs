@@ -17,6 +17,19 @@ use crate::market::TradesReport;
 use crate::topology::AgentId;
 use crate::world::{Effects, World};
 
+/// What a caller waits for while the swarm runs.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Until {
+    /// Every one of these tasks ended.
+    Ended(Vec<TaskId>),
+    /// This round was decided.
+    Decided(crate::core::RoundId),
+    /// The trade flow is done and no task or vote is open.
+    Idle,
+    /// This much more time passed.
+    After(std::time::Duration),
+}
+
 /// A running swarm, in either mode: its world, its effects, and its clock.
 ///
 /// Time moves only inside the `run_*` calls (in live mode, real time also passes between

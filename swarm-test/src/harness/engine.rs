@@ -123,8 +123,10 @@ impl Run {
             Some(Engine::Live(live)) => {
                 let limit = Duration::from_millis(timeout_ms);
                 let remaining = limit.saturating_sub(live.now());
-                let ran = runtime
-                    .block_on(async { tokio::time::timeout(remaining, live.run_trades(n)).await });
+                live.act(|w, fx| w.start_trades(fx, n));
+                let ran = runtime.block_on(async {
+                    tokio::time::timeout(remaining, live.wait_for(crate::driver::Until::Idle)).await
+                });
                 match ran {
                     Ok(ran) => ran.map(|_| crate::patterns::PatternLog::default()),
                     Err(_) => Err(format!(

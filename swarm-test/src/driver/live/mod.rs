@@ -36,13 +36,15 @@ mod state;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use swarm_test_spec::{FaultSpec, Spec};
+use swarm_test_spec::Spec;
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::backend::{Backend, Launch};
-use crate::core::{AgentRecord, Decision, Proposal, Task, TaskId};
+use crate::core::AgentRecord;
+use crate::driver::Until;
 use crate::topology::Topology;
 use crate::world::READY_QUORUM;
+use crate::world::{Effects, World};
 
 pub use agent::{AgentEnv, AGENT_VAR};
 pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
@@ -211,65 +213,35 @@ impl Live {
         Ok(())
     }
 
-    /// Hands a task to the swarm; returns its id once it ended.
-    pub(crate) async fn dispatch(&mut self, task: Task) -> Result<TaskId, String> {
-        let (id, ended) = {
-            let mut s = self.shared.lock();
-            let id = s.dispatch(task);
-            (id, s.wait_ended(id))
-        };
+    /// Runs `f` on the world and the controller now, carries out the core's outputs, and
+    /// wakes the actor (there may be new timers or frames to send).
+    pub(crate) fn act<R>(&mut self, f: impl FnOnce(&mut World, &mut dyn Effects) -> R) -> R {
+        let r = self.with_state(|s| {
+            let r = f(&mut s.world, &mut s.io);
+            s.drain();
+            r
+        });
         self.shared.wake.notify_one();
-        let r = self.wait(ended).await;
-        r.map(|()| id)
+        self.refresh();
+        r
     }
 
-    /// Puts `proposal` to a vote and waits for the decision. The outer error: the controller
-    /// stopped; the inner one: an invalid proposal.
-    pub(crate) async fn propose(
-        &mut self,
-        proposal: Proposal,
-    ) -> Result<Result<Decision, crate::error::ProposalError>, String> {
-        let (round, decided) = {
-            let mut s = self.shared.lock();
-            match s.propose(proposal) {
-                Ok(round) => (round, s.wait_decided(round)),
-                Err(e) => return Ok(Err(e)),
-            }
-        };
-        self.shared.wake.notify_one();
-        self.wait(decided).await?;
-        self.with_state(|s| s.world.core.decision(round).cloned())
-            .map(Ok)
-            .ok_or_else(|| format!("round {} ended without a decision", round.0))
-    }
-
-    /// Hands every task to the swarm at once (a burst) and waits until all of them ended.
-    pub(crate) async fn dispatch_all(&mut self, tasks: Vec<Task>) -> Result<Vec<TaskId>, String> {
-        let (ids, ended) = {
-            let mut s = self.shared.lock();
-            let ids: Vec<TaskId> = tasks.into_iter().map(|t| s.dispatch(t)).collect();
-            let ended: Vec<_> = ids.iter().map(|&id| s.wait_ended(id)).collect();
-            (ids, ended)
-        };
-        self.shared.wake.notify_one();
-        for rx in ended {
+    /// Waits, in real time, until `until` holds.
+    pub(crate) async fn wait_for(&mut self, until: Until) -> Result<(), String> {
+        let waits = self.with_state(|s| match &until {
+            Until::Ended(tasks) => tasks.iter().map(|&t| s.wait_ended(t)).collect(),
+            Until::Decided(round) => vec![s.wait_decided(*round)],
+            Until::Idle => vec![s.wait_idle()],
+            Until::After(_) => Vec::new(),
+        });
+        if let Until::After(duration) = until {
+            tokio::time::sleep(duration).await;
+            self.refresh();
+        }
+        for rx in waits {
             self.wait(rx).await?;
         }
-        Ok(ids)
-    }
-
-    /// Starts `n` trades of the built-in flow and waits until the swarm is idle; returns the
-    /// ids of the new trades.
-    pub(crate) async fn run_trades(&mut self, n: u64) -> Result<Vec<TaskId>, String> {
-        let (before, idle) = {
-            let mut s = self.shared.lock();
-            let before = s.world.flow.tasks.len();
-            s.start_trades(n);
-            (before, s.wait_idle())
-        };
-        self.shared.wake.notify_one();
-        self.wait(idle).await?;
-        Ok(self.with_state(|s| s.world.flow.tasks[before..].to_vec()))
+        Ok(())
     }
 
     async fn wait(&mut self, rx: oneshot::Receiver<()>) -> Result<(), String> {
@@ -279,28 +251,6 @@ impl Live {
             let errors = self.with_state(|s| s.io.errors.join("; "));
             format!("the live controller stopped before the swarm finished: {errors}")
         })
-    }
-
-    /// Adds a fault now (see `State::inject`); returns its index, or why its target cannot
-    /// exist in this swarm.
-    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, crate::error::InjectError> {
-        let index = self.with_state(|s| s.inject(spec));
-        self.shared.wake.notify_one();
-        self.refresh();
-        index
-    }
-
-    /// Heals fault `index` now (see `State::heal`).
-    pub(crate) fn heal(&mut self, index: usize) {
-        self.with_state(|s| s.heal(index));
-        self.shared.wake.notify_one();
-        self.refresh();
-    }
-
-    /// Lets `duration` of real time pass while the swarm runs.
-    pub(crate) async fn sleep(&mut self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-        self.refresh();
     }
 
     /// One controller → agent → controller round trip (a heartbeat), on an idle swarm.

@@ -13,13 +13,11 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
-use swarm_test_spec::{FaultSpec, Spec};
+use swarm_test_spec::Spec;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::backend::{Backend, Control, Launch};
-use crate::core::{
-    Envelope, Proposal, RoundId, Step, Task, TaskId, Vote, WorkResult, HEARTBEAT_INTERVAL_US,
-};
+use crate::core::{Envelope, RoundId, Step, TaskId, Vote, WorkResult, HEARTBEAT_INTERVAL_US};
 use crate::topology::AgentId;
 use crate::wire::{FromAgent, MarketEvent, WireError, WorkOutcome};
 use crate::world::{task_of, Booking, Timer, Work, World};
@@ -428,18 +426,6 @@ impl State {
         self.world.work_done(now, work, result);
     }
 
-    /// Hands a task to the swarm now.
-    pub(crate) fn dispatch(&mut self, task: Task) -> TaskId {
-        let id = self.world.dispatch(&mut self.io, task);
-        self.drain();
-        id
-    }
-
-    /// Starts `n` more trades of the built-in flow.
-    pub(crate) fn start_trades(&mut self, n: u64) {
-        self.world.start_trades(&mut self.io, n);
-    }
-
     pub(crate) fn wait_ended(&mut self, task: TaskId) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         if self.world.core.ledger().has_ended(task) {
@@ -489,16 +475,6 @@ impl State {
         }
     }
 
-    /// Puts `proposal` to a vote now. Errors: an invalid proposal.
-    pub(crate) fn propose(
-        &mut self,
-        proposal: Proposal,
-    ) -> Result<RoundId, crate::error::ProposalError> {
-        let round = self.world.propose(&mut self.io, proposal);
-        self.drain();
-        round
-    }
-
     /// `agent` answered a vote request (a late answer to a closed round is kept out by the
     /// core).
     pub(crate) fn voted(&mut self, agent: AgentId, round: RoundId, vote: Vote) {
@@ -517,19 +493,6 @@ impl State {
             format_args!("agent {agent} votes {} in round {}", vote.as_str(), round.0),
         );
         self.world.core.handle_vote_cast(now, agent, round, vote);
-    }
-
-    /// Adds a fault at run time (see `World::inject`).
-    pub(crate) fn inject(&mut self, spec: FaultSpec) -> Result<usize, crate::error::InjectError> {
-        let index = self.world.inject(&mut self.io, spec);
-        self.drain();
-        index
-    }
-
-    /// Heals fault `index` now (see `World::heal`).
-    pub(crate) fn heal(&mut self, index: usize) {
-        self.world.heal(&mut self.io, index);
-        self.drain();
     }
 
     /// OS process ids of the agents whose processes run now.
