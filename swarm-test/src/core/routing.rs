@@ -16,7 +16,7 @@
 //! | `adaptive` | the lowest [`adaptive_score`]: load, recent failure rate, recent latency and capability match |
 //!
 //! ```
-//! use swarm_test::internals::core::{router_for, Agent};
+//! use swarm_test::internals::core::{router_for, AgentRecord as Agent};
 //! use swarm_test::{Role, Strategy, Task};
 //!
 //! let mut agents: Vec<Agent> = (0..3).map(|i| Agent::new(i, Role::MomentumTrader)).collect();
@@ -49,7 +49,7 @@ pub trait Router: std::fmt::Debug {
 /// Each candidate in turn, by id, continuing after the last one picked.
 ///
 /// ```
-/// use swarm_test::internals::core::{Agent, RoundRobin, Router};
+/// use swarm_test::internals::core::{AgentRecord as Agent, RoundRobin, Router};
 /// use swarm_test::Role;
 ///
 /// let agents: Vec<Agent> = (0..3).map(|i| Agent::new(i, Role::MomentumTrader)).collect();
@@ -126,7 +126,7 @@ fn natural_capability(task: &Task) -> Option<&str> {
 ///   the capability that suits it (`trade_execution` for trades); else 0.
 ///
 /// ```
-/// use swarm_test::internals::core::{adaptive_score, Agent};
+/// use swarm_test::internals::core::{adaptive_score, AgentRecord as Agent};
 /// use swarm_test::{Role, Task};
 ///
 /// let mut fast = Agent::new(0, Role::MomentumTrader);
