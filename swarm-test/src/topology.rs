@@ -16,6 +16,14 @@ use swarm_test_spec::TopologyKind;
 mod membership;
 
 /// An agent's index in the swarm, `0..agents`.
+///
+/// ```
+/// use swarm_test::{AgentId, Topology, TopologyKind};
+///
+/// let star = Topology::new(TopologyKind::Star, 5);
+/// let hub: AgentId = 0;
+/// assert_eq!(star.degree(hub), 4);
+/// ```
 pub type AgentId = usize;
 
 /// Children per node in a hierarchical swarm. The default value is 4.

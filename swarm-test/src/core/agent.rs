@@ -11,6 +11,13 @@ use crate::topology::AgentId;
 /// `Degraded` while impaired (see [`AgentRecord::impaired`]); `Failed` when failure detection
 /// declares it (missed heartbeats), back to `Ready` when it is heard from again; `Removed`
 /// when taken out on purpose ([`Core::remove_agent`](super::Core::remove_agent)).
+///
+/// ```
+/// use swarm_test::AgentState;
+///
+/// assert!(AgentState::Busy.is_available());
+/// assert!(!AgentState::Failed.is_available());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentState {
