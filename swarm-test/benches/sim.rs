@@ -7,7 +7,9 @@
 //!
 //! With `-- --turmoil`, it also runs the turmoil anchor on the same ring workload (building it
 //! with cargo) and prints the ratio, measured side by side in one run. `-- --quick` runs the
-//! small sizes only; `-- --messages M` changes the ring's message count (default 1,000).
+//! small sizes only; `-- --messages M` changes the ring's message count (default 1,000);
+//! `-- --sizes 10,1000,10000` picks the swarm sizes; `-- --routed` adds star and hierarchical
+//! swarms routing 2,000 trades `least_loaded` (the per-message cost of routing by load).
 //! Figures vary with the machine; ratios are what to compare.
 //!
 //! Heartbeats (one timer event per agent per 100 ms, one message per peer) run during the
@@ -33,17 +35,28 @@ impl Figure {
     }
 }
 
-fn spec(topology: &str, agents: usize) -> swarm_test::Spec {
+fn spec(topology: &str, agents: usize, strategy: &str) -> swarm_test::Spec {
     SpecBuilder::new("bench", "bench")
         .with("topology", topology)
         .with("agents", agents as u64)
+        .with("strategy", strategy)
         .with("timeout", "600m")
         .build()
         .expect("a valid bench spec")
 }
 
 fn run(topology: &str, agents: usize, tasks: u64, task: impl Fn() -> Task) -> Figure {
-    let mut sim = Sim::new(&spec(topology, agents), 1).expect("the bench swarm builds");
+    run_with(topology, agents, "round_robin", tasks, task)
+}
+
+fn run_with(
+    topology: &str,
+    agents: usize,
+    strategy: &str,
+    tasks: u64,
+    task: impl Fn() -> Task,
+) -> Figure {
+    let mut sim = Sim::new(&spec(topology, agents, strategy), 1).expect("the bench swarm builds");
     sim.setup().expect("the bench swarm starts");
     let (start_msgs, start_us) = (sim.delivered(), sim.now_us());
     let start_beats = sim.heartbeats_delivered();
@@ -95,10 +108,16 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let with_turmoil = args.iter().any(|a| a == "--turmoil");
-    let sizes: &[usize] = if quick {
-        &[10, 50]
-    } else {
-        &[10, 50, 100, 200, 500]
+    let routed = args.iter().any(|a| a == "--routed");
+    let sizes: Vec<usize> = match args.iter().position(|a| a == "--sizes") {
+        Some(i) => args
+            .get(i + 1)
+            .expect("--sizes takes a list, e.g. 10,100,1000")
+            .split(',')
+            .map(|n| n.parse().expect("--sizes takes numbers"))
+            .collect(),
+        None if quick => vec![10, 50],
+        None => vec![10, 50, 100, 200, 500],
     };
     // `--messages M`: the anchor's 1,000 does not complete under turmoil on every machine
     // (its UDP ring stalls and hits its 3,600 s simulated limit), so the count is a knob.
@@ -125,7 +144,7 @@ fn main() {
             ""
         }
     );
-    for &n in sizes {
+    for &n in &sizes {
         let ring = run("ring", n, messages, || Task::relay(hops - 1));
         let compare = match with_turmoil.then(|| turmoil(n, messages, hops)) {
             None => String::new(),
@@ -153,5 +172,21 @@ fn main() {
             mesh.rate(),
             mesh.virtual_s / mesh.wall_s
         );
+        if !routed {
+            continue;
+        }
+        for shape in ["star", "hierarchical"] {
+            let f = run_with(shape, n, "least_loaded", 2_000, || Task::trade("SPY"));
+            println!(
+                "{:<6} {:>6} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×",
+                &shape[..4],
+                n,
+                f.messages,
+                f.heartbeats,
+                f.wall_s,
+                f.rate(),
+                f.virtual_s / f.wall_s
+            );
+        }
     }
 }

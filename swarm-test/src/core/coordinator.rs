@@ -30,8 +30,9 @@ use super::agent::{Agent, AgentState};
 use super::breaker::{Breaker, BreakerConfig};
 use super::consensus::{Decision, Round, RoundId, Vote};
 use super::health::{Detector, HealthEvent};
+use super::index::RoutingIndex;
 use super::ledger::{Ending, Ledger};
-use super::routing::{router_for, Router};
+use super::routing::router_for;
 use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
@@ -230,7 +231,12 @@ pub struct Core {
     pub(super) configured: Topology,
     pub(super) strategy: Strategy,
     pub(super) agents: Vec<Agent>,
-    pub(super) router: Box<dyn Router + Send>,
+    /// Routing decisions so far (see [`Agent::last_routed`]).
+    pub(super) routed: u64,
+    /// The available agents in routing order (see `index.rs`); kept current by [`Core::touch`].
+    pub(super) index: RoutingIndex,
+    /// The agent `round_robin` picked last: its cursor.
+    pub(super) round_robin_last: Option<AgentId>,
     pub(super) ledger: Ledger,
     pub(super) tasks: BTreeMap<TaskId, Task>,
     /// Per task: agents it must not go to again (executors tried, agents that failed it).
@@ -285,6 +291,7 @@ impl Core {
                 topology.len()
             ));
         }
+        router_for(strategy)?; // Refuses a strategy it cannot route (none today).
         let n = topology.len();
         let root = matches!(
             topology.kind(),
@@ -300,7 +307,9 @@ impl Core {
             configured: topology.clone(),
             topology,
             strategy,
-            router: router_for(strategy)?,
+            routed: 0,
+            index: RoutingIndex::default(),
+            round_robin_last: None,
             ledger: Ledger::default(),
             tasks: BTreeMap::new(),
             avoid: TaskTable::default(),
@@ -443,7 +452,7 @@ impl Core {
     pub fn agent_ready(&mut self, _now_us: u64, agent: AgentId) {
         if self.agents[agent].state == AgentState::Starting {
             self.agents[agent].state = AgentState::Ready;
-            self.agents[agent].refresh_state();
+            self.touch(agent);
         }
     }
 
@@ -464,7 +473,7 @@ impl Core {
         let a = &mut self.agents[agent];
         a.in_flight = 0;
         a.state = AgentState::Ready;
-        a.refresh_state();
+        self.touch(agent);
     }
 
     /// Takes `agent` out of the swarm at once, without draining (compare
@@ -475,6 +484,7 @@ impl Core {
         self.agents[agent].state = AgentState::Removed;
         self.lose_work(now_us, agent);
         self.agents[agent].in_flight = 0;
+        self.touch(agent);
         self.topology.retire(agent);
     }
 
@@ -720,8 +730,15 @@ impl Core {
         if let Some(agent) = self.assignee.remove(&task) {
             let a = &mut self.agents[agent];
             a.in_flight = a.in_flight.saturating_sub(1);
-            a.refresh_state();
+            self.touch(agent);
         }
+    }
+
+    /// Recomputes `agent`'s state from its load and health and brings its routing-index
+    /// entry up to date: called after every change to an agent's state, load or turn.
+    pub(super) fn touch(&mut self, agent: AgentId) {
+        self.agents[agent].refresh_state();
+        self.index.update(&self.agents[agent]);
     }
 
     /// Plans the task's path to a chosen executor and sends it to the ingress.
@@ -749,7 +766,7 @@ impl Core {
         self.assignee.insert(task, executor);
         self.attempt_started_us.insert(task, now_us);
         self.agents[executor].in_flight += 1;
-        self.agents[executor].refresh_state();
+        self.touch(executor);
         let ingress = plan[0].agent;
         let deadline = now_us + TASK_TIMEOUT_US + TIMEOUT_PER_HOP_US * plan.len() as u64;
         self.plans.insert(task, plan.clone());
