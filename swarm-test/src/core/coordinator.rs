@@ -367,6 +367,12 @@ impl Core {
         &self.agents
     }
 
+    /// How many agents can take work now (ready, busy or degraded), counted as states
+    /// change rather than by a scan.
+    pub fn available_agents(&self) -> usize {
+        self.index.available()
+    }
+
     /// The task ledger.
     pub fn ledger(&self) -> &Ledger {
         &self.ledger

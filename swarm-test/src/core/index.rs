@@ -100,6 +100,11 @@ impl RoutingIndex {
         (self.by_load.load.iter().copied().collect(), caps)
     }
 
+    /// How many agents are available.
+    pub(super) fn available(&self) -> usize {
+        self.by_load.load.len()
+    }
+
     /// Whether `agent`'s entry matches it (a debug check on the agents a walk visits).
     pub(super) fn is_current(&self, agent: &Agent) -> bool {
         self.keys.get(agent.id).copied().flatten() == key_of(agent)
@@ -325,6 +330,8 @@ mod tests {
                     rebuilt.update(a);
                 }
                 prop_assert_eq!(core.index.canonical(), rebuilt.canonical());
+                let available = core.agents().iter().filter(|a| a.state.is_available()).count();
+                prop_assert_eq!(core.available_agents(), available);
             }
         }
     }

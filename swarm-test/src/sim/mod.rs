@@ -359,11 +359,7 @@ impl Sim {
     }
 
     fn ready_count(&self) -> usize {
-        self.core
-            .agents()
-            .iter()
-            .filter(|a| a.state.is_available())
-            .count()
+        self.core.available_agents()
     }
 
     /// Hands a task to the swarm now.
