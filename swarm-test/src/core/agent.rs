@@ -70,6 +70,11 @@ pub struct AgentRecord {
     pub latency_ms: f64,
     /// The CPU load it reported in its last heartbeat, 0..=1.
     pub cpu: f64,
+    /// When the router last picked it, as the core's count of routing decisions (0: never).
+    /// Load-aware strategies break ties in favour of the agent picked least recently, so
+    /// equally loaded agents take turns (as nginx's `least_conn` does) instead of the lowest
+    /// id taking every task of a sequential flow.
+    pub last_routed: u64,
 }
 
 /// Weight of the newest sample in the agents' moving averages. The default value is 0.3.
@@ -96,6 +101,7 @@ impl AgentRecord {
             error_rate: 0.0,
             latency_ms: 0.0,
             cpu: 0.0,
+            last_routed: 0,
         }
     }
 

@@ -494,3 +494,7 @@ mod tests {
         assert_eq!(weights[..2], [[90, 10], [50, 50]]);
     }
 }
+
+#[cfg(test)]
+#[path = "argo_cases.rs"]
+mod argo_cases;
