@@ -43,6 +43,7 @@ pub(crate) mod metrics;
 mod patterns;
 mod regressions;
 mod report;
+pub mod review;
 pub mod rng;
 pub mod scale;
 pub mod sim;

@@ -712,6 +712,8 @@ impl State {
     /// Carries out the core's outputs, then wakes whoever waits on what changed.
     pub(crate) fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
+            let now = self.now_us();
+            self.core.observe(now, &output);
             match output {
                 Output::Transmit(envelope) => {
                     if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =

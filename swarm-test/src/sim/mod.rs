@@ -723,6 +723,7 @@ impl Sim {
     /// Carries out the core's outputs.
     fn drain(&mut self) {
         while let Some(output) = self.core.poll_output() {
+            self.core.observe(self.now_us, &output);
             match output {
                 Output::Transmit(envelope) => {
                     if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =
