@@ -26,7 +26,8 @@
 //! Layout: [`core`] is the sans-IO coordination core; [`scale`] (autoscaler) and [`deploy`]
 //! (blue-green, canary, strategy rotation) are sans-IO controllers; `sim` drives them in
 //! virtual time;
-//! `market` is the trading model; [`Report`] is what a run measured.
+//! `market` is the trading model; [`Report`] is what a run measured; [`review`] turns report
+//! files into a cross-pattern report, diffs and timelines (the `swarm-test` command).
 
 #![warn(missing_docs, unreachable_pub)]
 

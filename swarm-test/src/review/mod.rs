@@ -1,6 +1,6 @@
 //! The review loop: what a user looks at after a run, and what a pull request shows.
 //!
-//! - [`file`]: the JSON report file each run writes under `SWARM_TEST_REPORT` (the
+//! - [`file`](mod@file): the JSON report file each run writes under `SWARM_TEST_REPORT` (the
 //!   [`Report`](crate::Report) plus its pattern and its event trace).
 //! - [`trace`]: the event trace behind the timeline, recorded from the core's outputs.
 //! - [`report`]: `swarm-test report DIR --out OUT`, a cross-pattern `REPORT.md` with SVG plots

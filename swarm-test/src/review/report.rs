@@ -16,7 +16,7 @@ use crate::report::Report;
 /// One bar chart: its file, title, where its figures come from, its series and unit.
 type BarPlot<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, Vec<f64>)>, &'a str);
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Clone)]
 pub struct Written {
     /// `OUT/REPORT.md`.
