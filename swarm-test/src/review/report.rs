@@ -89,13 +89,8 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let mut runs: Vec<&ReportFile> = files.iter().collect();
-    runs.sort_by(|a, b| {
-        (&a.report.name, a.report.mode.as_str(), a.report.seed).cmp(&(
-            &b.report.name,
-            b.report.mode.as_str(),
-            b.report.seed,
-        ))
-    });
+    // By test, the mock run first and its live twin next to it, then by seed.
+    runs.sort_by_key(|f| (&f.report.name, f.report.mode == Mode::Live, f.report.seed));
     let names = labels(&runs);
     let reports: Vec<&Report> = runs.iter().map(|f| &f.report).collect();
     let mut md = String::new();
@@ -572,6 +567,32 @@ mod tests {
         }];
         // 2 agents for setup (1 s) and 4 s, then 4 agents for 6 s.
         assert_eq!(agent_seconds(&r), 2.0 + 8.0 + 24.0);
+    }
+
+    #[test]
+    fn a_live_run_sits_beside_its_mock_twin() {
+        let mock = crate::review::tests::star_run("twin", "crash(1) @ 200ms").0;
+        let mut live = mock.clone();
+        live.report.mode = Mode::Live;
+        let other = crate::review::tests::star_run("another", "").0;
+        let dir = std::env::temp_dir().join(format!("swarm-review-twin-{}", std::process::id()));
+        let written = write(&[live, other, mock], Path::new("reports"), &dir).unwrap();
+        let md = std::fs::read_to_string(&written.markdown).unwrap();
+        let rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| another |") || l.starts_with("| twin"))
+            .take(3)
+            .collect();
+        assert!(rows[0].starts_with("| another | star | mock |"), "{rows:?}");
+        assert!(rows[1].starts_with("| twin | star | mock |"), "{rows:?}");
+        assert!(
+            rows[2].starts_with("| twin (live) | star | live |"),
+            "{rows:?}"
+        );
+        let cdf = std::fs::read_to_string(dir.join("latency_cdf.svg")).unwrap();
+        assert!(cdf.contains("star (mock, ") && cdf.contains("star (live, "));
+        assert!(md.contains("| crash | live | 1 |") && md.contains("| crash | mock | 1 |"));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
