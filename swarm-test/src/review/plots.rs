@@ -107,7 +107,7 @@ pub fn bars(
 pub fn short(v: f64) -> String {
     if v == 0.0 {
         "0".into()
-    } else if v.abs() >= 100.0 {
+    } else if v.abs() >= 100.0 || (v.fract() == 0.0 && v.abs() < 1e15) {
         format!("{v:.0}")
     } else if v.abs() >= 1.0 {
         format!("{v:.1}")

@@ -125,6 +125,8 @@ pub fn html(file: &ReportFile) -> String {
         tick += step;
     }
     // Faults, shaded over their span, under everything else.
+    // Labels of several faults on one lane go one under the other.
+    let mut labels_on_lane = vec![0usize; lanes];
     for f in &r.faults {
         let Some(at) = f.at_ms else { continue };
         let end = f.healed_at_ms.unwrap_or(c.span_ms);
@@ -164,11 +166,13 @@ pub fn html(file: &ReportFile) -> String {
             c.mark("rect", class, &attrs, &tip);
         }
         if let Some(&l) = rows.first() {
+            let k = labels_on_lane[l];
+            labels_on_lane[l] += 1;
             let _ = write!(
                 c.svg,
                 "<text class=\"faultname\" x=\"{:.1}\" y=\"{}\">{}</text>",
                 x0 + 3.0,
-                lane_y(l) + 11.0,
+                lane_y(l) + 11.0 + (k % 3) as f64 * 11.0,
                 esc(&f.name)
             );
         }
@@ -208,11 +212,13 @@ pub fn html(file: &ReportFile) -> String {
                 ),
             )
         }));
-    for (at, class, short, tip) in steps.collect::<Vec<_>>() {
+    for (i, (at, class, short, tip)) in steps.enumerate() {
         let x = c.x(at);
         let attrs = format!("x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom}\"");
         c.mark("line", &format!("step {class}"), &attrs, &tip);
-        let attrs = format!("x=\"{:.1}\" y=\"{}\"", x + 2.0, lane_y(0) + 24.0);
+        // Alternate rows, so the labels of close steps do not overlap.
+        let row = if i % 2 == 0 { 22.0 } else { 34.0 };
+        let attrs = format!("x=\"{:.1}\" y=\"{}\"", x + 2.0, lane_y(0) + row);
         let _ = write!(c.svg, "<text class=\"ev steplabel {class}\" {attrs} data-tip=\"{}\">{}<title>{}</title></text>", esc(&tip), esc(&short), esc(&tip));
     }
     // Task attempts on their executor's lane, in three rows so concurrent ones show.
@@ -393,7 +399,7 @@ svg text {{ font: 11px sans-serif; }}
 .axis {{ fill: #777; text-anchor: middle; }}
 .fault {{ fill: rgb(229, 57, 53); fill-opacity: 0.28; stroke: rgb(198, 40, 40); }}
 .fault.wide {{ fill: rgb(255, 152, 0); fill-opacity: 0.12; stroke: none; }}
-.faultname {{ fill: #b71c1c; font-weight: bold; }}
+.faultname {{ fill: #b71c1c; font-weight: bold; paint-order: stroke; stroke: #fff; stroke-width: 3px; }}
 .task.completed {{ fill: #43a047; }} .task.rerouted {{ fill: #fb8c00; }}
 .task.failed {{ fill: #e53935; }} .task.open {{ fill: #757575; }}
 .msg {{ stroke: #90a4ae; }} .msg.vote_request, .msg.vote_reply {{ stroke: #8e24aa; }}
