@@ -78,6 +78,21 @@ fn fault_kind(name: &str) -> String {
         .to_owned()
 }
 
+/// The runs in report order: by test, the mock run first and its live twin next to it,
+/// then by seed.
+fn sorted(files: &[ReportFile]) -> Vec<&ReportFile> {
+    let mut runs: Vec<&ReportFile> = files.iter().collect();
+    runs.sort_by_key(|f| (&f.report.name, f.report.mode == Mode::Live, f.report.seed));
+    runs
+}
+
+/// REPORT.md's summary table of `files`, one row per run: pattern, mode, agents, tasks,
+/// success, latency percentiles, throughput, recovery, single points of failure, cost.
+pub fn summary(files: &[ReportFile]) -> String {
+    let runs = sorted(files);
+    summary_table(&runs, &labels(&runs))
+}
+
 /// Writes `out/REPORT.md` and its plots from `files` (read from `source`).
 pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written, String> {
     if files.is_empty() {
@@ -88,9 +103,7 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
         ));
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let mut runs: Vec<&ReportFile> = files.iter().collect();
-    // By test, the mock run first and its live twin next to it, then by seed.
-    runs.sort_by_key(|f| (&f.report.name, f.report.mode == Mode::Live, f.report.seed));
+    let runs = sorted(files);
     let names = labels(&runs);
     let reports: Vec<&Report> = runs.iter().map(|f| &f.report).collect();
     let mut md = String::new();

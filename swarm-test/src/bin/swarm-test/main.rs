@@ -130,8 +130,7 @@ fn main() -> ExitCode {
 fn report(dir: &Path, out: &Path) -> Result<(), String> {
     let files = file::read_dir(dir)?;
     let written = review::report::write(&files, dir, out)?;
-    let reports: Vec<_> = files.into_iter().map(|f| f.report).collect();
-    print!("{}", swarm_test::summary::markdown(&reports));
+    print!("{}", review::report::summary(&files));
     println!("\nreport: {}", written.markdown.display());
     for plot in &written.plots {
         println!("plot: {}", plot.display());
