@@ -109,7 +109,7 @@ impl InjectedBug {
 /// | `SWARM_TEST_SEEDS` | `N` ≥ 1 (default 1) | run N seeds per test: the test's own, then N − 1 more |
 /// | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
 /// | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
-/// | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
+/// | `SWARM_TEST_REPORT` | directory | also write each run's report file there as JSON (with its event trace, see `internals::review::file`); a failed run also writes its timeline page |
 ///
 /// # Many seeds
 ///

@@ -279,6 +279,8 @@ pub struct Core {
     pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
     pub(super) membership: churn::Membership,
+    /// The timeline's trace of the outputs, as the driver carried them out.
+    recorder: crate::review::Recorder,
 }
 
 impl Core {
@@ -348,6 +350,7 @@ impl Core {
             decisions: BTreeMap::new(),
             next_round: 0,
             membership: Default::default(),
+            recorder: Default::default(),
         })
     }
 
@@ -456,6 +459,17 @@ impl Core {
     /// The next thing the driver must do, if any.
     pub fn poll_output(&mut self) -> Option<Output> {
         self.outputs.pop_front()
+    }
+
+    /// Records `output`, polled at `now_us`, in the run's trace (for the timeline, see
+    /// [`crate::review::trace`]). Drivers call it once per output they poll.
+    pub fn observe(&mut self, now_us: u64, output: &Output) {
+        self.recorder.observe(now_us, output);
+    }
+
+    /// The trace recorded by [`Core::observe`].
+    pub fn recorder(&self) -> &crate::review::Recorder {
+        &self.recorder
     }
 
     /// `agent` finished starting up.

@@ -137,24 +137,6 @@ pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
     pub assert: F,
 }
 
-/// Writes `report` as JSON into `dir` (`SWARM_TEST_REPORT`).
-pub(super) fn write_report(dir: &std::path::Path, report: &Report) -> Result<(), String> {
-    let file = dir.join(format!(
-        "{}-{}.json",
-        report.name.replace(['@', ':'], "_"),
-        report.seed
-    ));
-    let json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&file, json))
-        .map_err(|e| {
-            format!(
-                "could not write the report to {} (SWARM_TEST_REPORT): {e}",
-                file.display()
-            )
-        })
-}
-
 /// The snapshot request for a run of `spec` with `report`.
 pub(super) fn snapshot_request(
     spec: &Spec,
