@@ -23,7 +23,6 @@ use std::time::Duration;
 
 use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
 
-use crate::backend::process::ProcessBackend;
 use crate::backend::Launch;
 use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR};
 use crate::core::Core;
@@ -248,12 +247,9 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
     };
     if config.mode == Mode::Live && config.backend == Backend::E2b {
-        panic!(
-            "swarm_test: SWARM_TEST_MODE=live with SWARM_TEST_BACKEND=e2b, but the E2B backend \
-             is not available in this version of swarm-test, so nothing ran (it never falls \
-             back to another backend or to mock). Unset SWARM_TEST_BACKEND or set it to \
-             `process` to run the agents as local processes."
-        );
+        if let Some(why) = crate::backend::e2b_unavailable() {
+            panic!("swarm_test: {why}");
+        }
     }
     let test_path = test_path(&spec);
     let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
@@ -453,8 +449,8 @@ impl Run {
                     .to_vec(),
                     env: Vec::new(),
                 };
-                let backend = ProcessBackend::new()?;
-                let live = LiveRun::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)?;
+                let live = LiveRun::new(spec, seed, &ctx.test_path, backend, launch)?;
                 Ok(Run {
                     driver: Some(Driver::Live(Box::new(live))),
                     runtime,
