@@ -118,13 +118,16 @@ struct Sandbox {
     _slot: Slot,
 }
 
+/// An agent's sandbox, created by the first start of the agent and kept for its restarts.
+type SandboxCell = Arc<tokio::sync::OnceCell<Sandbox>>;
+
 /// Runs agents in E2B sandboxes. See the module docs.
 #[derive(Debug)]
 pub struct E2bBackend {
     rest: Rest,
     test: String,
     lease: Lease,
-    sandboxes: BTreeMap<AgentId, Arc<Sandbox>>,
+    sandboxes: BTreeMap<AgentId, SandboxCell>,
     creates: u64,
 }
 
@@ -154,15 +157,13 @@ impl E2bBackend {
         self.lease.run()
     }
 
-    /// The sandbox of `agent`, created (and the agent program uploaded) on first use.
-    fn sandbox(
+    /// What creating `agent`'s sandbox takes: the create, then the agent program's upload.
+    fn create(
         &mut self,
         agent: AgentId,
         program: &std::path::Path,
-    ) -> Result<Arc<Sandbox>, String> {
-        if let Some(s) = self.sandboxes.get(&agent) {
-            return Ok(Arc::clone(s));
-        }
+    ) -> Result<impl std::future::Future<Output = Result<Sandbox, E2bError>> + Send + 'static, String>
+    {
         self.creates += 1;
         let settings = Arc::clone(self.rest.settings());
         let metadata = BTreeMap::from([
@@ -179,31 +180,21 @@ impl E2bBackend {
             idempotency_key: format!("swarm-test-{}-{agent}-{}", self.lease.run(), self.creates),
         };
         let binary = agent_binary(program)?;
-        let rest = self.rest.clone();
-        let lease = self.lease.clone();
-        let sandbox = block(async move {
+        let (rest, lease) = (self.rest.clone(), self.lease.clone());
+        Ok(async move {
             let slot = limits(rest.settings()).create_slot().await?;
             let created = rest.create(&new).await?;
             lease.add(&created.id);
-            let base = rest
-                .settings()
-                .envd_url(&created.id, created.domain.as_deref());
-            let http = rest::http_client()?;
-            let envd = Envd::new(http, base, created.id.clone(), created.envd_token.clone());
+            let envd = rest.envd(&created);
             envd.upload(AGENT_PATH, (*binary).clone()).await?;
-            Ok::<_, E2bError>(Sandbox { envd, _slot: slot })
+            Ok(Sandbox { envd, _slot: slot })
         })
-        .map_err(|e| format!("agent {agent}'s E2B sandbox: {e}"))?;
-        let sandbox = Arc::new(sandbox);
-        self.sandboxes.insert(agent, Arc::clone(&sandbox));
-        Ok(sandbox)
     }
 }
 
 impl Drop for E2bBackend {
     fn drop(&mut self) {
-        let deleted = self.lease.end();
-        if let Err(e) = deleted {
+        if let Err(e) = self.lease.end() {
             eprintln!("swarm-test: {e}");
         }
     }
@@ -226,8 +217,12 @@ fn describe(exit: &Exit) -> String {
 }
 
 impl Backend for E2bBackend {
+    /// Returns once the process runs: the sandbox is created on the agent's first start (the
+    /// program uploaded into it) and kept for its restarts. Setup's readiness wait starts
+    /// after every agent has started, so a slow create or upload does not count against it.
     fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String> {
-        let sandbox = self.sandbox(agent, &launch.program)?;
+        let cell = Arc::clone(self.sandboxes.entry(agent).or_default());
+        let create = self.create(agent, &launch.program)?;
         let mut line = format!("chmod +x {AGENT_PATH} && exec ./{AGENT_PATH}");
         for arg in &launch.args {
             line.push(' ');
@@ -241,66 +236,92 @@ impl Backend for E2bBackend {
             stdin: true,
             timeout: None,
         };
-        let envd = sandbox.envd.clone();
-        let ended = Arc::new(Ended::default());
-        let ended_by_stream = Arc::clone(&ended);
-        let (input, mut from_driver) = tokio::io::duplex(1 << 16);
-        let (mut to_driver, output) = tokio::io::duplex(1 << 16);
-        let pid = block(async move {
-            let mut stream = envd.start(&spec).await?;
-            let pid = stream.pid();
-            runtime().spawn(async move {
-                let how = loop {
-                    match stream.next().await {
-                        Ok(Some(ProcessEvent::Stdout(b))) => {
-                            if to_driver.write_all(&b).await.is_err() {
-                                // The driver stopped reading; keep draining to the end.
-                            }
-                        }
-                        Ok(Some(ProcessEvent::Stderr(b))) => {
-                            use std::io::Write;
-                            let _ = std::io::stderr().write_all(&b);
-                        }
-                        Ok(Some(ProcessEvent::End(exit))) => break describe(&exit),
-                        Ok(None) => break "its stream ended without an end event".into(),
-                        Err(e) => break format!("lost: {e}"),
-                    }
-                };
-                drop(to_driver);
-                ended_by_stream.set(how);
-            });
-            let writer_envd = envd.clone();
-            runtime().spawn(async move {
-                let mut buf = vec![0u8; 64 << 10];
-                loop {
-                    match from_driver.read(&mut buf).await {
-                        Ok(0) | Err(_) => {
-                            let _ = writer_envd.close_stdin(pid).await;
-                            return;
-                        }
-                        Ok(n) => {
-                            if writer_envd.send_input(pid, &buf[..n]).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
+        let proc = Arc::new(Proc::default());
+        let (input, from_driver) = tokio::io::duplex(1 << 16);
+        let (to_driver, output) = tokio::io::duplex(1 << 16);
+        let starting = Arc::clone(&proc);
+        let (started, is_started) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        runtime().spawn(async move {
+            let sandbox = match cell.get_or_try_init(|| create).await {
+                Ok(sandbox) => sandbox,
+                Err(e) => {
+                    let why = format!("agent {agent}'s E2B sandbox: {e}");
+                    starting.ended.set(why.clone());
+                    return drop(started.send(Err(why)));
                 }
-            });
-            Ok::<_, E2bError>(pid)
-        })
-        .map_err(|e| format!("could not start agent {agent} in its E2B sandbox: {e}"))?;
-        let usage = usage::Poller::start(sandbox.envd.clone(), pid, Arc::clone(&ended));
+            };
+            let stream = match sandbox.envd.start(&spec).await {
+                Ok(stream) => stream,
+                Err(e) => {
+                    let why = format!("agent {agent} did not start in its E2B sandbox: {e}");
+                    starting.ended.set(why.clone());
+                    return drop(started.send(Err(why)));
+                }
+            };
+            let pid = stream.pid();
+            let _ = starting.envd.set(sandbox.envd.clone());
+            let _ = starting.pid.set(pid);
+            if starting.cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+                let _ = sandbox.envd.send_signal(pid, Signal::Kill).await;
+            }
+            let poller =
+                usage::Poller::start(sandbox.envd.clone(), pid, Arc::clone(&starting.ended));
+            *starting.poller.lock().unwrap_or_else(|p| p.into_inner()) = Some(poller);
+            runtime().spawn(pump_input(sandbox.envd.clone(), pid, from_driver));
+            let _ = started.send(Ok(()));
+            pump_output(stream, to_driver, &starting.ended).await;
+        });
+        block(is_started)
+            .unwrap_or_else(|_| Err(format!("agent {agent}'s start was abandoned")))?;
         Ok(Started {
             input: Box::new(input),
             output: Box::new(output),
             control: Box::new(SandboxControl {
-                envd: sandbox.envd.clone(),
-                pid,
-                ended,
-                usage,
+                proc,
                 reaped: false,
             }),
         })
+    }
+}
+
+/// The process's events: stdout into the driver's pipe, stderr to ours, the end recorded.
+async fn pump_output(
+    mut stream: envd::ProcessStream,
+    mut to_driver: tokio::io::DuplexStream,
+    ended: &Ended,
+) {
+    let how = loop {
+        match stream.next().await {
+            // A driver that stopped reading is no reason to stop draining to the end.
+            Ok(Some(ProcessEvent::Stdout(b))) => drop(to_driver.write_all(&b).await),
+            Ok(Some(ProcessEvent::Stderr(b))) => {
+                use std::io::Write;
+                let _ = std::io::stderr().write_all(&b);
+            }
+            Ok(Some(ProcessEvent::End(exit))) => break describe(&exit),
+            Ok(None) => break "its stream ended without an end event".into(),
+            Err(e) => break format!("lost: {e}"),
+        }
+    };
+    drop(to_driver);
+    ended.set(how);
+}
+
+/// The driver's frames to the process's stdin, in order; end of file closes its stdin.
+async fn pump_input(envd: Envd, pid: u32, mut from_driver: tokio::io::DuplexStream) {
+    let mut buf = vec![0u8; 64 << 10];
+    loop {
+        match from_driver.read(&mut buf).await {
+            Ok(0) | Err(_) => {
+                let _ = envd.close_stdin(pid).await;
+                return;
+            }
+            Ok(n) => {
+                if envd.send_input(pid, &buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        }
     }
 }
 
@@ -327,6 +348,8 @@ impl Ended {
     async fn wait(&self) -> String {
         loop {
             let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             if let Some(how) = self.get() {
                 return how;
             }
@@ -335,46 +358,62 @@ impl Ended {
     }
 }
 
+/// One agent process in a sandbox, as its start task fills it in.
+#[derive(Debug, Default)]
+struct Proc {
+    envd: OnceLock<Envd>,
+    pid: OnceLock<u32>,
+    ended: Arc<Ended>,
+    /// A kill asked for before the process had a pid.
+    cancelled: std::sync::atomic::AtomicBool,
+    poller: Mutex<Option<usage::Poller>>,
+}
+
 /// The controller's hold on a process in a sandbox.
 #[derive(Debug)]
 struct SandboxControl {
-    envd: Envd,
-    pid: u32,
-    ended: Arc<Ended>,
-    usage: usage::Poller,
+    proc: Arc<Proc>,
     reaped: bool,
 }
 
 impl SandboxControl {
     /// Runs `kill -SIG <pid>` in the sandbox: envd's SendSignal knows only KILL and TERM.
     fn helper_signal(&self, signal: &str) -> Result<(), String> {
-        if let Some(how) = self.ended.get() {
-            return Err(format!("agent process {} already {how}", self.pid));
+        if let Some(how) = self.proc.ended.get() {
+            return Err(format!("the agent process already {how}"));
         }
-        let envd = self.envd.clone();
+        let (Some(envd), Some(&pid)) = (self.proc.envd.get(), self.proc.pid.get()) else {
+            return Err("the agent process is still starting in its sandbox".into());
+        };
+        let envd = envd.clone();
         let spec = ProcessSpec {
             cmd: "/bin/sh".into(),
-            args: vec!["-c".into(), format!("kill -{signal} {}", self.pid)],
+            args: vec!["-c".into(), format!("kill -{signal} {pid}")],
             timeout: Some(Duration::from_secs(10)),
             ..ProcessSpec::default()
         };
-        let (_, err, exit) =
-            block(async move { envd.start(&spec).await?.wait().await }).map_err(|e| {
-                format!(
-                    "could not send SIG{signal} to agent process {}: {e}",
-                    self.pid
-                )
-            })?;
+        let (_, err, exit) = block(async move { envd.start(&spec).await?.wait().await })
+            .map_err(|e| format!("could not send SIG{signal} to agent process {pid}: {e}"))?;
         if exit.code == 0 {
             Ok(())
         } else {
             Err(format!(
-                "`kill -{signal} {}` in the sandbox failed ({}): {}",
-                self.pid,
+                "`kill -{signal} {pid}` in the sandbox failed ({}): {}",
                 exit.status,
                 String::from_utf8_lossy(&err).trim()
             ))
         }
+    }
+
+    /// SIGKILL through envd, or, before the process has a pid, as soon as it has one.
+    fn send_kill(&self) -> Option<tokio::task::JoinHandle<()>> {
+        self.proc
+            .cancelled
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let (envd, pid) = (self.proc.envd.get()?.clone(), *self.proc.pid.get()?);
+        Some(runtime().spawn(async move {
+            let _ = envd.send_signal(pid, Signal::Kill).await;
+        }))
     }
 }
 
@@ -384,13 +423,9 @@ impl Control for SandboxControl {
     }
 
     fn kill(&mut self) {
-        if self.ended.get().is_some() {
-            return;
+        if self.proc.ended.get().is_none() {
+            self.send_kill();
         }
-        let (envd, pid) = (self.envd.clone(), self.pid);
-        runtime().spawn(async move {
-            let _ = envd.send_signal(pid, Signal::Kill).await;
-        });
     }
 
     fn pause(&mut self) -> Result<(), String> {
@@ -402,21 +437,33 @@ impl Control for SandboxControl {
     }
 
     fn usage(&mut self) -> Option<Usage> {
-        if self.ended.get().is_some() {
+        if self.proc.ended.get().is_some() {
             return None;
         }
-        self.usage.latest()
+        let poller = self.proc.poller.lock().unwrap_or_else(|p| p.into_inner());
+        poller.as_ref()?.latest()
     }
 
     fn reap(&mut self) -> String {
         self.reaped = true;
-        self.usage.stop();
-        if let Some(how) = self.ended.get() {
+        if let Some(poller) = self
+            .proc
+            .poller
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            poller.stop();
+        }
+        if let Some(how) = self.proc.ended.get() {
             return how;
         }
-        let (envd, pid, ended) = (self.envd.clone(), self.pid, Arc::clone(&self.ended));
+        let kill = self.send_kill();
+        let ended = Arc::clone(&self.proc.ended);
         block(async move {
-            let _ = envd.send_signal(pid, Signal::Kill).await;
+            if let Some(kill) = kill {
+                let _ = kill.await;
+            }
             match tokio::time::timeout(REAP_WAIT, ended.wait()).await {
                 Ok(how) => how,
                 Err(_) => format!(

@@ -118,6 +118,7 @@ pub(crate) fn http_client() -> Result<reqwest::Client, E2bError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        .tcp_nodelay(true)
         .user_agent(concat!("swarm-test/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| E2bError::Config(format!("could not build the HTTP client: {e}")))
