@@ -3,6 +3,7 @@
 //! ```text
 //! swarm-test run [CARGO TEST ARGS…]   run `cargo test` with reports on, then print the summary
 //! swarm-test report DIR [--plots OUT] print the summary of the reports in DIR (and SVG plots)
+//! swarm-test gc [--yes]               list (with --yes, delete) E2B sandboxes left by earlier runs
 //! ```
 
 use std::path::PathBuf;
@@ -13,7 +14,8 @@ use swarm_test::summary;
 const USAGE: &str = "usage:
   swarm-test run [CARGO TEST ARGS…]   run `cargo test ARGS` with SWARM_TEST_REPORT set, then print the summary
   swarm-test report DIR [--plots OUT] print the summary of the reports in DIR (written with SWARM_TEST_REPORT);
-                                      with --plots, also write latency.svg and throughput.svg into OUT";
+                                      with --plots, also write latency.svg and throughput.svg into OUT
+  swarm-test gc [--yes]               list the E2B sandboxes tagged by swarm-test runs; --yes deletes them";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +24,9 @@ fn main() -> ExitCode {
         Some("report") if args.len() == 2 => report(&PathBuf::from(&args[1]), None),
         Some("report") if args.len() == 4 && args[2] == "--plots" => {
             report(&PathBuf::from(&args[1]), Some(&PathBuf::from(&args[3])))
+        }
+        Some("gc") if args.len() == 1 || (args.len() == 2 && args[1] == "--yes") => {
+            gc(args.len() == 2)
         }
         Some("-h" | "--help") => {
             println!("{USAGE}");
@@ -32,6 +37,31 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `swarm-test gc [--yes]` (feature `e2b`).
+#[cfg(feature = "e2b")]
+fn gc(yes: bool) -> ExitCode {
+    match swarm_test::backend::e2b::gc(yes) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("swarm-test gc: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `swarm-test gc` without the `e2b` feature: says how to get it.
+#[cfg(not(feature = "e2b"))]
+fn gc(_yes: bool) -> ExitCode {
+    eprintln!(
+        "swarm-test gc: this swarm-test was built without E2B support: rebuild it with \
+         `--features e2b` (e.g. `cargo install swarm-test --features e2b`)"
+    );
+    ExitCode::FAILURE
 }
 
 fn report(dir: &std::path::Path, plots: Option<&std::path::Path>) -> ExitCode {

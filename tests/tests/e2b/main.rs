@@ -1,6 +1,8 @@
 //! The E2B client against the stand-in (fixtures::e2b): the REST client's contract with every
 //! error class, the envd client's streams under faults, secrets, leases and gc.
 
+mod cleanup;
 mod contract;
 mod envd;
 mod secrets;
+mod subjects;
