@@ -17,7 +17,10 @@ use swarm_test::prelude::*;
 async fn sleeps_until_stopped(swarm: &mut Swarm) {
     swarm.run_trades(3).await.expect("trades run");
     println!("AGENTS RUNNING");
-    swarm.sleep(Duration::from_secs(100)).await;
+    swarm
+        .sleep(Duration::from_secs(100))
+        .await
+        .expect("a signal ends it first");
 }
 
 /// Panics after its agents ran.
