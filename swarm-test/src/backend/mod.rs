@@ -110,3 +110,24 @@ pub trait Backend: Send + fmt::Debug {
     /// Starts agent `agent` with `launch`. Called from inside the live driver's tokio runtime.
     fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run by `cargo test -p swarm-test --lib backend::tests` (no feature) and with
+    /// `--features e2b`.
+    #[test]
+    fn e2b_without_the_feature_says_how_to_enable_it() {
+        match e2b_unavailable() {
+            Some(why) => {
+                assert!(!cfg!(feature = "e2b"));
+                assert!(why.contains("`e2b` feature") && why.contains("--features swarm-test/e2b"));
+                assert!(why.contains("never falls back"));
+                let err = select(crate::config::Backend::E2b, "t").unwrap_err();
+                assert_eq!(err, why);
+            }
+            None => assert!(cfg!(feature = "e2b")),
+        }
+    }
+}
