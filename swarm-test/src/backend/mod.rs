@@ -119,15 +119,17 @@ mod tests {
     /// `--features e2b`.
     #[test]
     fn e2b_without_the_feature_says_how_to_enable_it() {
-        match e2b_unavailable() {
-            Some(why) => {
-                assert!(!cfg!(feature = "e2b"));
-                assert!(why.contains("`e2b` feature") && why.contains("--features swarm-test/e2b"));
-                assert!(why.contains("never falls back"));
-                let err = select(crate::config::Backend::E2b, "t").unwrap_err();
-                assert_eq!(err, why);
-            }
-            None => assert!(cfg!(feature = "e2b")),
+        let why = e2b_unavailable();
+        assert_eq!(
+            why.is_none(),
+            cfg!(feature = "e2b"),
+            "unavailable exactly without the feature"
+        );
+        if let Some(why) = why {
+            assert!(why.contains("`e2b` feature") && why.contains("--features swarm-test/e2b"));
+            assert!(why.contains("never falls back"));
+            let err = select(crate::config::Backend::E2b, "t").unwrap_err();
+            assert_eq!(err, why);
         }
     }
 }
