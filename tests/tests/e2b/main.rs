@@ -5,5 +5,6 @@ mod backend;
 mod cleanup;
 mod contract;
 mod envd;
+mod faults;
 mod secrets;
 mod subjects;

@@ -30,3 +30,31 @@ fn panics_after_the_run(report: &Report) {
     assert_eq!(report.tasks.completed, 3);
     panic!("a planted panic after the run");
 }
+
+/// Agent 1 is killed at 200 ms (envd's SendSignal SIGKILL); the swarm routes around it.
+#[swarm_test(
+    topology = "mesh",
+    agents = 4,
+    trades = 40,
+    inject = "crash(1) @ 200ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the fault tests; they run it in a child process"]
+fn crash_in_a_sandbox(report: &Report) {
+    println!("REPORT {}", serde_json::to_string(report).unwrap());
+}
+
+/// Agent 0 is paused from 100 ms for 1.5 s (`kill -STOP`/`-CONT` run in its sandbox).
+#[swarm_test(
+    topology = "mesh",
+    agents = 3,
+    inject = "hang(0) @ 100ms for 1500ms",
+    snapshot = false
+)]
+#[ignore = "a subject of the fault tests; they run it in a child process"]
+async fn hang_in_a_sandbox(swarm: &mut Swarm) {
+    swarm.run_trades(30).await.expect("trades run");
+    swarm.sleep(Duration::from_millis(1_500)).await.unwrap();
+    swarm.run_trades(9).await.expect("trades run");
+    println!("REPORT {}", serde_json::to_string(&swarm.report()).unwrap());
+}
