@@ -66,3 +66,50 @@ pub fn passes_live(this_test: &str, at_least: u64) {
         "expected {at_least} tests to pass live:\n{all}"
     );
 }
+
+/// Like [`passes_live`], with every agent in an E2B sandbox of the stand-in at `e2b_url`
+/// (`SWARM_TEST_BACKEND=e2b`, `E2B_API_URL` = `E2B_SANDBOX_URL` = the stand-in), one test at a
+/// time (each test's sandboxes are created and its binary uploaded while the others would
+/// race the clock). `api_key` is planted: the run fails if it shows in anything the run
+/// printed or wrote (its reports in `report_dir` included). Returns the run's output.
+pub fn passes_live_on_e2b(
+    this_test: &str,
+    at_least: u64,
+    e2b_url: &str,
+    api_key: &str,
+    report_dir: &std::path::Path,
+) -> String {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let out = Command::new(exe)
+        .env("SWARM_TEST_MODE", "live")
+        .env("SWARM_TEST_BACKEND", "e2b")
+        .env("E2B_API_URL", e2b_url)
+        .env("E2B_SANDBOX_URL", e2b_url)
+        .env("E2B_API_KEY", api_key)
+        .env("SWARM_TEST_E2B_CREATE_RATE", "1000")
+        .env("SWARM_TEST_REPORT", report_dir)
+        .env_remove("E2B_DOMAIN")
+        .args([
+            "--skip",
+            this_test,
+            "--skip",
+            "also_passes_live",
+            "--test-threads",
+            "1",
+        ])
+        .output()
+        .expect("the test binary runs");
+    let all = printed(&out);
+    assert!(out.status.success(), "failed in live mode on E2B:\n{all}");
+    let passed: u64 = all
+        .split("test result: ok. ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        passed >= at_least,
+        "expected {at_least} tests to pass live on E2B:\n{all}"
+    );
+    all
+}

@@ -6,8 +6,10 @@
 //! network's faults, timeouts) the same way for every backend.
 //!
 //! - [`process`]: agents are child processes of the test, the test binary re-executed.
-//! - E2B sandboxes: not available yet (the harness says so).
+//! - `e2b` (feature `e2b`): agents run in E2B sandboxes, one per agent.
 
+#[cfg(feature = "e2b")]
+pub mod e2b;
 pub mod process;
 pub(crate) mod reaper;
 
@@ -16,6 +18,38 @@ use std::fmt;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::topology::AgentId;
+
+/// Why `SWARM_TEST_BACKEND=e2b` cannot run in this build, or `None` when it can.
+pub fn e2b_unavailable() -> Option<&'static str> {
+    if cfg!(feature = "e2b") {
+        None
+    } else {
+        Some(
+            "SWARM_TEST_BACKEND=e2b needs swarm-test's `e2b` feature, which this build does not \
+             have, so nothing ran (it never falls back to another backend or to mock). Enable \
+             it in Cargo.toml (`swarm-test = { version = \"...\", features = [\"e2b\"] }`) or \
+             run with `--features swarm-test/e2b`; or unset SWARM_TEST_BACKEND to run the \
+             agents as local processes.",
+        )
+    }
+}
+
+/// The live backend `SWARM_TEST_BACKEND` picks, for the test at `test_path`.
+pub(crate) fn select(
+    backend: crate::config::Backend,
+    test_path: &str,
+) -> Result<Box<dyn Backend>, String> {
+    match backend {
+        crate::config::Backend::Process => Ok(Box::new(process::ProcessBackend::new()?)),
+        #[cfg(feature = "e2b")]
+        crate::config::Backend::E2b => Ok(Box::new(e2b::E2bBackend::new(test_path)?)),
+        #[cfg(not(feature = "e2b"))]
+        crate::config::Backend::E2b => {
+            let _ = test_path;
+            Err(e2b_unavailable().expect("without the feature").to_owned())
+        }
+    }
+}
 
 /// What a backend needs to start one agent program.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,4 +109,27 @@ impl fmt::Debug for Started {
 pub trait Backend: Send + fmt::Debug {
     /// Starts agent `agent` with `launch`. Called from inside the live driver's tokio runtime.
     fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run by `cargo test -p swarm-test --lib backend::tests` (no feature) and with
+    /// `--features e2b`.
+    #[test]
+    fn e2b_without_the_feature_says_how_to_enable_it() {
+        let why = e2b_unavailable();
+        assert_eq!(
+            why.is_none(),
+            cfg!(feature = "e2b"),
+            "unavailable exactly without the feature"
+        );
+        if let Some(why) = why {
+            assert!(why.contains("`e2b` feature") && why.contains("--features swarm-test/e2b"));
+            assert!(why.contains("never falls back"));
+            let err = select(crate::config::Backend::E2b, "t").unwrap_err();
+            assert_eq!(err, why);
+        }
+    }
 }

@@ -186,13 +186,19 @@ fn ticks_per_second() -> f64 {
 /// CPU time and RSS of `pid` from `/proc`, or `None` if it is gone.
 pub(crate) fn read_usage(pid: u32) -> Option<Usage> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_usage(&stat, &status)
+}
+
+/// CPU time and RSS from the text of `/proc/<pid>/stat` and `/proc/<pid>/status` (read here,
+/// or in a sandbox by the E2B backend).
+pub(crate) fn parse_usage(stat: &str, status: &str) -> Option<Usage> {
     // Fields after the command name (which may contain spaces) start after the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // Field 3 (state) is rest[0]; utime and stime are fields 14 and 15 → rest[11], rest[12].
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let rss_kb: f64 = status
         .lines()
         .find_map(|l| l.strip_prefix("VmRSS:"))

@@ -24,6 +24,20 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 static LIVE: Mutex<BTreeSet<u32>> = Mutex::new(BTreeSet::new());
 static HANDLER: Once = Once::new();
 
+/// Cleanup that runs on SIGINT/SIGTERM before the agents are killed: what it cleans and how.
+type Hook = (&'static str, fn() -> usize);
+static HOOKS: Mutex<Vec<Hook>> = Mutex::new(Vec::new());
+
+/// Adds cleanup for SIGINT/SIGTERM (e.g. deleting E2B sandboxes); `hook` returns how many
+/// `what` it removed.
+#[allow(dead_code)] // Used by the E2B backend (feature `e2b`).
+pub(crate) fn on_signal(what: &'static str, hook: fn() -> usize) {
+    HOOKS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((what, hook));
+}
+
 fn live() -> std::sync::MutexGuard<'static, BTreeSet<u32>> {
     // A panic while holding the lock leaves the set intact: keep using it.
     LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -87,6 +101,11 @@ fn start_handler() -> Result<(), String> {
         .name("swarm-test-reaper".into())
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
+                let hooks: Vec<Hook> = HOOKS.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                for (what, hook) in hooks {
+                    let n = hook();
+                    eprintln!("swarm-test: signal {signal} received: removed {n} {what}");
+                }
                 let killed = kill_all();
                 let name = if signal == SIGINT {
                     "SIGINT"

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use swarm_test_spec::{FaultKind, Spec};
 
-use crate::backend::process::ProcessBackend;
 use crate::backend::Launch;
 use crate::config::Mode;
 use crate::core::Core;
@@ -65,8 +64,8 @@ impl Run {
                     .to_vec(),
                     env: Vec::new(),
                 };
-                let backend = ProcessBackend::new()?;
-                let live = Live::new(spec, seed, &ctx.test_path, Box::new(backend), launch)?;
+                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)?;
+                let live = Live::new(spec, seed, &ctx.test_path, backend, launch)?;
                 Ok(Run {
                     driver: Some(Engine::Live(Box::new(live))),
                     runtime,

@@ -65,12 +65,9 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
     };
     if config.mode == Mode::Live && config.backend == Backend::E2b {
-        panic!(
-            "swarm_test: SWARM_TEST_MODE=live with SWARM_TEST_BACKEND=e2b, but the E2B backend \
-             is not available in this version of swarm-test, so nothing ran (it never falls \
-             back to another backend or to mock). Unset SWARM_TEST_BACKEND or set it to \
-             `process` to run the agents as local processes."
-        );
+        if let Some(why) = crate::backend::e2b_unavailable() {
+            panic!("swarm_test: {why}");
+        }
     }
     let test_path = test_path(&spec);
     let case = spec.case.clone().or_else(|| rstest_case(&spec.name));

@@ -145,18 +145,24 @@ fn invalid_seed_and_seed_count_are_rejected() {
     );
 }
 
+/// This crate builds swarm-test with its `e2b` feature (the feature-less message is checked
+/// by swarm-test's own `backend::tests`): without a key, live mode on E2B says what to set
+/// and runs nothing, neither on E2B nor anywhere else.
 #[test]
-fn the_e2b_backend_says_it_is_not_available_instead_of_falling_back() {
+fn the_e2b_backend_without_a_key_says_what_to_set_instead_of_falling_back() {
     let out = run_subject(
         "plain_mesh",
-        &[("SWARM_TEST_MODE", "live"), ("SWARM_TEST_BACKEND", "e2b")],
+        &[
+            ("SWARM_TEST_MODE", "live"),
+            ("SWARM_TEST_BACKEND", "e2b"),
+            ("E2B_API_KEY", ""),
+        ],
     );
     assert_ran_once(&out);
     let all = text(&out);
     assert!(!out.status.success(), "{all}");
-    assert!(all.contains("the E2B backend is not available"), "{all}");
-    assert!(all.contains("never falls back"), "{all}");
-    assert!(all.contains("SWARM_TEST_BACKEND"), "{all}");
+    assert!(all.contains("E2B_API_KEY is not set"), "{all}");
+    assert!(all.contains("export E2B_API_KEY"), "{all}");
 }
 
 fn report_dir(tag: &str) -> PathBuf {

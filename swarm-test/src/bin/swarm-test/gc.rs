@@ -2,8 +2,16 @@
 //! `swarm-test-*` metadata tags (CONTRACT §9, §11).
 
 /// Lists the sandboxes tagged by earlier runs (deletes them too with `yes`) and returns the
-/// listing to print. This build has no E2B client (it comes with the `e2b` cargo feature),
-/// so it fails saying how to get one.
+/// listing to print.
+#[cfg(feature = "e2b")]
+pub fn gc(yes: bool) -> Result<String, String> {
+    swarm_test::internals::backend::e2b::gc(yes)
+        .map(|report| report.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// Without the `e2b` cargo feature there is no E2B client, so this fails saying how to get one.
+#[cfg(not(feature = "e2b"))]
 pub fn gc(yes: bool) -> Result<String, String> {
     let _ = yes;
     Err(
