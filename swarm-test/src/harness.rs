@@ -21,7 +21,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::time::Duration;
 
-use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec, SpecBuilder};
+use swarm_test_spec::{MarketSpec, SnapshotSetting, Spec};
 
 use crate::backend::process::ProcessBackend;
 use crate::backend::Launch;
@@ -33,6 +33,7 @@ use crate::regressions::{self, Origin};
 use crate::report::Report;
 use crate::rng::fnv1a;
 use crate::sim::Sim;
+use crate::site::Site;
 use crate::swarm::{Driver, Swarm};
 use crate::teardown::TeardownGuard;
 use crate::topology::Topology;
@@ -193,19 +194,6 @@ impl ScenarioInfo {
     }
 }
 
-/// Where the test lives and how to assert a snapshot there; made by `snapshot_fn!()` in the
-/// test's own crate so insta writes beside the test.
-pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
-    /// `CARGO_PKG_NAME` of the test's crate, for replay commands.
-    pub package: &'static str,
-    /// `CARGO_MANIFEST_DIR` of the test's crate, to find its source file.
-    pub manifest_dir: &'static str,
-    /// `file!()` of the test, to put its regressions file beside it.
-    pub file: &'static str,
-    /// Asserts one snapshot.
-    pub assert: F,
-}
-
 struct Context {
     spec: Spec,
     /// The case of a parametrised test: a list value or an rstest case.
@@ -233,16 +221,15 @@ struct Digest {
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
 ///
+/// `spec` is the attribute as the macro checked it, typed: nothing is parsed here. Not
+/// generic, so the expansion of each test instantiates nothing of the harness.
+///
 /// In a process started as a live agent (the agent variable is set), runs the agent program
-/// instead and exits: that check comes first.
-pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+/// with the same `spec` instead and exits: that check comes first.
+pub fn run(spec: Spec, body: Body, site: Site) {
     if let Some(env) = AgentEnv::from_env() {
-        crate::live::agent::main(env, builder.build().map_err(|e| e.to_string()));
+        crate::live::agent::main(env, Ok(spec));
     }
-    let spec = match builder.build() {
-        Ok(spec) => spec,
-        Err(e) => panic!("swarm_test: invalid test specification: {e}"),
-    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
@@ -256,12 +243,17 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         );
     }
     let test_path = test_path(&spec);
-    let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
-    let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
+    let case = match site.case(&spec.name, spec.case.as_deref()) {
+        Ok(case) => case,
+        Err(e) => panic!("swarm_test: {e}. Nothing ran."),
+    };
+    let base_seed = spec
+        .seed
+        .unwrap_or_else(|| derive_seed(&spec, case.as_deref()));
     let file = regressions::locate(
         &config.regressions,
-        snapshotter.manifest_dir,
-        snapshotter.file,
+        site.manifest_dir,
+        site.file,
         &test_path,
     );
     let saved = match (&file, config.seed) {
@@ -279,13 +271,14 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         case,
         config,
         test_path,
-        package: snapshotter.package,
+        package: site.package,
         base_seed,
     };
+    let assert = |request: &SnapshotRequest| site.assert_snapshot(&ctx.spec.module_path, request);
     for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
-        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+        let failure = match run_seed(&ctx, seed, &body, &assert, true) {
             Ok(first) if ctx.config.check_determinism => {
-                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
+                match run_seed(&ctx, seed, &body, &assert, false) {
                     Ok(second) => compare(&first, &second),
                     Err(second) => Some(Failure {
                         message: format!(
@@ -375,10 +368,11 @@ pub fn nth_seed(base: u64, i: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The default seed of a test: a stable hash of its path and case, so it never changes
-/// unless the test is renamed.
-pub fn derive_seed(spec: &Spec) -> u64 {
-    let case = spec.case.as_deref().unwrap_or("");
+/// The default seed of a test: a stable hash of its path and its case (a list case,
+/// `spec.case`, or an rstest case such as `case_1_calm`), so it never changes unless the test
+/// is renamed, and each case of a test gets its own.
+pub fn derive_seed(spec: &Spec, case: Option<&str>) -> u64 {
+    let case = case.unwrap_or("");
     fnv1a(format!("{}::{}#{case}", spec.module_path, spec.name).as_bytes())
 }
 
@@ -854,14 +848,6 @@ fn snapshot_request(spec: &Spec, suffix: Option<String>, report: Report) -> Snap
         report,
         live,
     }
-}
-
-/// Under `#[rstest]`, each case runs as `name::case_N_…`: that last segment names the case.
-fn rstest_case(name: &str) -> Option<String> {
-    let thread = std::thread::current();
-    let path = thread.name()?;
-    let (parent, last) = path.rsplit_once("::")?;
-    (parent.rsplit("::").next() == Some(name) && last != name).then(|| last.to_owned())
 }
 
 fn bare(message: String) -> Failure {

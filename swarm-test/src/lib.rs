@@ -46,6 +46,7 @@ mod report;
 pub mod rng;
 pub mod scale;
 pub mod sim;
+mod site;
 pub mod summary;
 mod swarm;
 mod teardown;
