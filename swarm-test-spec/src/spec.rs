@@ -529,6 +529,12 @@ mod tests {
                 "{e}"
             );
         }
+        // At run time too: `Swarm::inject` parses its text with `FaultSpec::parse`.
+        let e = FaultSpec::parse("crash(1, restart = 18446744073709551615ms)").unwrap_err();
+        assert!(
+            e.to_string().contains("durations are at most `10080m`"),
+            "{e}"
+        );
         let week = base()
             .with("timeout", "10080m")
             .with("inject", "hang(1) @ 10079m for 10080m")
