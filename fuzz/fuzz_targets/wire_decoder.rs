@@ -8,7 +8,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use swarm_test::wire::{Decoder, FromAgent, ToAgent};
+use swarm_test::internals::wire::{Decoder, FromAgent, ToAgent};
 
 fuzz_target!(|data: &[u8]| {
     // The first byte chooses the decoder, the message type and the size of the pushes.

@@ -7,14 +7,14 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{Literal, Span, TokenStream};
-use quote::{quote, quote_spanned, ToTokens};
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, Lit, Meta, Token, UnOp};
 
-use swarm_test_spec::{SpecBuilder, SpecError, Value, KEYS, LIST_KEYS};
+use swarm_test_spec::{Spec, SpecBuilder, SpecError, Value, KEYS, LIST_KEYS};
 
 use crate::errors::Errors;
 
@@ -49,22 +49,6 @@ impl Values {
 pub(crate) struct Item {
     pub(crate) value: Value,
     pub(crate) span: Span,
-}
-
-impl ToTokens for Item {
-    /// The literal as the generated code passes it: `"ring"`, `5u64`, `true`.
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let mut lit = match &self.value {
-            Value::Str(s) => Literal::string(s),
-            Value::Int(n) => Literal::u64_suffixed(*n),
-            Value::Bool(b) => {
-                let ident = Ident::new(if *b { "true" } else { "false" }, self.span);
-                return ident.to_tokens(tokens);
-            }
-        };
-        lit.set_span(self.span);
-        lit.to_tokens(tokens);
-    }
 }
 
 impl Item {
@@ -312,9 +296,9 @@ impl Case {
         out
     }
 
-    /// Builds this case's spec, as the runtime will, and reports a cross-key error on the
-    /// token that caused it.
-    pub(crate) fn check(&self, test: &str, entries: &[Entry], errors: &mut Errors) {
+    /// Builds and checks this case's spec (the value the expansion hands to the runtime), or
+    /// reports a cross-key error on the token that caused it.
+    pub(crate) fn check(&self, test: &str, entries: &[Entry], errors: &mut Errors) -> Option<Spec> {
         let settings = self.settings(entries);
         let build = |skip_faults: Option<usize>| {
             let mut builder = SpecBuilder::new(test, "");
@@ -333,7 +317,10 @@ impl Case {
             }
             builder.build()
         };
-        let Err(e) = build(None) else { return };
+        let e = match build(None) {
+            Ok(spec) => return Some(spec),
+            Err(e) => e,
+        };
         let span = match e.key() {
             Some("inject") => {
                 // Point at the fault that fails on its own.
@@ -353,25 +340,14 @@ impl Case {
             None => Span::call_site(),
         };
         errors.push(span, e.to_string());
-    }
-
-    /// `.with("topology", "ring").with("agents", 5u64)…[.case("ring_5")]`.
-    pub(crate) fn builder_calls(&self, entries: &[Entry]) -> TokenStream {
-        let mut calls = TokenStream::new();
-        for (entry, item) in self.settings(entries) {
-            let key = Literal::string(&entry.name);
-            calls.extend(quote_spanned!(item.span=> .with(#key, #item)));
-        }
-        if let Some(suffix) = &self.suffix {
-            calls.extend(quote!(.case(#suffix)));
-        }
-        calls
+        None
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use quote::quote;
 
     fn entries(args: TokenStream) -> (Vec<Entry>, Errors) {
         let mut errors = Errors::default();
@@ -458,27 +434,6 @@ mod tests {
                 Some("star_3".into()),
                 Some("star_5".into())
             ]
-        );
-    }
-
-    #[test]
-    fn builder_calls_follow_the_attribute() {
-        let (e, _) = entries(quote!(
-            topology = ["ring", "star"],
-            agents = 5,
-            inject = ["crash(hub)", "latency"]
-        ));
-        let calls = cases(&e)[1].builder_calls(&e).to_string();
-        assert_eq!(
-            calls,
-            quote!(
-                .with("topology", "star")
-                .with("agents", 5u64)
-                .with("inject", "crash(hub)")
-                .with("inject", "latency")
-                .case("star")
-            )
-            .to_string()
         );
     }
 }

@@ -7,16 +7,21 @@
 //! keep working and no second error or warning appears. The macro never panics.
 //!
 //! Without lists the output is one `#[test]` with the user's name, containing the user's
-//! function verbatim (same name, so insta's name detection inside the body sees it) and a call
-//! into `::swarm_test::__private::run`. With `topology`/`agents` lists, it is a module with the
-//! user's name holding the function once and one `#[test]` per case.
+//! function verbatim (same name, so insta's name detection inside the body sees it) and one
+//! call into `::swarm_test::__private::run`, with the checked spec as typed Rust values
+//! (`emit.rs`) and the test's site as plain data: no text for the runtime to parse, nothing
+//! generic of the harness to instantiate. With `topology`/`agents` lists, it is a module with
+//! the user's name holding the function once and one `#[test]` per case.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{parse_quote, Attribute, FnArg, Ident, ItemFn, ReturnType};
 
-use crate::attr::{self, Case, Entry};
+use swarm_test_spec::Spec;
+
+use crate::attr::{self, Case};
+use crate::emit;
 use crate::errors::Errors;
 use crate::sig::{self, Checked, Form, Param};
 
@@ -40,9 +45,10 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     attr::check_keys(&test, &entries, &mut errors);
     let checked = sig::check(&item_fn, &mut errors);
     let cases = attr::cases(&entries);
+    let mut specs = Vec::new();
     if errors.is_empty() {
         for case in &cases {
-            case.check(&test, &entries, &mut errors);
+            specs.extend(case.check(&test, &entries, &mut errors));
         }
     }
     if checked.as_ref().is_some_and(|c| c.rstest) && cases.iter().any(|c| c.suffix.is_some()) {
@@ -53,8 +59,32 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
         );
     }
     match checked {
-        Some(checked) if errors.is_empty() => expand(item_fn, &checked, &entries, &cases),
+        Some(checked) if errors.is_empty() && specs.len() == cases.len() => {
+            expand(item_fn, &checked, &cases, &specs)
+        }
         _ => fallback(item_fn, &errors),
+    }
+}
+
+/// `__checked_spec!(ARGS)`: the spec expression `#[swarm_test(ARGS)]` would emit for a test
+/// named `checked_spec`, or the errors it would report. One case only (no lists).
+pub(crate) fn checked_spec(args: TokenStream) -> TokenStream {
+    let test = "checked_spec";
+    let mut errors = Errors::default();
+    let entries = attr::parse(args, &mut errors);
+    attr::check_keys(test, &entries, &mut errors);
+    let cases = attr::cases(&entries);
+    let spec = match cases.as_slice() {
+        _ if !errors.is_empty() => None,
+        [case] if case.suffix.is_none() => case.check(test, &entries, &mut errors),
+        _ => {
+            errors.push(Span::call_site(), "checked_spec! takes one case: no lists");
+            None
+        }
+    };
+    match spec {
+        Some(spec) if errors.is_empty() => emit::spec(&spec),
+        _ => errors.to_compile_errors(),
     }
 }
 
@@ -98,7 +128,7 @@ fn strip_param_attrs(item: &mut ItemFn) {
     }
 }
 
-fn expand(item: ItemFn, checked: &Checked, entries: &[Entry], cases: &[Case]) -> TokenStream {
+fn expand(item: ItemFn, checked: &Checked, cases: &[Case], specs: &[Spec]) -> TokenStream {
     let name = item.sig.ident.clone();
     let vis = item.vis.clone();
     // Attributes for the generated test(s); the rest stay on the user's function.
@@ -115,20 +145,16 @@ fn expand(item: ItemFn, checked: &Checked, entries: &[Entry], cases: &[Case]) ->
     inner.attrs = fn_attrs;
     strip_param_attrs(&mut inner);
     let body = body(&inner, checked);
-    let test_name = name.to_string();
-    let run = |case: &Case| {
-        let calls = case.builder_calls(entries);
+    let site = site(checked.rstest);
+    let run = |spec: &Spec| {
+        let spec = emit::spec(spec);
         quote! {
-            ::swarm_test::__private::run(
-                ::swarm_test::__private::SpecBuilder::new(#test_name, ::core::module_path!()) #calls,
-                #body,
-                ::swarm_test::__private::snapshot_fn!(),
-            );
+            ::swarm_test::__private::run(#spec, #body, #site);
         }
     };
     match cases {
         [case] if case.suffix.is_none() => {
-            let run = run(case);
+            let run = run(&specs[0]);
             let test = if checked.rstest {
                 None
             } else {
@@ -150,10 +176,10 @@ fn expand(item: ItemFn, checked: &Checked, entries: &[Entry], cases: &[Case]) ->
                         .iter()
                         .any(|n| a.path().is_ident(n))
                 });
-            let tests = cases.iter().map(|case| {
+            let tests = cases.iter().zip(specs).map(|(case, spec)| {
                 let suffix = case.suffix.as_deref().unwrap_or("case");
                 let case_name = Ident::new(suffix, name.span());
-                let run = run(case);
+                let run = run(spec);
                 quote! {
                     #(#case_attrs)*
                     #[test]
@@ -173,6 +199,20 @@ fn expand(item: ItemFn, checked: &Checked, entries: &[Entry], cases: &[Case]) ->
                     #(#tests)*
                 }
             }
+        }
+    }
+}
+
+/// Where the test lives, evaluated in the test's crate: `::swarm_test::__private::Site`.
+fn site(rstest: bool) -> TokenStream {
+    quote! {
+        ::swarm_test::__private::Site {
+            package: ::core::env!("CARGO_PKG_NAME"),
+            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+            file: ::core::file!(),
+            line: ::core::line!(),
+            workspace_root: ::core::option_env!("INSTA_WORKSPACE_ROOT"),
+            rstest: #rstest,
         }
     }
 }
@@ -318,12 +358,32 @@ mod tests {
                     #[allow(clippy::all)]
                     fn ring_survives() {}
                     ::swarm_test::__private::run(
-                        ::swarm_test::__private::SpecBuilder::new("ring_survives", ::core::module_path!())
-                            .with("topology", "ring")
-                            .with("agents", 5u64)
-                            .with("inject", "cpu_spike @ 2s"),
+                        ::swarm_test::__private::Spec {
+                            inject: ::std::vec![::swarm_test::__private::spec::FaultSpec {
+                                kind: ::swarm_test::__private::spec::FaultKind::CpuSpike {
+                                    load: 0.9f64,
+                                    target: ::swarm_test::__private::spec::Target::Random
+                                },
+                                at_ms: 2000u64,
+                                for_ms: ::core::option::Option::None,
+                                text: ::std::string::String::from("cpu_spike(0.9, target = random) @ 2s")
+                            }],
+                            ..::swarm_test::__private::Spec::new(
+                                "ring_survives",
+                                ::core::module_path!(),
+                                ::swarm_test::__private::spec::TopologyKind::Ring,
+                                5usize
+                            )
+                        },
                         ::swarm_test::__private::declarative(ring_survives),
-                        ::swarm_test::__private::snapshot_fn!(),
+                        ::swarm_test::__private::Site {
+                            package: ::core::env!("CARGO_PKG_NAME"),
+                            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                            file: ::core::file!(),
+                            line: ::core::line!(),
+                            workspace_root: ::core::option_env!("INSTA_WORKSPACE_ROOT"),
+                            rstest: false,
+                        }
                     );
                 }
             },
@@ -426,7 +486,9 @@ mod tests {
         assert_eq!(fns, ["sizes", "ring_3", "ring_5", "star_3", "star_5"]);
         assert!(
             out.contains(
-                ". with (\"topology\" , \"star\") . with (\"agents\" , 5u64) . case (\"star_5\")"
+                "case : :: core :: option :: Option :: Some (:: std :: string :: String :: from (\"star_5\")) , \
+                 .. :: swarm_test :: __private :: Spec :: new (\"sizes\" , :: core :: module_path ! () , \
+                 :: swarm_test :: __private :: spec :: TopologyKind :: Star , 5usize)"
             ),
             "{out}"
         );
@@ -439,7 +501,7 @@ mod tests {
             ),
         );
         assert!(
-            out.contains("fn agents_3 ()") && out.contains(". case (\"agents_4\")"),
+            out.contains("fn agents_3 ()") && out.contains("String :: from (\"agents_4\")"),
             "{out}"
         );
     }
@@ -464,15 +526,27 @@ mod tests {
                 fn cases(#[case] n: u32, #[values("a", "b")] s: String) {
                     fn cases(n: u32, report: &Report, mut s: String) {}
                     ::swarm_test::__private::run(
-                        ::swarm_test::__private::SpecBuilder::new("cases", ::core::module_path!())
-                            .with("topology", "ring")
-                            .with("agents", 3u64),
+                        ::swarm_test::__private::Spec {
+                            ..::swarm_test::__private::Spec::new(
+                                "cases",
+                                ::core::module_path!(),
+                                ::swarm_test::__private::spec::TopologyKind::Ring,
+                                3usize
+                            )
+                        },
                         ::swarm_test::__private::with_report(move |__swarm_test_arg| {
                             let n = ::core::clone::Clone::clone(&n);
                             let s = ::core::clone::Clone::clone(&s);
                             cases(n, __swarm_test_arg, s)
                         }),
-                        ::swarm_test::__private::snapshot_fn!(),
+                        ::swarm_test::__private::Site {
+                            package: ::core::env!("CARGO_PKG_NAME"),
+                            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                            file: ::core::file!(),
+                            line: ::core::line!(),
+                            workspace_root: ::core::option_env!("INSTA_WORKSPACE_ROOT"),
+                            rstest: true,
+                        }
                     );
                 }
             },

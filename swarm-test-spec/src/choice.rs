@@ -147,6 +147,25 @@ impl TopologyKind {
             TopologyKind::Mesh | TopologyKind::Hierarchical | TopologyKind::Star => 2,
         }
     }
+
+    /// The most agents this topology can be built with; more is a compile error.
+    ///
+    /// Ring, star and hierarchical: [`crate::MAX_AGENTS`] (100,000). Their links grow with
+    /// the agents (a ring of n has n links, a star or tree n − 1), and the runtime keeps work
+    /// per event independent of the swarm's size, so 100,000 agents run in mock mode.
+    ///
+    /// Mesh: 2,000. Every pair of agents is linked, so a mesh of n agents has n(n − 1)/2
+    /// links: 2,000 agents make 1,999,000 links (each kept at both ends), 20 times the links
+    /// of the largest ring; 100,000 agents would make about 5·10⁹ and exhaust the memory of
+    /// any test machine before the run starts.
+    pub const fn max_agents(self) -> usize {
+        match self {
+            TopologyKind::Mesh => 2_000,
+            TopologyKind::Hierarchical | TopologyKind::Ring | TopologyKind::Star => {
+                crate::MAX_AGENTS
+            }
+        }
+    }
 }
 
 impl Default for Strategy {
@@ -242,6 +261,11 @@ mod tests {
         assert_eq!(TopologyKind::Star.min_agents(), 2);
         assert_eq!(TopologyKind::Mesh.min_agents(), 2);
         assert_eq!(TopologyKind::Hierarchical.min_agents(), 2);
+        assert_eq!(TopologyKind::Mesh.max_agents(), 2_000);
+        for kind in TopologyKind::ALL {
+            assert!(kind.max_agents() <= crate::MAX_AGENTS);
+            assert!(kind.min_agents() < kind.max_agents());
+        }
     }
 
     #[test]

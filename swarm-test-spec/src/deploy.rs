@@ -337,11 +337,12 @@ impl DeploySpec {
             DeployKind::Canary => self.canary_agents + self.rollout_agents,
             _ => 0,
         };
-        if agents + extra > crate::MAX_AGENTS {
+        if agents + extra > topology.max_agents() {
             return Err(SpecError::new(format!(
-                "the new version would bring the swarm to {} agents, above {}",
+                "the new version would bring the swarm to {} agents, above the {topology} \
+                 topology's maximum of {}",
                 agents + extra,
-                crate::MAX_AGENTS
+                topology.max_agents()
             ))
             .with_key("agents"));
         }
@@ -717,5 +718,18 @@ mod tests {
         let e = err(mesh(4).with("deploy", "canary").with("max_agents", 8u64));
         assert_eq!(e.key(), Some("deploy"));
         assert!(e.to_string().contains("not both"), "{e}");
+    }
+
+    #[test]
+    fn the_new_version_stays_within_the_topology_maximum() {
+        // A blue-green deployment doubles the swarm: a mesh of 1,500 would reach 3,000.
+        let e = err(mesh(1_500).with("deploy", "blue_green"));
+        assert_eq!(e.key(), Some("agents"));
+        assert_eq!(
+            e.to_string(),
+            "the new version would bring the swarm to 3000 agents, above the mesh topology's \
+             maximum of 2000"
+        );
+        assert!(mesh(1_000).with("deploy", "blue_green").build().is_ok());
     }
 }

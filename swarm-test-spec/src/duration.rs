@@ -3,9 +3,24 @@
 //! A duration is a non-negative decimal number directly followed by a unit: `ms`
 //! (milliseconds), `s` (seconds) or `m` (minutes). It must come to a whole number of
 //! milliseconds (`"1.5s"` is fine, `"0.5ms"` is not). No spaces inside, no other units.
+//!
+//! A duration is at most [`MAX_DURATION_MS`] (one week). The runtime computes times in
+//! microseconds and adds and scales durations (a fault's start plus its length plus a
+//! restart delay, a timeout, a delay times a jitter factor); with every duration at most a
+//! week, that arithmetic stays many orders of magnitude below `u64::MAX` microseconds
+//! (about 584,000 years), so it cannot overflow.
 
 use crate::error::{excerpt, SpecError};
 use crate::types::Millis;
+
+/// The longest duration a spec accepts, in milliseconds: one week (`"10080m"`).
+///
+/// A week of virtual time is far beyond any test's run, and it keeps every time the runtime
+/// computes from durations (sums and products, in microseconds) far from `u64::MAX`: a week
+/// is 6.048·10¹¹ µs, so even the sum of four such times multiplied by a million fits. Every duration in an
+/// attribute or a fault spec is checked against it, at compile time by the macro and at run
+/// time by [`crate::SpecBuilder`] and [`crate::FaultSpec::parse`].
+pub const MAX_DURATION_MS: Millis = 7 * 24 * 60 * 60 * 1_000;
 
 const HINT: &str = "expected a duration like `500ms`, `2s` or `1m`";
 
@@ -14,7 +29,7 @@ const UNITS: &[(&str, u128)] = &[("ms", 1), ("s", 1_000), ("m", 60_000)];
 
 /// Parses a duration such as `"250ms"`, `"2s"`, `"1.5s"` or `"3m"` into milliseconds.
 ///
-/// Surrounding whitespace is ignored.
+/// Surrounding whitespace is ignored. Durations above [`MAX_DURATION_MS`] are rejected.
 ///
 /// ```
 /// use swarm_test_spec::parse_duration;
@@ -23,6 +38,8 @@ const UNITS: &[(&str, u128)] = &[("ms", 1), ("s", 1_000), ("m", 60_000)];
 /// assert_eq!(parse_duration("1.5s"), Ok(1_500));
 /// assert_eq!(parse_duration("3m"), Ok(180_000));
 /// assert!(parse_duration("2 hours").is_err());
+/// assert_eq!(parse_duration("10080m"), Ok(swarm_test_spec::MAX_DURATION_MS));
+/// assert!(parse_duration("10081m").is_err());
 /// ```
 pub fn parse_duration(text: &str) -> Result<Millis, SpecError> {
     let trimmed = text.trim();
@@ -64,8 +81,13 @@ pub fn parse_duration(text: &str) -> Result<Millis, SpecError> {
     let ms = decimal_times(number, factor)
         .ok_or_else(|| SpecError::new(format!("{HINT}, found `{}`", excerpt(trimmed))))?;
     match ms {
-        Scaled::Whole(ms) => Millis::try_from(ms)
-            .map_err(|_| SpecError::new(format!("duration `{}` is too long", excerpt(trimmed)))),
+        Scaled::Whole(ms) if ms > u128::from(MAX_DURATION_MS) => Err(SpecError::new(format!(
+            "duration `{}` is too long: durations are at most `{}` (one week), so that times \
+             computed from them cannot overflow",
+            excerpt(trimmed),
+            format_duration(MAX_DURATION_MS)
+        ))),
+        Scaled::Whole(ms) => Ok(Millis::try_from(ms).expect("at most MAX_DURATION_MS")),
         Scaled::Fraction => Err(SpecError::new(format!(
             "duration `{}` is not a whole number of milliseconds",
             excerpt(trimmed)
@@ -197,11 +219,38 @@ mod tests {
             .to_string()
             .contains("too long"));
         assert!(parse_duration("999999999999999999999999s").is_err());
+        // The issue's values: they used to parse and overflow the runtime's arithmetic.
+        let e = parse_duration("18446744073709551615ms").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "duration `18446744073709551615ms` is too long: durations are at most `10080m` \
+             (one week), so that times computed from them cannot overflow"
+        );
+        assert_eq!(parse_duration("604800s"), Ok(MAX_DURATION_MS));
+        assert_eq!(parse_duration("604800000ms"), Ok(MAX_DURATION_MS));
+        assert!(parse_duration("604800001ms").is_err());
+        // The runtime's arithmetic in microseconds, at the limit: a start, a length and a
+        // restart delay and a timeout (each at most a week), times a factor of a million.
+        let us = MAX_DURATION_MS * 1_000;
+        assert!(us
+            .checked_mul(4)
+            .and_then(|x| x.checked_mul(1_000_000))
+            .is_some());
     }
 
     #[test]
     fn formatting_round_trips() {
-        for ms in [0, 1, 999, 1_000, 1_500, 60_000, 90_000, 180_000, u64::MAX] {
+        for ms in [
+            0,
+            1,
+            999,
+            1_000,
+            1_500,
+            60_000,
+            90_000,
+            180_000,
+            MAX_DURATION_MS,
+        ] {
             assert_eq!(parse_duration(&format_duration(ms)), Ok(ms), "{ms}");
         }
         assert_eq!(format_duration(90_000), "90s");

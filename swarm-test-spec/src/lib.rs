@@ -27,13 +27,13 @@
 //! | key | value | default |
 //! |---|---|---|
 //! | `topology` | `"mesh"`, `"hierarchical"`, `"ring"`, `"star"` | required |
-//! | `agents` | integer; at least 2 (ring: 3) | required |
+//! | `agents` | integer; at least 2 (ring: 3), at most 2,000 for a mesh and 100,000 otherwise ([`TopologyKind::max_agents`]) | required |
 //! | `roles` | roster, `"momentum_trader*2, pairs_trader*2, arbitrage_trader"`; its size must be `agents` | the runtime's default roster |
 //! | `strategy` | `"round_robin"`, `"least_loaded"`, `"specialized"`, `"consensus"`, `"adaptive"` | `"round_robin"` |
 //! | `inject` | a fault spec (below); set several times to add several faults | none |
 //! | `trades` | integer | 20 |
 //! | `market` | `"calm"`, `"trending"`, `"volatile"`, `"crash"` or `"file:PATH"` | `"calm"` |
-//! | `seed` | integer | derived by the runtime from the test's path |
+//! | `seed` | integer | derived by the runtime from the test's path and case |
 //! | `timeout` | duration, `"30s"` | `"60s"` |
 //! | `snapshot` | `true`, `false` or a name (letters, digits, `_`, `-`) | `true` |
 //!
@@ -41,7 +41,7 @@
 //!
 //! | key | value | default |
 //! |---|---|---|
-//! | `min_agents`, `max_agents` | integers, `min_agents ≤ agents ≤ max_agents` | 1, 10 |
+//! | `min_agents`, `max_agents` | integers, `min_agents ≤ agents ≤ max_agents` | 1 (mesh) or 2 (star, hierarchical); 10, or `agents` if larger |
 //! | `target_cpu` | fraction as a string, `"0.5"` or `"50%"`, above 0 and at most 1 | `"0.5"` |
 //! | `target_memory` | fraction (memory / limit) | not watched |
 //! | `scale_interval` | duration between evaluations | `"15s"` |
@@ -88,7 +88,9 @@
 //! Arguments are positional in the order shown, or named (`name = value`); positional ones
 //! come first. Those marked `name =` can only be named. Targets: `hub` (star only), `leader`,
 //! `coordinator` (hierarchical only), `random`, `all`, an agent index (`3`), `role:NAME`, and
-//! `fraction(F)` with `0 < F <= 1`. Durations: `ms`, `s`, `m` (`"1.5s"` is 1500 ms).
+//! `fraction(F)` with `0 < F <= 1`. Durations: `ms`, `s`, `m` (`"1.5s"` is 1500 ms), at most
+//! [`MAX_DURATION_MS`] (one week, `"10080m"`), so that the runtime's time arithmetic cannot
+//! overflow.
 //! `@ START` defaults to the start of the run, `for DURATION` to the rest of the run.
 
 #![warn(missing_docs, unreachable_pub)]
@@ -112,7 +114,7 @@ mod value;
 
 pub use choice::did_you_mean;
 pub use deploy::{Analysis, DeployKind, DeploySpec, DEPLOY_KEYS};
-pub use duration::{format_duration, parse_duration};
+pub use duration::{format_duration, parse_duration, MAX_DURATION_MS};
 pub use error::SpecError;
 pub use kind::FAULT_NAMES;
 pub use scale::{ScaleSpec, SCALE_KEYS};

@@ -3,7 +3,11 @@
 //! Any of [`SCALE_KEYS`] turns autoscaling on for the test; the others keep their defaults,
 //! which follow the Kubernetes Horizontal Pod Autoscaler (tolerance 0.1, scale-up policies
 //! "100 % or 4 agents per 15 s, whichever is larger", a 300 s scale-down stabilisation window)
-//! plus the original suite's bounds (1 to 10 agents) and cooldown (60 s).
+//! plus the original suite's bounds and cooldown (60 s). The bounds default to a valid range
+//! for every topology: `min_agents` to the fewest agents the topology can scale down to (1 for
+//! a mesh, 2 for a star or a hierarchy, whose hub or coordinator only routes), `max_agents` to
+//! 10, or to `agents` (or `min_agents`) where that is larger. So a key you did not write is
+//! never the cause of an error.
 //!
 //! ```
 //! use swarm_test_spec::SpecBuilder;
@@ -16,6 +20,14 @@
 //!     .build()?;
 //! let scale = spec.scale.expect("a scale key turns autoscaling on");
 //! assert_eq!((scale.min_agents, scale.max_agents, scale.target_cpu), (1, 8, 0.5));
+//!
+//! // On a star, `min_agents` defaults to 2: the hub routes, a spoke executes.
+//! let star = SpecBuilder::new("t", "m")
+//!     .with("topology", "star")
+//!     .with("agents", 4u64)
+//!     .with("max_agents", 8u64)
+//!     .build()?;
+//! assert_eq!(star.scale.map(|s| (s.min_agents, s.max_agents)), Some((2, 8)));
 //!
 //! let err = SpecBuilder::new("t", "m")
 //!     .with("topology", "mesh")
@@ -50,9 +62,11 @@ pub const SCALE_KEYS: &[&str] = &[
 /// by hand (then check it with [`ScaleSpec::validate`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScaleSpec {
-    /// Never fewer agents than this (`min_agents`). The default value is 1.
+    /// Never fewer agents than this (`min_agents`). The default value is
+    /// [`ScaleSpec::floor`] of the topology: 1 for a mesh, 2 for a star or a hierarchy.
     pub min_agents: usize,
-    /// Never more agents than this (`max_agents`). The default value is 10.
+    /// Never more agents than this (`max_agents`). The default value is 10, or `agents` or
+    /// `min_agents` where larger.
     pub max_agents: usize,
     /// Target mean CPU utilisation of ready agents, in `(0, 1]` (`target_cpu`). The default
     /// value is 0.5, the target of the Kubernetes HPA walkthrough.
@@ -82,6 +96,8 @@ pub struct ScaleSpec {
 }
 
 impl Default for ScaleSpec {
+    /// The defaults for a mesh of at most 10 agents; [`crate::SpecBuilder`] adapts the bounds
+    /// to the topology and the agents (see [`ScaleSpec::min_agents`]).
     fn default() -> Self {
         ScaleSpec {
             min_agents: 1,
@@ -100,6 +116,16 @@ impl Default for ScaleSpec {
 }
 
 impl ScaleSpec {
+    /// The fewest agents a `topology` can scale down to: 1 for a mesh (any agent executes),
+    /// 2 for a star or a hierarchy (the hub or coordinator routes; at least one worker
+    /// executes). A ring does not scale.
+    pub const fn floor(topology: TopologyKind) -> usize {
+        match topology {
+            TopologyKind::Mesh => 1,
+            _ => 2,
+        }
+    }
+
     /// Checks the bounds and targets against each other and against the swarm they will
     /// scale: `min_agents ≤ agents ≤ max_agents`, targets and tolerance in range, a topology
     /// that can grow and shrink (not a ring, whose pipeline has a fixed number of stages).
@@ -113,10 +139,23 @@ impl ScaleSpec {
             )
             .with_key("topology"));
         }
-        let floor = match topology {
-            TopologyKind::Mesh => 1,
-            _ => 2, // the hub or coordinator routes; at least one worker executes
-        };
+        let floor = ScaleSpec::floor(topology);
+        if self.max_agents < floor {
+            return Err(SpecError::new(format!(
+                "`max_agents` must be at least {floor} for a {topology} topology, found `{}`",
+                self.max_agents
+            ))
+            .with_key("max_agents"));
+        }
+        let most = topology.max_agents();
+        if self.max_agents > most {
+            return Err(SpecError::new(format!(
+                "`max_agents` may be at most {most} for a {topology} topology (its maximum), \
+                 found `{}`",
+                self.max_agents
+            ))
+            .with_key("max_agents"));
+        }
         if self.min_agents < floor {
             return Err(SpecError::new(format!(
                 "`min_agents` must be at least {floor} for a {topology} topology, found `{}`",
@@ -173,6 +212,10 @@ impl ScaleSpec {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ScaleKeys {
     spec: Option<ScaleSpec>,
+    /// Whether `min_agents` / `max_agents` were written (else their defaults depend on the
+    /// topology and the agents, known only in `finish`).
+    min_written: bool,
+    max_written: bool,
 }
 
 impl ScaleKeys {
@@ -180,8 +223,14 @@ impl ScaleKeys {
     pub(crate) fn set(&mut self, key: &'static str, value: Value) -> Result<(), SpecError> {
         let spec = self.spec.get_or_insert_with(ScaleSpec::default);
         match key {
-            "min_agents" => spec.min_agents = count(key, value)?,
-            "max_agents" => spec.max_agents = count(key, value)?,
+            "min_agents" => {
+                spec.min_agents = count(key, value)?;
+                self.min_written = true;
+            }
+            "max_agents" => {
+                spec.max_agents = count(key, value)?;
+                self.max_written = true;
+            }
             "target_cpu" => spec.target_cpu = fraction(key, value, false)?,
             "target_memory" => spec.target_memory = Some(fraction(key, value, false)?),
             "scale_interval" => spec.interval_ms = duration(key, value, false)?,
@@ -198,9 +247,15 @@ impl ScaleKeys {
         topology: TopologyKind,
         agents: usize,
     ) -> Result<Option<ScaleSpec>, SpecError> {
-        let Some(spec) = self.spec else {
+        let Some(mut spec) = self.spec else {
             return Ok(None);
         };
+        if !self.min_written {
+            spec.min_agents = ScaleSpec::floor(topology);
+        }
+        if !self.max_written {
+            spec.max_agents = spec.max_agents.max(agents).max(spec.min_agents);
+        }
         spec.validate(topology, agents)?;
         Ok(Some(spec))
     }
@@ -285,6 +340,7 @@ pub(crate) fn check_fraction(key: &str, x: f64, zero_ok: bool) -> Result<(), Spe
 mod tests {
     use crate::spec::SpecBuilder;
     use crate::testing::{err, mesh};
+    use crate::value::Value;
 
     #[test]
     fn no_scale_key_no_autoscaling() {
@@ -394,6 +450,72 @@ mod tests {
         let e = err(mesh(2).with("cooldown", "soon"));
         assert_eq!(e.key(), Some("cooldown"));
         assert!(e.to_string().starts_with("`cooldown`: "), "{e}");
+    }
+
+    #[test]
+    fn defaults_are_valid_for_every_topology() {
+        // Issue 13.6: `max_agents = 8` alone on a star used to fail on `min_agents`, a key
+        // the user never wrote.
+        for topology in ["mesh", "star", "hierarchical"] {
+            for (key, value) in [
+                ("max_agents", Value::Int(8)),
+                ("target_cpu", Value::Str("50%".into())),
+                ("cooldown", Value::Str("5s".into())),
+            ] {
+                for agents in [2u64, 5, 30] {
+                    let built = SpecBuilder::new("t", "m")
+                        .with("topology", topology)
+                        .with("agents", agents)
+                        .with(key, value.clone())
+                        .build();
+                    // Only a bound the user wrote may conflict with `agents`.
+                    if key == "max_agents" && agents > 8 {
+                        assert_eq!(built.unwrap_err().key(), Some("agents"));
+                        continue;
+                    }
+                    let scale = built
+                        .unwrap_or_else(|e| panic!("{topology}, {agents}, {key}: {e}"))
+                        .scale
+                        .unwrap();
+                    let floor = if topology == "mesh" { 1 } else { 2 };
+                    assert_eq!(scale.min_agents, floor, "{topology}");
+                    let max = if key == "max_agents" {
+                        8
+                    } else {
+                        10.max(agents as usize)
+                    };
+                    assert_eq!(scale.max_agents, max, "{topology} {agents} {key}");
+                }
+            }
+        }
+        // A large `min_agents` alone raises the default `max_agents` with it.
+        let scale = mesh(20)
+            .with("min_agents", 15u64)
+            .build()
+            .unwrap()
+            .scale
+            .unwrap();
+        assert_eq!((scale.min_agents, scale.max_agents), (15, 20));
+    }
+
+    #[test]
+    fn bounds_below_the_floor_or_above_the_topology_name_the_written_key() {
+        let e = err(SpecBuilder::new("t", "m")
+            .with("topology", "star")
+            .with("agents", 2u64)
+            .with("max_agents", 1u64));
+        assert_eq!(e.key(), Some("max_agents"));
+        assert_eq!(
+            e.to_string(),
+            "`max_agents` must be at least 2 for a star topology, found `1`"
+        );
+        let e = err(mesh(3).with("max_agents", 5_000u64));
+        assert_eq!(e.key(), Some("max_agents"));
+        assert!(
+            e.to_string()
+                .starts_with("`max_agents` may be at most 2000 for a mesh"),
+            "{e}"
+        );
     }
 
     #[test]

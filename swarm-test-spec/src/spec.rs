@@ -108,6 +108,42 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The spec of a test `name` in `module_path` with `agents` agents in a `topology`, every
+    /// other key at its default: what [`SpecBuilder`] builds from `topology` and `agents`
+    /// alone.
+    ///
+    /// It does not check `agents` against the topology; [`SpecBuilder::build`] does. The
+    /// macro checks the attribute with the builder at compile time, then emits this plus
+    /// the keys that differ from their defaults (`Spec { strategy: …, ..Spec::new(…) }`), so
+    /// the runtime gets typed data and parses nothing.
+    ///
+    /// ```
+    /// use swarm_test_spec::{Spec, SpecBuilder, TopologyKind};
+    ///
+    /// let built = SpecBuilder::new("t", "m").with("topology", "star").with("agents", 4u64).build()?;
+    /// assert_eq!(built, Spec::new("t", "m", TopologyKind::Star, 4));
+    /// # Ok::<(), swarm_test_spec::SpecError>(())
+    /// ```
+    pub fn new(name: &str, module_path: &str, topology: TopologyKind, agents: usize) -> Spec {
+        Spec {
+            name: name.to_owned(),
+            module_path: module_path.to_owned(),
+            case: None,
+            topology,
+            agents,
+            roles: None,
+            strategy: Strategy::RoundRobin,
+            inject: Vec::new(),
+            trades: DEFAULT_TRADES,
+            market: MarketSpec::Regime(Regime::Calm),
+            seed: None,
+            timeout_ms: DEFAULT_TIMEOUT_MS,
+            snapshot: SnapshotSetting::Auto,
+            scale: None,
+            deploy: None,
+        }
+    }
+
     /// A builder for a test called `name` in `module_path`; same as [`SpecBuilder::new`].
     pub fn builder(name: &str, module_path: &str) -> SpecBuilder {
         SpecBuilder::new(name, module_path)
@@ -301,6 +337,20 @@ impl SpecBuilder {
             ))
             .with_key("agents"));
         }
+        let max = topology.max_agents();
+        if agents > max {
+            let maximums: Vec<String> = TopologyKind::ALL
+                .iter()
+                .map(|t| format!("{t} {}", t.max_agents()))
+                .collect();
+            return Err(SpecError::new(format!(
+                "a {topology} topology takes at most {max} agents, found `agents = {agents}` \
+                 (maximums: {}; a mesh links every pair, so its links grow with the square of \
+                 the agents)",
+                maximums.join(", ")
+            ))
+            .with_key("agents"));
+        }
         if let Some(roster) = &self.roles {
             if roster.len() != agents {
                 return Err(SpecError::new(format!(
@@ -422,6 +472,75 @@ mod tests {
                 deploy: None,
             }
         );
+    }
+
+    #[test]
+    fn spec_new_is_what_the_builder_makes_of_topology_and_agents() {
+        for topology in TopologyKind::ALL {
+            let agents = topology.min_agents();
+            let built = SpecBuilder::new("t", "m")
+                .with("topology", topology.as_str())
+                .with("agents", agents as u64)
+                .build()
+                .unwrap();
+            assert_eq!(built, Spec::new("t", "m", *topology, agents));
+        }
+    }
+
+    #[test]
+    fn each_topology_has_a_maximum() {
+        let build = |topology: &str, agents: u64| {
+            SpecBuilder::new("t", "m")
+                .with("topology", topology)
+                .with("agents", agents)
+                .build()
+        };
+        let e = build("mesh", 100_000).unwrap_err();
+        assert_eq!(e.key(), Some("agents"));
+        assert_eq!(
+            e.to_string(),
+            "a mesh topology takes at most 2000 agents, found `agents = 100000` (maximums: \
+             mesh 2000, hierarchical 100000, ring 100000, star 100000; a mesh links every \
+             pair, so its links grow with the square of the agents)"
+        );
+        assert!(build("mesh", 2_000).is_ok());
+        assert!(build("mesh", 2_001).is_err());
+        for topology in ["ring", "star", "hierarchical"] {
+            assert!(build(topology, 100_000).is_ok(), "{topology}");
+            assert!(build(topology, 100_001).is_err(), "{topology}");
+        }
+    }
+
+    #[test]
+    fn durations_have_a_maximum() {
+        // The issue's overflowing specs: each is rejected, naming the maximum.
+        for (key, value) in [
+            ("inject", "latency(18446744073709551615ms)"),
+            ("inject", "crash(1, restart = 18446744073709551615ms)"),
+            ("inject", "hang(1) for 18446744073709551615ms"),
+            ("inject", "cpu_spike @ 18446744073709551615ms"),
+            ("timeout", "18446744073709551615ms"),
+            ("timeout", "10081m"),
+        ] {
+            let e = err(base().with(key, value));
+            assert_eq!(e.key(), Some(key));
+            assert!(
+                e.to_string().contains("durations are at most `10080m`"),
+                "{e}"
+            );
+        }
+        // At run time too: `Swarm::inject` parses its text with `FaultSpec::parse`.
+        let e = FaultSpec::parse("crash(1, restart = 18446744073709551615ms)").unwrap_err();
+        assert!(
+            e.to_string().contains("durations are at most `10080m`"),
+            "{e}"
+        );
+        let week = base()
+            .with("timeout", "10080m")
+            .with("inject", "hang(1) @ 10079m for 10080m")
+            .build()
+            .unwrap();
+        assert_eq!(week.timeout_ms, crate::MAX_DURATION_MS);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use swarm_test_spec::{
     format_duration, parse_duration, FaultKind, FaultSpec, Partition, Role, Roster, SpecBuilder,
-    Target, Value, FAULT_NAMES, KEYS,
+    Target, Value, FAULT_NAMES, KEYS, MAX_DURATION_MS,
 };
 
 /// Strings that look a little like fault specs, so the parser gets past the first token.
@@ -154,7 +154,13 @@ proptest! {
     }
 
     #[test]
-    fn durations_round_trip(ms in any::<u64>()) {
+    fn durations_round_trip(ms in 0..=MAX_DURATION_MS) {
         prop_assert_eq!(parse_duration(&format_duration(ms)), Ok(ms));
+    }
+
+    #[test]
+    fn durations_above_the_maximum_are_errors(ms in MAX_DURATION_MS + 1..) {
+        let e = parse_duration(&format_duration(ms)).unwrap_err();
+        prop_assert!(e.to_string().contains("durations are at most `10080m`"), "{}", e);
     }
 }

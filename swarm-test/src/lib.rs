@@ -48,6 +48,7 @@ mod report;
 mod review;
 mod rng;
 mod scale;
+mod site;
 mod summary;
 mod swarm;
 mod topology;

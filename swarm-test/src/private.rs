@@ -1,7 +1,10 @@
 //! What `#[swarm_test]` expands to. Not a public API: names here may change in any release.
 //!
-//! The hand-written equivalent of
-//! `#[swarm_test(topology = "ring", agents = 5)] fn ring_runs() {}` is:
+//! The expansion hands the runtime typed data: the [`Spec`] the macro checked at compile time,
+//! written out as Rust values (only the keys that differ from [`Spec::new`]'s defaults), and
+//! a [`Site`] of plain `&'static str`s. [`run`] is not generic, so a test instantiates nothing
+//! of the harness. The hand-written equivalent of
+//! `#[swarm_test(topology = "ring", agents = 5, snapshot = false)] fn ring_runs() {}` is:
 //!
 //! ```
 //! # /*
@@ -10,12 +13,24 @@
 //! fn ring_runs() {
 //!     fn ring_runs() {}
 //!     swarm_test::__private::run(
-//!         swarm_test::__private::SpecBuilder::new("ring_runs", module_path!())
-//!             .with("topology", "ring")
-//!             .with("agents", 5u64)
-//!             .with("snapshot", false),
+//!         swarm_test::__private::Spec {
+//!             snapshot: swarm_test::__private::spec::SnapshotSetting::Off,
+//!             ..swarm_test::__private::Spec::new(
+//!                 "ring_runs",
+//!                 module_path!(),
+//!                 swarm_test::__private::spec::TopologyKind::Ring,
+//!                 5usize,
+//!             )
+//!         },
 //!         swarm_test::__private::declarative(ring_runs),
-//!         swarm_test::__private::snapshot_fn!(),
+//!         swarm_test::__private::Site {
+//!             package: env!("CARGO_PKG_NAME"),
+//!             manifest_dir: env!("CARGO_MANIFEST_DIR"),
+//!             file: file!(),
+//!             line: line!(),
+//!             workspace_root: option_env!("INSTA_WORKSPACE_ROOT"),
+//!             rstest: false,
+//!         },
 //!     )
 //! }
 //! # ring_runs();
@@ -23,12 +38,14 @@
 
 pub use crate::config::{InjectedBug, INJECT_BUG_VAR};
 pub use crate::harness::{
-    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter,
-    TestResult,
+    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, TestResult,
 };
 pub use crate::live::agent::run_if_agent;
-pub use insta;
-pub use swarm_test_spec::{SpecBuilder, Value};
+pub use crate::site::Site;
+pub use swarm_test_macros::__checked_spec as checked_spec;
+/// The spec's types, by the paths the expansion writes (`__private::spec::FaultKind`, …).
+pub use swarm_test_spec as spec;
+pub use swarm_test_spec::Spec;
 
 use crate::report::Report;
 
@@ -123,33 +140,3 @@ pub fn with_swarm(f: impl for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a> + 'static)
 pub fn outcome<R: TestResult>(r: R) -> Outcome {
     r.into_outcome()
 }
-
-/// The snapshot assertion, expanded in the test's crate so insta writes the snapshot beside
-/// the test (`snapshots/`), with the test's crate, file and module.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __swarm_test_snapshot_fn {
-    () => {
-        $crate::__private::Snapshotter {
-            package: ::core::env!("CARGO_PKG_NAME"),
-            manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
-            file: ::core::file!(),
-            assert: |request: &$crate::__private::SnapshotRequest| {
-                let mut settings = $crate::__private::insta::Settings::clone_current();
-                settings.set_prepend_module_to_snapshot(false);
-                settings.set_omit_expression(true);
-                settings.set_description(request.description.as_str());
-                settings.set_info(&request.info);
-                settings.set_snapshot_suffix(request.suffix.as_deref().unwrap_or(""));
-                settings.bind(|| {
-                    $crate::__private::insta::assert_yaml_snapshot!(
-                        request.name.as_str(),
-                        &request.body()
-                    );
-                });
-            },
-        }
-    };
-}
-
-pub use crate::__swarm_test_snapshot_fn as snapshot_fn;

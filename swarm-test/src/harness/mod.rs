@@ -28,7 +28,9 @@ pub(crate) mod teardown;
 
 use std::time::Duration;
 
-use swarm_test_spec::{SnapshotSetting, SpecBuilder};
+use swarm_test_spec::{SnapshotSetting, Spec};
+
+use crate::site::Site;
 
 use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR};
 use crate::live::AgentEnv;
@@ -37,29 +39,28 @@ use crate::swarm::{Engine, Swarm};
 
 pub use body::{Body, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
-pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter};
+pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest};
 
 use checks::{check_coordination, check_shape, compare, Digest};
 use context::Context;
 use engine::Run;
 use failure::{bare, explain, guarded, Failure};
 use regressions::Origin;
-use seeds::{rstest_case, test_path};
+use seeds::test_path;
 use snapshot::snapshot_request;
 use teardown::TeardownGuard;
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
 ///
+/// `spec` is the attribute as the macro checked it, typed: nothing is parsed here. Not
+/// generic, so the expansion of each test instantiates nothing of the harness.
+///
 /// In a process started as a live agent (the agent variable is set), runs the agent program
-/// instead and exits: that check comes first.
-pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotter: Snapshotter<F>) {
+/// with the same `spec` instead and exits: that check comes first.
+pub fn run(spec: Spec, body: Body, site: Site) {
     if let Some(env) = AgentEnv::from_env() {
-        crate::live::agent::main(env, builder.build());
+        crate::live::agent::main(env, Ok(spec));
     }
-    let spec = match builder.build() {
-        Ok(spec) => spec,
-        Err(e) => panic!("swarm_test: invalid test specification: {e}"),
-    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => panic!("swarm_test: {e}. Nothing ran."),
@@ -70,12 +71,17 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         }
     }
     let test_path = test_path(&spec);
-    let case = spec.case.clone().or_else(|| rstest_case(&spec.name));
-    let base_seed = spec.seed.unwrap_or_else(|| derive_seed(&spec));
+    let case = match site.case(&spec.name, spec.case.as_deref()) {
+        Ok(case) => case,
+        Err(e) => panic!("swarm_test: {e}. Nothing ran."),
+    };
+    let base_seed = spec
+        .seed
+        .unwrap_or_else(|| derive_seed(&spec, case.as_deref()));
     let file = regressions::locate(
         &config.regressions,
-        snapshotter.manifest_dir,
-        snapshotter.file,
+        site.manifest_dir,
+        site.file,
         &test_path,
     );
     let saved = match (&file, config.seed) {
@@ -93,13 +99,14 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         case,
         config,
         test_path,
-        package: snapshotter.package,
+        package: site.package,
         base_seed,
     };
+    let assert = |request: &SnapshotRequest| site.assert_snapshot(&ctx.spec.module_path, request);
     for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
-        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+        let failure = match run_seed(&ctx, seed, &body, &assert, true) {
             Ok(first) if ctx.config.check_determinism => {
-                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
+                match run_seed(&ctx, seed, &body, &assert, false) {
                     Ok(second) => compare(&first, &second),
                     Err(second) => Some(Failure {
                         message: format!(

@@ -16,10 +16,11 @@ pub fn nth_seed(base: u64, i: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The default seed of a test: a stable hash of its path and case, so it never changes
-/// unless the test is renamed.
-pub fn derive_seed(spec: &Spec) -> u64 {
-    let case = spec.case.as_deref().unwrap_or("");
+/// The default seed of a test: a stable hash of its path and its case (a list case,
+/// `spec.case`, or an rstest case such as `case_1_calm`), so it never changes unless the test
+/// is renamed, and each case of a test gets its own.
+pub fn derive_seed(spec: &Spec, case: Option<&str>) -> u64 {
+    let case = case.unwrap_or("");
     fnv1a(format!("{}::{}#{case}", spec.module_path, spec.name).as_bytes())
 }
 
@@ -45,14 +46,6 @@ pub(super) fn test_path(spec: &Spec) -> String {
         path = format!("{path}::{case}");
     }
     path
-}
-
-/// Under `#[rstest]`, each case runs as `name::case_N_…`: that last segment names the case.
-pub(super) fn rstest_case(name: &str) -> Option<String> {
-    let thread = std::thread::current();
-    let path = thread.name()?;
-    let (parent, last) = path.rsplit_once("::")?;
-    (parent.rsplit("::").next() == Some(name) && last != name).then(|| last.to_owned())
 }
 
 #[cfg(test)]

@@ -124,19 +124,6 @@ impl ScenarioInfo {
     }
 }
 
-/// Where the test lives and how to assert a snapshot there; made by `snapshot_fn!()` in the
-/// test's own crate so insta writes beside the test.
-pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
-    /// `CARGO_PKG_NAME` of the test's crate, for replay commands.
-    pub package: &'static str,
-    /// `CARGO_MANIFEST_DIR` of the test's crate, to find its source file.
-    pub manifest_dir: &'static str,
-    /// `file!()` of the test, to put its regressions file beside it.
-    pub file: &'static str,
-    /// Asserts one snapshot.
-    pub assert: F,
-}
-
 /// The snapshot request for a run of `spec` with `report`.
 pub(super) fn snapshot_request(
     spec: &Spec,

@@ -228,3 +228,33 @@ fn many_seeds_run_distinct_scenarios() {
     assert_eq!(bodies.len(), 5, "different seeds give different runs");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The seed of the one run `subjects::NAME` makes, read from the report it writes, and the
+/// report's name.
+fn seed_and_name_of(name: &str, tag: &str) -> (u64, String) {
+    let dir = report_dir(tag);
+    let out = run_subject(name, &[("SWARM_TEST_REPORT", dir.to_str().unwrap())]);
+    assert!(out.status.success(), "{}", text(&out));
+    let reports = reports_in(&dir);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let report: serde_json::Value = serde_json::from_str(&reports[0].1).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+    (
+        report["seed"].as_u64().expect("a seed"),
+        report["name"].as_str().expect("a name").to_owned(),
+    )
+}
+
+/// Issue 13.8: the cases of one `#[rstest]` test used to share a seed (it hashed the test's
+/// path only). Each case gets its own, derived from the path and the case, and the same on
+/// every run.
+#[test]
+fn each_rstest_case_gets_its_own_seed() {
+    let (low, low_name) = seed_and_name_of("rstest_cases::case_1_low", "rstest-low");
+    let (high, high_name) = seed_and_name_of("rstest_cases::case_2_high", "rstest-high");
+    assert_eq!(low_name, "rstest_cases@case_1_low");
+    assert_eq!(high_name, "rstest_cases@case_2_high");
+    assert_ne!(low, high, "two rstest cases ran with the same seed");
+    let (again, _) = seed_and_name_of("rstest_cases::case_1_low", "rstest-again");
+    assert_eq!(again, low, "a case's seed is stable across runs");
+}

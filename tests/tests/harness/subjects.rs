@@ -73,3 +73,13 @@ async fn leaks_state_between_runs(swarm: &mut Swarm) -> Result<(), SwarmError> {
 fn fails_for_some_seeds(report: &Report) {
     assert_ne!(report.seed % 5, 0, "a seed divisible by 5");
 }
+
+/// Two rstest cases of one test: each must get its own seed (issue 13.8).
+#[swarm_test(topology = "ring", agents = 3, trades = 3, snapshot = false)]
+#[rstest::rstest]
+#[case::low(1)]
+#[case::high(2)]
+#[ignore = "a subject of the harness tests; they run it in a child process"]
+fn rstest_cases(report: &Report, #[case] level: u64) {
+    assert_eq!(report.tasks.completed, 3, "case {level}");
+}
