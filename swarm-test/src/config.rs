@@ -132,6 +132,8 @@ impl InjectedBug {
 /// both runs' figures and the first differing lines of the two reports. It finds state that
 /// leaks between runs (statics, thread-locals), iteration over hash maps, wall-clock reads, and
 /// unseeded randomness, in the library or in a test body. The snapshot is asserted once.
+/// It is for mock mode: in live mode (where wall time and the OS scheduler decide timings,
+/// so two runs never match) it prints one line saying so and runs each seed once.
 ///
 /// ```
 /// use swarm_test::{Config, Mode};

@@ -392,3 +392,17 @@ fn a_dead_agent_blames_the_fault_that_killed_it_in_both_modes() {
         assert_eq!(late["tasks_rerouted"], 0, "{mode}: {late}");
     }
 }
+
+/// `SWARM_TEST_CHECK_DETERMINISM=1` is for mock mode: a live run passes, once per seed, and
+/// says so in one line (it used to compare wall-clock figures and always fail).
+#[test]
+fn the_determinism_check_says_it_is_for_mock_mode_and_runs_live_once() {
+    let out = subject("plain_ring")
+        .env("SWARM_TEST_CHECK_DETERMINISM", "1")
+        .output()
+        .expect("the test binary runs");
+    let all = tests::printed(&out);
+    assert!(out.status.success(), "{all}");
+    let line = "SWARM_TEST_CHECK_DETERMINISM checks mock mode only";
+    assert_eq!(all.matches(line).count(), 1, "{all}");
+}

@@ -260,3 +260,9 @@ async fn a_leak_victim_stays_dead_when_a_crash_heals(swarm: &mut Swarm) {
 fn a_dead_agent_blames_its_killer(report: &Report) {
     println!("REPORT {}", serde_json::to_string(report).unwrap());
 }
+
+#[swarm_test(topology = "ring", agents = 3, trades = 6, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn plain_ring(report: &Report) {
+    assert_eq!(report.tasks.completed, 6);
+}
