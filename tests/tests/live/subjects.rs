@@ -266,3 +266,15 @@ fn a_dead_agent_blames_its_killer(report: &Report) {
 fn plain_ring(report: &Report) {
     assert_eq!(report.tasks.completed, 6);
 }
+
+/// A test binary that runs another one (the `churn` subject, live) and waits for it: the
+/// parent the `leak` check SIGKILLs.
+#[test]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn runs_churn_in_a_child() {
+    let status = tests::subject("churn")
+        .env("SWARM_TEST_MODE", "live")
+        .status()
+        .expect("the child runs");
+    println!("CHILD ENDED {status}");
+}
