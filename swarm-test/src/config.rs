@@ -76,6 +76,12 @@ pub enum InjectedBug {
     /// `drop_rerouted`: the first task the swarm reroutes is dropped on the way, with its
     /// timer, as a coordinator that forgot it while rerouting would: the task is lost.
     DropRerouted,
+    /// `agent_panics`: live agent 1 panics on the first trade it is given, after the
+    /// handshake (its process exits with status 101), as a buggy agent would.
+    AgentPanics,
+    /// `agent_segfaults`: live agent 1 writes through a null pointer on the first trade it
+    /// is given (SIGSEGV), as a memory-unsafe agent would.
+    AgentSegfaults,
 }
 
 impl InjectedBug {
@@ -83,6 +89,8 @@ impl InjectedBug {
     pub fn as_str(self) -> &'static str {
         match self {
             InjectedBug::DropRerouted => "drop_rerouted",
+            InjectedBug::AgentPanics => "agent_panics",
+            InjectedBug::AgentSegfaults => "agent_segfaults",
         }
     }
 }
@@ -277,11 +285,13 @@ impl Config {
         let inject_bug = match get(INJECT_BUG_VAR).as_deref().map(str::trim) {
             None | Some("none") => None,
             Some("drop_rerouted") => Some(InjectedBug::DropRerouted),
+            Some("agent_panics") => Some(InjectedBug::AgentPanics),
+            Some("agent_segfaults") => Some(InjectedBug::AgentSegfaults),
             Some(other) => {
                 return Err(bad(
                     INJECT_BUG_VAR,
                     other,
-                    "expected one of `drop_rerouted`, `none` (unset means `none`)",
+                    "expected one of `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)",
                 ))
             }
         };
@@ -396,7 +406,7 @@ mod tests {
         assert_eq!(
             e,
             "SWARM_TEST_FAULT_INJECT_BUG=\"drop_everything\" is not valid: expected one of \
-             `drop_rerouted`, `none` (unset means `none`)"
+             `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)"
         );
     }
 

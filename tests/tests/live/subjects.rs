@@ -278,3 +278,19 @@ fn runs_churn_in_a_child() {
         .expect("the child runs");
     println!("CHILD ENDED {status}");
 }
+
+/// One agent dies on its own after the handshake: `LIVE_DEATH_SIGNAL` (a signal number) is
+/// sent to agent 1's process by the test, not by a fault; with the `agent_panics` bug
+/// planted, agent 1 panics on its first trade.
+#[swarm_test(topology = "mesh", agents = 3, trades = 6, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn an_agent_dies_on_its_own(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    if let Ok(signal) = std::env::var("LIVE_DEATH_SIGNAL") {
+        let pid = swarm.pids()[1].expect("a live agent has a pid");
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe { libc::kill(pid as i32, signal.parse().expect("a signal number")) };
+    }
+    swarm.run_trades(6).await?;
+    swarm.sleep(Duration::from_millis(300)).await?;
+    Ok(())
+}
