@@ -24,6 +24,13 @@ pub const REGRESSIONS_VAR: &str = "SWARM_TEST_REGRESSIONS";
 pub const INJECT_BUG_VAR: &str = "SWARM_TEST_FAULT_INJECT_BUG";
 
 /// Where agents run.
+///
+/// ```
+/// use swarm_test::Mode;
+///
+/// assert_eq!(Mode::default(), Mode::Mock);
+/// assert_eq!(Mode::Live.as_str(), "live");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -176,6 +183,14 @@ pub struct Config {
 }
 
 /// An environment variable with a value swarm-test cannot use.
+///
+/// ```
+/// use swarm_test::Config;
+///
+/// let env = |key: &str| (key == "SWARM_TEST_MODE").then(|| "staging".to_owned());
+/// let e = Config::from_lookup(env).unwrap_err();
+/// assert!(e.to_string().starts_with("SWARM_TEST_MODE=\"staging\" is not valid"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}={value:?} is not valid: {expected}")]
 pub struct ConfigError {

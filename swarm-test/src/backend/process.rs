@@ -198,14 +198,14 @@ impl Control for ProcessControl {
                 }
             }
         };
-        let ended = match exited(&mut child) {
+        // Out of the reaper's set before the wait frees the pid (see `reaper::release`).
+        let ended = reaper::release(self.pid, || match exited(&mut child) {
             Some(status) => Some(status),
             None => {
                 reaper::kill_group(self.pid);
                 child.wait().ok()
             }
-        };
-        reaper::unregister(self.pid);
+        });
         match ended {
             Some(status) => match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),

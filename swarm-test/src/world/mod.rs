@@ -194,11 +194,7 @@ impl World {
 
     /// Agents the core counts as available (ready, not failed), for setup's quorum.
     pub(crate) fn ready_count(&self) -> usize {
-        self.core
-            .agents()
-            .iter()
-            .filter(|a| a.state.is_available())
-            .count()
+        self.core.available_agents()
     }
 
     /// Hands a task to the swarm now.
