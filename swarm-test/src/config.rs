@@ -83,6 +83,12 @@ pub enum InjectedBug {
     /// `drop_rerouted`: the first task the swarm reroutes is dropped on the way, with its
     /// timer, as a coordinator that forgot it while rerouting would: the task is lost.
     DropRerouted,
+    /// `agent_panics`: live agent 1 panics on the first trade it is given, after the
+    /// handshake (its process exits with status 101), as a buggy agent would.
+    AgentPanics,
+    /// `agent_segfaults`: live agent 1 writes through a null pointer on the first trade it
+    /// is given (SIGSEGV), as a memory-unsafe agent would.
+    AgentSegfaults,
 }
 
 impl InjectedBug {
@@ -90,6 +96,8 @@ impl InjectedBug {
     pub fn as_str(self) -> &'static str {
         match self {
             InjectedBug::DropRerouted => "drop_rerouted",
+            InjectedBug::AgentPanics => "agent_panics",
+            InjectedBug::AgentSegfaults => "agent_segfaults",
         }
     }
 }
@@ -139,6 +147,8 @@ impl InjectedBug {
 /// both runs' figures and the first differing lines of the two reports. It finds state that
 /// leaks between runs (statics, thread-locals), iteration over hash maps, wall-clock reads, and
 /// unseeded randomness, in the library or in a test body. The snapshot is asserted once.
+/// It is for mock mode: in live mode (where wall time and the OS scheduler decide timings,
+/// so two runs never match) it prints one line saying so and runs each seed once.
 ///
 /// ```
 /// use swarm_test::{Config, Mode};
@@ -290,11 +300,13 @@ impl Config {
         let inject_bug = match get(INJECT_BUG_VAR).as_deref().map(str::trim) {
             None | Some("none") => None,
             Some("drop_rerouted") => Some(InjectedBug::DropRerouted),
+            Some("agent_panics") => Some(InjectedBug::AgentPanics),
+            Some("agent_segfaults") => Some(InjectedBug::AgentSegfaults),
             Some(other) => {
                 return Err(bad(
                     INJECT_BUG_VAR,
                     other,
-                    "expected one of `drop_rerouted`, `none` (unset means `none`)",
+                    "expected one of `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)",
                 ))
             }
         };
@@ -409,7 +421,7 @@ mod tests {
         assert_eq!(
             e,
             "SWARM_TEST_FAULT_INJECT_BUG=\"drop_everything\" is not valid: expected one of \
-             `drop_rerouted`, `none` (unset means `none`)"
+             `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)"
         );
     }
 

@@ -22,6 +22,13 @@ use crate::world::{Effects, World};
 /// swarm keeps running while the body awaits anything. Setup has run before the body;
 /// invariant checks, metric capture, the snapshot and teardown run after it.
 ///
+/// **`tokio::select!` in a mock body:** without `biased;`, when several branches are ready
+/// at the same poll, tokio picks one with its own thread-local RNG, which the test's seed does
+/// not control, so the same seed can take a different branch on the next run (and
+/// `SWARM_TEST_CHECK_DETERMINISM=1` may report it). Write `biased;` as the first line of the
+/// `select!`: the branches are then polled in source order and the first ready one wins,
+/// every run (`tests/tests/harness/select.rs` shows both).
+///
 /// ```
 /// use swarm_test::prelude::*;
 ///

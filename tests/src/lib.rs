@@ -3,14 +3,41 @@
 //! of their own `#[ignore]`d subject tests in a child process, the way the harness and live
 //! tests check what a whole test run does (exit status, printed output, leftover processes).
 
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Output};
+
+/// Ties a child test binary to the thread that starts it, as the process backend ties its
+/// agents: its own process group (a kill of the group reaches everything it started), and
+/// SIGKILL when the starting thread dies (`prctl(PR_SET_PDEATHSIG)`), so a SIGKILLed parent
+/// takes the child with it, and the child's agents follow through their own death signal.
+/// If the parent died between fork and exec, the child exits at once. The caller reaps it
+/// (`output`, `status`, `wait`).
+pub fn tied_to_parent(cmd: &mut Command) -> &mut Command {
+    let parent = std::process::id();
+    cmd.process_group(0);
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (prctl, getppid, _exit).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() as u32 != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        })
+    }
+}
 
 /// A command that runs the subject test `subjects::NAME` of the current test binary, alone,
 /// with its output shown, and with every `SWARM_TEST_*` variable of this process removed (so
-/// the caller sets exactly the environment it tests).
+/// the caller sets exactly the environment it tests). The child dies with its parent
+/// ([`tied_to_parent`]).
 pub fn subject(name: &str) -> Command {
     let exe = std::env::current_exe().expect("the test binary knows its path");
     let mut cmd = Command::new(exe);
+    tied_to_parent(&mut cmd);
     cmd.args([
         "--exact",
         &format!("subjects::{name}"),
@@ -47,7 +74,7 @@ pub fn passes_live(this_test: &str, at_least: u64) {
         return;
     }
     let exe = std::env::current_exe().expect("the test binary knows its path");
-    let out = Command::new(exe)
+    let out = tied_to_parent(&mut Command::new(exe))
         .env("SWARM_TEST_MODE", "live")
         .env_remove("SWARM_TEST_REPORT") // `cargo scenarios` collects the mock runs' reports.
         .args(["--skip", this_test])

@@ -85,6 +85,16 @@ pub trait Control: Send + fmt::Debug {
     fn usage(&mut self) -> Option<Usage>;
     /// Kills the agent if it still runs and waits for it to end; returns how it ended.
     fn reap(&mut self) -> String;
+    /// [`Control::reap`] once the agent's stream has ended: lets it finish exiting on its own
+    /// for a moment first, so its own exit status or signal is what is reported.
+    fn reap_after_close(&mut self) -> String {
+        self.reap()
+    }
+    /// The last lines the agent wrote to its stderr (its panic message, say), oldest first;
+    /// empty where the backend does not keep them.
+    fn stderr_tail(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// One started agent: its stream and its control.

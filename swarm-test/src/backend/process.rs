@@ -12,16 +12,48 @@
 //!   covers a SIGKILL of the test process; if the test died between fork and exec, the child
 //!   notices (its parent changed) and exits at once;
 //! - exits when its stdin closes;
+//! - has its stderr passed on to the test's stderr line by line, the last
+//!   [`STDERR_TAIL_LINES`] kept for the failure of an agent that dies on its own;
 //! - is registered with the reaper (SIGINT/SIGTERM handler) until reaped.
 //!
 //! Usage is read from `/proc/<pid>/stat` (CPU time, all threads) and `/proc/<pid>/status`
 //! (`VmRSS`).
 
+use std::collections::VecDeque;
+use std::io::{BufRead, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::{reaper, Backend, Control, Launch, Started, Usage};
 use crate::topology::AgentId;
+
+/// How many of an agent's last stderr lines are kept. The default value is 12.
+pub const STDERR_TAIL_LINES: usize = 12;
+
+/// How long `reap` waits for an agent whose stream ended to exit by itself before it kills
+/// it (its stdout closes a moment before its exit status is ready). The default value is
+/// 200 ms.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+
+/// An agent's last stderr lines.
+type Tail = Arc<Mutex<VecDeque<String>>>;
+
+/// Passes `stderr` on to this process's stderr, keeping the last lines in `tail`.
+fn follow_stderr(stderr: std::process::ChildStderr, tail: Tail) {
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+            let mut tail = tail.lock().unwrap_or_else(|p| p.into_inner());
+            if tail.len() == STDERR_TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    });
+}
 
 /// Starts agents as local child processes. See the module docs.
 #[derive(Debug, Default)]
@@ -46,7 +78,7 @@ impl Backend for ProcessBackend {
             .envs(launch.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .process_group(0);
         let parent = std::process::id();
         // SAFETY: the closure runs in the child between fork and exec and calls only
@@ -69,9 +101,15 @@ impl Backend for ProcessBackend {
             )
         })?;
         reaper::register(child.id());
+        let tail = Tail::default();
+        if let Some(stderr) = child.stderr.take() {
+            follow_stderr(stderr, tail.clone());
+        }
         let mut control = ProcessControl {
             pid: child.id(),
             child: None,
+            tail,
+            grace: Duration::ZERO,
         };
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             control.child = Some(child);
@@ -95,6 +133,9 @@ impl Backend for ProcessBackend {
 struct ProcessControl {
     pid: u32,
     child: Option<Child>,
+    tail: Tail,
+    /// How long the next `reap` lets the process exit by itself (see `reap_after_close`).
+    grace: Duration,
 }
 
 impl ProcessControl {
@@ -144,10 +185,23 @@ impl Control for ProcessControl {
         let Some(mut child) = self.child.take() else {
             return "already reaped".into();
         };
+        let grace = std::mem::take(&mut self.grace);
+        let exited = |child: &mut Child| {
+            let limit = std::time::Instant::now() + grace;
+            loop {
+                match child.try_wait() {
+                    Ok(Some(status)) => return Some(status),
+                    Ok(None) if std::time::Instant::now() < limit => {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    _ => return None,
+                }
+            }
+        };
         // Out of the reaper's set before the wait frees the pid (see `reaper::release`).
-        let ended = reaper::release(self.pid, || match child.try_wait() {
-            Ok(Some(status)) => Some(status),
-            _ => {
+        let ended = reaper::release(self.pid, || match exited(&mut child) {
+            Some(status) => Some(status),
+            None => {
                 reaper::kill_group(self.pid);
                 child.wait().ok()
             }
@@ -161,6 +215,16 @@ impl Control for ProcessControl {
             },
             None => "could not be waited for".into(),
         }
+    }
+
+    fn reap_after_close(&mut self) -> String {
+        self.grace = EXIT_GRACE;
+        self.reap()
+    }
+
+    fn stderr_tail(&self) -> Vec<String> {
+        let tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
+        tail.iter().cloned().collect()
     }
 }
 

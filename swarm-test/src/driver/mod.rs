@@ -17,6 +17,10 @@ use crate::market::TradesReport;
 use crate::topology::AgentId;
 use crate::world::{Effects, World};
 
+/// How soon the play-out looks again at a fault whose moment has come but that the live
+/// actor has not handled yet, µs. The default value is 2 ms.
+const PLAY_OUT_POLL_US: u64 = 2_000;
+
 /// What a caller waits for while the swarm runs.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Until {
@@ -47,6 +51,21 @@ pub(crate) trait Driver {
     fn run_until_idle(&mut self) -> Result<(), String>;
     /// Lets the swarm run until every dispatched task has ended.
     fn run_until_settled(&mut self) -> Result<(), String>;
+
+    /// Lets the swarm run until every fault the attribute scheduled has played out (started,
+    /// ended, detected: see [`World::pending_fault`]), then until it is idle again.
+    fn run_until_faults_played_out(&mut self) -> Result<(), String> {
+        while let Some(pending) = self.view(|w, fx| w.pending_fault(fx.now_us())) {
+            // Live: the actor may not have handled a timer that is due yet; look again soon.
+            let now = self.now_us();
+            let until = match pending.due_us > now {
+                true => pending.due_us,
+                false => now + PLAY_OUT_POLL_US,
+            };
+            self.run_until(until)?;
+        }
+        self.run_until_idle()
+    }
 
     /// Time since the run started, µs (virtual in mock mode, monotonic wall time live).
     fn now_us(&self) -> u64 {

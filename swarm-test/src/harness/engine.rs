@@ -1,8 +1,6 @@
 //! The engine of one seed's run: the mock simulator or the live controller, and the tokio
 //! runtime it lives on. Each step of the pipeline asks it for one thing.
 
-use std::time::Duration;
-
 use swarm_test_spec::{FaultKind, Spec};
 
 use crate::backend::Launch;
@@ -110,37 +108,32 @@ impl Run {
         spec: &Spec,
         seed: u64,
     ) -> Result<crate::patterns::PatternLog, String> {
-        let (n, timeout_ms) = (spec.trades, spec.timeout_ms);
+        let timeout_ms = spec.timeout_ms;
         let runtime = &self.runtime;
         match self.driver.as_mut() {
             Some(Engine::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
-            Some(Engine::Live(live)) if spec.scale.is_some() || spec.deploy.is_some() => {
-                // The same pattern code as mock mode, in wall time (see `live::Blocking`).
+            Some(Engine::Live(live)) => {
+                // The same flow and pattern code as mock mode, in wall time (see
+                // `live::Blocking`).
                 let mut host = crate::live::Blocking::new(runtime, live, timeout_ms);
                 crate::patterns::run(spec, seed, &mut host)
             }
-            Some(Engine::Live(live)) => {
-                let limit = Duration::from_millis(timeout_ms);
-                let remaining = limit.saturating_sub(live.now());
-                live.act(|w, fx| w.start_trades(fx, n));
-                let ran = runtime.block_on(async {
-                    tokio::time::timeout(remaining, live.wait_for(crate::driver::Until::Idle)).await
-                });
-                match ran {
-                    Ok(ran) => ran.map(|_| crate::patterns::PatternLog::default()),
-                    Err(_) => Err(format!(
-                        "timed out after {limit:?} of wall time (the test's `timeout`): {}",
-                        live.with_state(|s| {
-                            let audit = s.world.core.ledger().audit();
-                            format!(
-                                "{} of {} tasks still in flight, {} trades not yet sent",
-                                audit.in_flight, audit.dispatched, s.world.flow.remaining
-                            )
-                        })
-                    )),
-                }
-            }
             None => Err("the swarm is gone".into()),
+        }
+    }
+
+    /// The first of the attribute's faults that has not started or not ended yet (its
+    /// detection aside), the time now and when setup finished, µs: a body that returns
+    /// before a fault struck fails on it.
+    pub(super) fn unplayed_fault(&mut self) -> Option<(crate::world::Pending, u64, u64)> {
+        let first = |w: &crate::world::World, now_us: u64| {
+            w.pending_fault(now_us)
+                .filter(|p| p.waits_for != "detection")
+                .map(|p| (p, now_us, w.ready_at_us.unwrap_or(0)))
+        };
+        match self.driver() {
+            Engine::Mock { sim, .. } => first(sim.world(), sim.now_us()),
+            Engine::Live(live) => live.with_state(|s| first(&s.world, s.now_us())),
         }
     }
 

@@ -103,21 +103,29 @@ pub fn run(spec: Spec, body: Body, site: Site) {
         base_seed,
     };
     let assert = |request: &SnapshotRequest| site.assert_snapshot(&ctx.spec.module_path, request);
+    // Live runs race on wall time and the OS scheduler: two runs of one seed never match,
+    // so the check would always fail. It is for mock mode; say so once and run normally.
+    let check_determinism = ctx.config.check_determinism && ctx.config.mode == Mode::Mock;
+    if ctx.config.check_determinism && !check_determinism {
+        eprintln!(
+            "swarm_test: {CHECK_DETERMINISM_VAR} checks mock mode only (live runs race on wall \
+             time); `{}` runs once per seed",
+            ctx.test_path
+        );
+    }
     for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
         let failure = match run_seed(&ctx, seed, &body, &assert, true) {
-            Ok(first) if ctx.config.check_determinism => {
-                match run_seed(&ctx, seed, &body, &assert, false) {
-                    Ok(second) => compare(&first, &second),
-                    Err(second) => Some(Failure {
-                        message: format!(
-                            "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
+            Ok(first) if check_determinism => match run_seed(&ctx, seed, &body, &assert, false) {
+                Ok(second) => compare(&first, &second),
+                Err(second) => Some(Failure {
+                    message: format!(
+                        "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
                              {seed} passed, the second failed: {}",
-                            second.message
-                        ),
-                        ..second
-                    }),
-                }
-            }
+                        second.message
+                    ),
+                    ..second
+                }),
+            },
             Ok(_) => None,
             Err(failure) => Some(failure),
         };
@@ -232,6 +240,9 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     let patterns = match body {
         Body::Swarm(f) => {
             drive(ctx, seed, run, teardown, f)?;
+            if let Some((fault, now_us, ready_us)) = run.unplayed_fault() {
+                return Err(unplayed(&fault, now_us, ready_us, run.mode));
+            }
             crate::patterns::PatternLog::default()
         }
         _ => run.flow(spec, seed)?,
@@ -258,6 +269,29 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         guarded("the snapshot", || assert_snapshot(&request))?;
     }
     Ok(report)
+}
+
+/// The failure of a body that returned before one of the attribute's faults had started or
+/// ended: a fault that never struck tests nothing.
+fn unplayed(fault: &crate::world::Pending, now_us: u64, ready_us: u64, mode: Mode) -> String {
+    let clock = match mode {
+        Mode::Mock => "virtual time",
+        Mode::Live => "wall time",
+    };
+    let ms = |us: u64| us as f64 / 1_000.0;
+    format!(
+        "the test body returned at {:.1} ms of {clock} after setup, before the scheduled \
+         fault `{}` had {} (due at {:.1} ms after setup): a fault that never plays out tests \
+         nothing. Let the swarm run past it in the body (e.g. `swarm.sleep(...)` or \
+         `swarm.run_trades(n)`), or move the fault earlier",
+        ms(now_us.saturating_sub(ready_us)),
+        fault.text,
+        match fault.waits_for {
+            "start" => "started",
+            _ => "ended",
+        },
+        ms(fault.due_us.saturating_sub(ready_us)),
+    )
 }
 
 /// Runs the imperative body within the test's timeout: on a current-thread tokio runtime with

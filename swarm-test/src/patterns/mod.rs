@@ -66,6 +66,7 @@ pub(crate) fn run<H: Driver>(spec: &Spec, seed: u64, sim: &mut H) -> Result<Patt
         sim.run_until_idle()
     };
     result?;
+    sim.run_until_faults_played_out()?;
     Ok(log)
 }
 

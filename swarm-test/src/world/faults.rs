@@ -179,6 +179,11 @@ impl Active {
         Some(self.faults.remove(at))
     }
 
+    /// Whether fault `index` is in force.
+    pub(crate) fn holds(&self, index: usize) -> bool {
+        self.faults.iter().any(|f| f.index == index)
+    }
+
     /// The faults in force.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Applied> {
         self.faults.iter()

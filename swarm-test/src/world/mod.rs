@@ -30,6 +30,7 @@ mod faults;
 mod flow;
 mod inject;
 mod model;
+mod playout;
 mod recovery;
 mod rounds;
 mod trace;
@@ -56,6 +57,7 @@ pub use flow::SYMBOLS;
 pub(crate) use flow::{Flow, NextTrade};
 pub use model::Model;
 pub(crate) use model::MS;
+pub(crate) use playout::Pending;
 pub(crate) use recovery::Recovery;
 pub use trace::{Trace, TRACE_TAIL};
 
@@ -108,6 +110,9 @@ pub(crate) struct World {
     /// Fault targets (`random`, fractions).
     pub(crate) fault_rng: SimRng,
     pub(crate) faults: Vec<FaultSpec>,
+    /// How many of `faults` the attribute scheduled (the first ones; the rest were added
+    /// while the run went on).
+    pub(crate) scheduled: usize,
     pub(crate) outcomes: Vec<FaultOutcome>,
     /// Per fault: started on exactly the agents a deployment gave (its new version's), not
     /// on the targets its spec names.
@@ -158,6 +163,7 @@ impl World {
             heartbeat_rng: root.split("heartbeats"),
             outcomes: vec![FaultOutcome::default(); spec.inject.len()],
             faults: spec.inject.clone(),
+            scheduled: spec.inject.len(),
             pinned: vec![false; spec.inject.len()],
             active: Active::default(),
             calm_before: BTreeMap::new(),

@@ -11,8 +11,8 @@ mod strategies;
 
 /// The same scenarios again with every agent a real OS process (see [`tests::passes_live`]):
 /// agents join as new processes and leave by being drained and killed, on the real clock
-/// (about three minutes: the scaling scenarios run 40–60 s of trades, and each rollout waits
-/// its 30 s `scale_down_delay`).
+/// (the longest re-run of the suite: the scaling scenarios run 40–60 s of trades, and each
+/// rollout waits its 30 s `scale_down_delay`; libtest's `finished in` line says how long).
 #[test]
 fn every_scenario_also_passes_live() {
     tests::passes_live("every_scenario_also_passes_live", 9);

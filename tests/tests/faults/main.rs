@@ -3,8 +3,9 @@
 //! body at run time (`imperative`). Each run is checked by the harness (nothing lost, nothing
 //! done twice, hops along edges) and snapshotted under `snapshots/`, one file per case.
 //!
-//! Every test also passes live (`SWARM_TEST_MODE=live`: real processes, real signals, real
-//! CPU and memory). Where mock mode gives an exact figure of virtual time or of its resource
+//! Every test is written to pass live too (`SWARM_TEST_MODE=live cargo test -p tests --test
+//! faults`: real processes, real signals, real CPU and memory); CI runs this binary in mock
+//! mode only. Where mock mode gives an exact figure of virtual time or of its resource
 //! model, the live assertion says what real time and a real machine can promise instead (see
 //! [`at_time`], [`LIVE_IDLE_CPU`]); the mock assertion stays exact. The `@live` snapshots of
 //! runs with a fault on agents or links keep only what timing cannot change (the spec, the
@@ -20,15 +21,14 @@ use swarm_test::{FaultReport, Mode, Report};
 
 /// How much later than scheduled a live fault may start or heal, ms. Live faults run on the
 /// controller's wall-clock timers, which fire when the machine gets to them: never early,
-/// measured 0.1–2 ms late on an idle 2-core machine and up to 245 ms late with two extra
-/// cores' worth of busy loops beside this suite's own spikes; the slack stays below the gaps
-/// between the figures tested (a start at 100 ms is not a heal at 600 ms).
+/// later on a loaded machine; the slack stays below the gaps between the figures tested (a
+/// start at 100 ms is not a heal at 600 ms).
 const LIVE_SLACK_MS: f64 = 400.0;
 
 /// Every one of `n` trades completed (mock). Live, on a machine the spikes and leaks load (and
 /// other work shares), an attempt can time out for want of CPU and a trade can fail after its
-/// attempts: most complete (46–60 of 60 measured under two extra busy cores), and every other
-/// one failed with a reason (`check`), none lost or done twice.
+/// attempts: at least half complete, and every other one failed with a reason (`check`), none
+/// lost or done twice.
 fn completed_all(report: &Report, n: u64) {
     match report.mode {
         Mode::Mock => assert_eq!(report.tasks.completed, n, "{:?}", report.tasks),
@@ -40,9 +40,8 @@ fn completed_all(report: &Report, n: u64) {
 }
 
 /// The most CPU (in cores) a live agent shows without a spike. Process CPU time advances in
-/// 10 ms clock ticks and the load is measured over the last second, so an idle agent shows 0,
-/// 0.0099 or 0.0198 (measured); a spiked one, even sharing two cores with a dozen other
-/// burners, shows several times more (0.089 and up measured).
+/// 10 ms clock ticks and the load is measured over the last second, so an idle agent shows at
+/// most two ticks' worth (0.02); a spiked one, burning a core when it gets one, shows more.
 const LIVE_IDLE_CPU: f64 = 0.02;
 
 /// A fault timing that mock mode gives exactly (`want` ms of virtual time) and live mode gives

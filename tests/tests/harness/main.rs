@@ -7,6 +7,7 @@
 //! real runtime and libtest's real failure path, with the environment under our control.
 
 mod faults;
+mod select;
 mod subjects;
 
 use std::path::PathBuf;

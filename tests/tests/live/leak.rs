@@ -145,6 +145,50 @@ fn no_agent_outlives_a_run_however_it_ends() {
 }
 
 /// Sending signals without a libc dependency in this crate: `kill(1)`.
+/// A test binary that the tests crate started (`tests::subject`) dies with its parent: SIGKILL
+/// the parent while the child's live agents run, and neither the child nor an agent survives.
+#[test]
+fn a_sigkilled_parent_takes_its_child_test_binary_and_agents_with_it() {
+    use std::io::BufRead;
+    let _serial = super::heavy();
+    let marker = format!("{}-parent", std::process::id());
+    let mut parent = subject("runs_churn_in_a_child")
+        .env("LEAK_MARKER", &marker)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the parent starts");
+    let lines = std::io::BufReader::new(parent.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    for line in lines.lines() {
+        let line = line.expect("the parent's output reads");
+        let agents = line.contains("AGENT PIDS");
+        seen.push(line);
+        if agents {
+            break;
+        }
+    }
+    let running = carrying(&marker);
+    assert!(
+        running.len() >= 2 + 4,
+        "the parent, its child and 4 agents run: {running:?}\n{}",
+        seen.join("\n")
+    );
+    libc_signal::send(parent.id(), libc_signal::SIGKILL);
+    parent.wait().expect("the parent is reaped");
+    // Parent-death signals act at once; allow a moment for the kernel.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut left = carrying(&marker);
+    while !left.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        left = carrying(&marker);
+    }
+    for &pid in &left {
+        libc_signal::send(pid, libc_signal::SIGKILL); // Do not leave them to the machine.
+    }
+    assert!(left.is_empty(), "outlived their SIGKILLed parent: {left:?}");
+}
+
 mod libc_signal {
     pub(super) const SIGINT: &str = "INT";
     pub(super) const SIGTERM: &str = "TERM";

@@ -392,3 +392,58 @@ fn a_dead_agent_blames_the_fault_that_killed_it_in_both_modes() {
         assert_eq!(late["tasks_rerouted"], 0, "{mode}: {late}");
     }
 }
+
+/// `SWARM_TEST_CHECK_DETERMINISM=1` is for mock mode: a live run passes, once per seed, and
+/// says so in one line (it used to compare wall-clock figures and always fail).
+#[test]
+fn the_determinism_check_says_it_is_for_mock_mode_and_runs_live_once() {
+    let out = subject("plain_ring")
+        .env("SWARM_TEST_CHECK_DETERMINISM", "1")
+        .output()
+        .expect("the test binary runs");
+    let all = tests::printed(&out);
+    assert!(out.status.success(), "{all}");
+    let line = "SWARM_TEST_CHECK_DETERMINISM checks mock mode only";
+    assert_eq!(all.matches(line).count(), 1, "{all}");
+}
+
+/// A live agent that dies on its own after the handshake (a panic and a segfault planted in
+/// agent 1, SIGABRT and the OOM killer's SIGKILL sent to it by the test) fails the test, naming the agent, how it ended and its stderr's
+/// tail; it used to pass as if a crash fault had struck.
+#[test]
+fn an_agent_that_dies_on_its_own_fails_the_test() {
+    let _serial = heavy();
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "",
+            "exited with status 101",
+            "panics (injected bug agent_panics)",
+        ),
+        ("6", "killed by signal 6", ""),
+        ("segfault", "killed by signal 11", ""),
+        ("9", "killed (SIGKILL)", ""),
+    ];
+    for (signal, how, stderr) in cases {
+        let mut cmd = subject("an_agent_dies_on_its_own");
+        match signal {
+            "" => cmd.env("SWARM_TEST_FAULT_INJECT_BUG", "agent_panics"),
+            "segfault" => cmd.env("SWARM_TEST_FAULT_INJECT_BUG", "agent_segfaults"),
+            n => cmd.env("LIVE_DEATH_SIGNAL", n),
+        };
+        let out = cmd.output().expect("the test binary runs");
+        let all = tests::printed(&out);
+        assert!(!out.status.success(), "signal {signal:?} passed:\n{all}");
+        let line = all
+            .lines()
+            .find(|l| l.contains("died on its own"))
+            .unwrap_or_else(|| panic!("signal {signal:?}: no death named:\n{all}"));
+        assert!(line.contains("agent 1 ("), "{line}");
+        assert!(line.contains(how), "signal {signal:?}: {line}\n{all}");
+        assert!(
+            all.contains(stderr),
+            "signal {signal:?}: the stderr tail:\n{all}"
+        );
+    }
+    // The same agent killed by a fault is a crash, not a failure.
+    let (_, _) = run("crash_is_routed_around");
+}

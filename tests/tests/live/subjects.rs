@@ -260,3 +260,37 @@ async fn a_leak_victim_stays_dead_when_a_crash_heals(swarm: &mut Swarm) {
 fn a_dead_agent_blames_its_killer(report: &Report) {
     println!("REPORT {}", serde_json::to_string(report).unwrap());
 }
+
+#[swarm_test(topology = "ring", agents = 3, trades = 6, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn plain_ring(report: &Report) {
+    assert_eq!(report.tasks.completed, 6);
+}
+
+/// A test binary that runs another one (the `churn` subject, live) and waits for it: the
+/// parent the `leak` check SIGKILLs.
+#[test]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+fn runs_churn_in_a_child() {
+    let status = tests::subject("churn")
+        .env("SWARM_TEST_MODE", "live")
+        .status()
+        .expect("the child runs");
+    println!("CHILD ENDED {status}");
+}
+
+/// One agent dies on its own after the handshake: `LIVE_DEATH_SIGNAL` (a signal number) is
+/// sent to agent 1's process by the test, not by a fault; with the `agent_panics` bug
+/// planted, agent 1 panics on its first trade.
+#[swarm_test(topology = "mesh", agents = 3, trades = 6, snapshot = false)]
+#[ignore = "a subject of the live tests; they run it in a child process"]
+async fn an_agent_dies_on_its_own(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    if let Ok(signal) = std::env::var("LIVE_DEATH_SIGNAL") {
+        let pid = swarm.pids()[1].expect("a live agent has a pid");
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe { libc::kill(pid as i32, signal.parse().expect("a signal number")) };
+    }
+    swarm.run_trades(6).await?;
+    swarm.sleep(Duration::from_millis(300)).await?;
+    Ok(())
+}

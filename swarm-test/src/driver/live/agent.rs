@@ -145,6 +145,9 @@ pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>)
             match decoder.next_frame::<ToAgent>() {
                 Ok(Some(ToAgent::Shutdown)) => std::process::exit(0),
                 Ok(Some(message)) => {
+                    if matches!(message, ToAgent::Work(_)) {
+                        planted_crash(env.agent);
+                    }
                     if let Some(reply) = agent.handle(message) {
                         send(&mut out, &reply);
                     }
@@ -156,6 +159,23 @@ pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>)
                 ),
             }
         }
+    }
+}
+
+/// The `agent_panics` and `agent_segfaults` bugs (see [`crate::config::InjectedBug`]): agent 1
+/// dies on its first trade. Agents inherit the test's environment.
+fn planted_crash(agent: AgentId) {
+    use crate::config::{InjectedBug, INJECT_BUG_VAR};
+    if agent != 1 {
+        return;
+    }
+    let bug = std::env::var(INJECT_BUG_VAR).unwrap_or_default();
+    if bug == InjectedBug::AgentPanics.as_str() {
+        panic!("agent {agent} panics (injected bug agent_panics)");
+    }
+    if bug == InjectedBug::AgentSegfaults.as_str() {
+        // SAFETY: none; this is the planted bug. The write faults and the process dies.
+        unsafe { std::ptr::null_mut::<u8>().write_volatile(1) };
     }
 }
 

@@ -346,7 +346,12 @@ impl State {
         let exit = slot
             .link
             .as_mut()
-            .map(|l| l.control.reap())
+            .map(|l| l.control.reap_after_close())
+            .unwrap_or_default();
+        let tail = slot
+            .link
+            .as_ref()
+            .map(|l| l.control.stderr_tail())
             .unwrap_or_default();
         slot.exit = Some(exit.clone());
         if let Some(link) = slot.link.take() {
@@ -357,8 +362,21 @@ impl State {
         self.world
             .trace
             .record(now, format_args!("agent {agent} exited: {exit}"));
-        if let Some(e) = error.filter(|_| !deliberate) {
-            self.io.errors.push(e.to_string());
+        if !deliberate {
+            // Nobody killed it: not a fault, a bug in the agent or the machine (a panic, an
+            // abort, a segfault, the OOM killer). It fails the run.
+            let role = self.world.core.agents()[agent].role;
+            let cause = error.map_or(String::new(), |e| format!(" ({e})"));
+            let tail = match tail.is_empty() {
+                true => "it wrote nothing to stderr".to_owned(),
+                false => format!(
+                    "the last lines of its stderr:\n      {}",
+                    tail.join("\n      ")
+                ),
+            };
+            self.io.errors.push(format!(
+                "agent {agent} ({role}) died on its own, with no fault on it: {exit}{cause}; {tail}"
+            ));
         }
         let lost: Vec<u64> = self
             .io
