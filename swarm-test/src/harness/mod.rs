@@ -15,6 +15,7 @@
 //! them, see [`Config`]), each run twice and compared under `SWARM_TEST_CHECK_DETERMINISM`, and
 //! a seed that fails while exploring saved to the regressions file.
 
+mod bands;
 mod body;
 mod checks;
 mod context;
@@ -23,14 +24,18 @@ mod failure;
 mod redact;
 pub(crate) mod regressions;
 mod seeds;
+mod shrink;
 mod snapshot;
+mod sometimes;
 pub(crate) mod teardown;
 
 use std::time::Duration;
 
 use swarm_test_spec::{SnapshotSetting, SpecBuilder};
 
-use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR};
+use crate::config::{
+    Backend, Config, Mode, Shrink, CHECK_DETERMINISM_VAR, SHRINK_BUDGET_VAR, SHRUNK_VAR,
+};
 use crate::live::AgentEnv;
 use crate::report::Report;
 use crate::swarm::{Engine, Swarm};
@@ -38,14 +43,15 @@ use crate::swarm::{Engine, Swarm};
 pub use body::{Body, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
 pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest, Snapshotter};
+pub use sometimes::sometimes;
 
 use checks::{check_coordination, check_shape, compare, Digest};
 use context::Context;
 use engine::Run;
-use failure::{bare, explain, guarded, Failure};
+use failure::{bare, explain, guarded, replay, Failure};
 use regressions::Origin;
 use seeds::{rstest_case, test_path};
-use snapshot::{snapshot_request, write_report};
+use snapshot::{bands_request, snapshot_request, write_report};
 use teardown::TeardownGuard;
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
@@ -91,19 +97,57 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         },
         _ => Vec::new(),
     };
+    let attribute = spec.clone();
+    let (spec, shrunk) = match &config.shrunk {
+        Some(keys) => match shrink::apply(&spec, keys) {
+            Ok(smaller) => (smaller, Some(keys.clone())),
+            Err(e) => panic!(
+                "swarm_test: {SHRUNK_VAR}={keys:?} is not valid for this test: {e}. Nothing ran."
+            ),
+        },
+        None => (spec, None),
+    };
     let ctx = Context {
         spec,
+        attribute,
+        shrunk,
         case,
         config,
         test_path,
         package: snapshotter.package,
         base_seed,
     };
+    let mut tally = sometimes::Tally::default();
+    let mut explored = Vec::new();
     for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
-        let failure = match run_seed(&ctx, seed, &body, &snapshotter.assert, true) {
+        let saved_case;
+        let ctx = match &origin {
+            Origin::Regression { shrunk: Some(keys) } => match ctx.shrunk(keys) {
+                Ok(shrunk) => {
+                    saved_case = shrunk;
+                    &saved_case
+                }
+                Err(e) => panic!(
+                    "swarm_test: the shrunk case of seed {seed} in the regressions file no \
+                     longer fits the test: {e}. Delete its `shrunk …` part (or the line). \
+                     Nothing ran."
+                ),
+            },
+            _ => &ctx,
+        };
+        let failure = match run_seed(ctx, seed, &body, &snapshotter.assert, true) {
             Ok(first) if ctx.config.check_determinism => {
-                match run_seed(&ctx, seed, &body, &snapshotter.assert, false) {
-                    Ok(second) => compare(&first, &second),
+                match run_seed(ctx, seed, &body, &snapshotter.assert, false) {
+                    Ok(second) => {
+                        let failure = compare(&first, &second);
+                        if failure.is_none() {
+                            tally.add(&first.conditions);
+                            if matches!(origin, Origin::Explore { .. }) {
+                                explored.push(first.captured);
+                            }
+                        }
+                        failure
+                    }
                     Err(second) => Some(Failure {
                         message: format!(
                             "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
@@ -114,14 +158,35 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
                     }),
                 }
             }
-            Ok(_) => None,
+            Ok(digest) => {
+                tally.add(&digest.conditions);
+                if matches!(origin, Origin::Explore { .. }) {
+                    explored.push(digest.captured);
+                }
+                None
+            }
             Err(failure) => Some(failure),
         };
         let Some(failure) = failure else { continue };
-        let mut text = explain(&ctx, seed, &origin.describe(file.as_deref()), &failure);
-        if matches!(origin, Origin::Explore { of, .. } if of > 1) {
+        let mut text = explain(ctx, seed, &origin.describe(file.as_deref()), &failure);
+        let exploring = matches!(origin, Origin::Explore { of, .. } if of > 1);
+        let shrinking = match ctx.config.shrink {
+            Shrink::Off => false,
+            Shrink::Always => true,
+            Shrink::Exploring => exploring,
+        };
+        // Shrinking needs runs that fail the same way again: mock mode, not a determinism
+        // failure.
+        let shrunk = (shrinking && ctx.config.mode == Mode::Mock && !ctx.config.check_determinism)
+            .then(|| shrink_failure(ctx, seed, &body, &failure))
+            .flatten();
+        if let Some((_, note)) = &shrunk {
+            text.push_str(note);
+        }
+        if exploring {
+            let keys = shrunk.as_ref().map(|(keys, _)| keys.as_str());
             text.push_str(&match &file {
-                Some(file) => match regressions::record(file, &ctx.test_path, seed, &failure.message) {
+                Some(file) => match regressions::record(file, &ctx.test_path, seed, keys, &failure.message) {
                     Ok(true) => format!(
                         "\nsaved: seed {seed} was added to {}; every run of this test replays it first\n",
                         file.display()
@@ -136,6 +201,79 @@ pub fn run<F: Fn(&SnapshotRequest)>(builder: SpecBuilder, body: Body, snapshotte
         }
         panic!("{text}");
     }
+    if !tally.reached.is_empty() {
+        println!("{}", tally.table(&ctx.test_path));
+        if ctx.config.require_reached {
+            if let Some(failure) = tally.require_reached(&ctx.test_path) {
+                panic!("{failure}");
+            }
+        }
+    }
+    let bands = ctx.spec.snapshot == SnapshotSetting::Bands
+        && ctx.config.mode == Mode::Mock
+        && ctx.config.seed.is_none()
+        && ctx.config.shard.is_none()
+        && !explored.is_empty();
+    if bands {
+        let request = bands_request(&ctx.spec, ctx.case.clone(), &explored);
+        if let Err(e) = guarded("the snapshot", || (snapshotter.assert)(&request)) {
+            panic!("swarm_test `{}`: {e}", ctx.test_path);
+        }
+    }
+}
+
+/// Shrinks a failing seed's run (see [`shrink`]): the override keys of the smallest run found
+/// that fails the same way, and the text that reports it; `None` when nothing smaller fails
+/// so.
+fn shrink_failure(
+    ctx: &Context,
+    seed: u64,
+    body: &Body,
+    failure: &Failure,
+) -> Option<(String, String)> {
+    let target = shrink::signature(&failure.message);
+    let swarm_body = matches!(body, Body::Swarm(_));
+    let mut trial = ctx.clone();
+    trial.config.report_dir = None;
+    let (mut current, mut found, mut runs) = (ctx.spec.clone(), None, 0u64);
+    let budget = ctx.config.shrink_budget;
+    'search: loop {
+        for candidate in shrink::candidates(&current, swarm_body) {
+            if runs >= budget {
+                break 'search;
+            }
+            let keys = shrink::override_text(&ctx.attribute, &candidate);
+            let Ok(spec) = shrink::apply(&ctx.attribute, &keys) else {
+                continue;
+            };
+            runs += 1;
+            trial.spec = spec.clone();
+            let ran = shrink::quietly(|| run_seed(&trial, seed, body, &|_| {}, false));
+            if let Err(smaller) = ran {
+                if shrink::signature(&smaller.message) == target {
+                    current = spec;
+                    found = Some((keys, smaller.message));
+                    continue 'search;
+                }
+            }
+        }
+        break;
+    }
+    let (keys, message) = found?;
+    let budget_note = if runs >= budget {
+        format!(", the whole budget: raise {SHRINK_BUDGET_VAR} to search further")
+    } else {
+        String::new()
+    };
+    let note = format!(
+        "\nshrunk in {runs} runs ({SHRINK_BUDGET_VAR}={budget}{budget_note}) to a smaller run \
+         that fails the same way: {}\n  minimal failing run: {}\n  (the test's other keys as \
+         written)\n  replay: {}\n",
+        message.lines().next().unwrap_or(""),
+        shrink::attribute_text(&current, swarm_body),
+        replay(ctx, seed, Some(&keys)),
+    );
+    Some((keys, note))
 }
 
 /// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
@@ -156,6 +294,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         sim.inject_bug(bug);
     }
     let mut teardown = TeardownGuard::default();
+    sometimes::begin();
     let result = guarded("the harness", || {
         scenario(
             ctx,
@@ -168,6 +307,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         )
     })
     .and_then(|r| r);
+    let conditions = sometimes::finish();
     // Teardown always runs (the guard would run it on drop, too): live agents are killed
     // first, then every registered step runs, each guarded so one failing step does not skip
     // the others; then the swarm is dropped.
@@ -181,10 +321,12 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     let mut message = match result {
         Ok(report) if teardown_errors.is_empty() => {
             return Ok(Digest {
+                conditions,
+                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
+                captured: report,
                 events,
                 now_us,
                 trace_hash,
-                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
             })
         }
         Ok(_) => String::new(),
@@ -226,17 +368,20 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     run.with_core(check_coordination)?;
     let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);
-    if let Some(dir) = &ctx.config.report_dir {
-        write_report(dir, &report)?;
-    }
     let outcome = guarded("the test body", || match body {
         Body::Declarative(f) => f(),
         Body::Report(f) => f(&report),
         Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
-    })?;
-    outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
-    if snapshot && seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+    });
+    // Written after the body, so it carries the body's sometimes-conditions; also when the
+    // body failed.
+    if let Some(dir) = &ctx.config.report_dir {
+        write_report(dir, &report, &sometimes::current())?;
+    }
+    outcome?.map_err(|e| format!("the test body returned Err: {e}"))?;
+    let snapshotted = !matches!(spec.snapshot, SnapshotSetting::Off | SnapshotSetting::Bands);
+    if snapshot && seed == ctx.base_seed && snapshotted {
         let faults = run.faults();
         let request = snapshot_request(spec, ctx.case.clone(), report.clone(), &faults);
         guarded("the snapshot", || assert_snapshot(&request))?;
