@@ -144,6 +144,25 @@ impl InjectedBug {
 /// | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
 /// | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
 /// | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
+/// | `SWARM_TEST_SEED_SHARD` | `K/M`, 1 ≤ K ≤ M | run the K-th of M disjoint slices of the seeds |
+/// | `SWARM_TEST_SHRINK` | unset, `1`, `0` | shrink a seed failing while exploring / any failing seed / none |
+/// | `SWARM_TEST_SHRINK_BUDGET` | `N` (default 200) | the most runs one shrink spends |
+/// | `SWARM_TEST_SHRUNK` | attribute keys | run a shrunk case: `agents`, `trades`, `inject`, `timeout` over the test's own |
+/// | `SWARM_TEST_REQUIRE_REACHED` | `1`, `0` (default) | fail when a sometimes-condition was never reached |
+///
+/// # Shards
+///
+/// `SWARM_TEST_SEED_SHARD=K/M` runs only the exploration seeds `i` with `i % M + 1 == K`, so M
+/// machines (a CI matrix) explore the same `SWARM_TEST_SEEDS` seeds without overlap; the
+/// regression seeds run in every slice.
+///
+/// # Shrinking
+///
+/// A seed that fails under `SWARM_TEST_SEEDS` (with `SWARM_TEST_SHRINK=1`, any failing seed)
+/// is shrunk in mock mode: a greedy search, within `SWARM_TEST_SHRINK_BUDGET` runs, for a
+/// smaller run of the same seed that fails the same way. The failure prints it as attribute
+/// keys and a replay command with `SWARM_TEST_SHRUNK='agents = 2, inject = ["crash(1)"]'`;
+/// the regressions file keeps it beside the seed and replays it first.
 ///
 /// # Many seeds
 ///
