@@ -7,8 +7,12 @@
 //!
 //! With `-- --turmoil`, it also runs the turmoil anchor on the same ring workload (building it
 //! with cargo) and prints the ratio, measured side by side in one run. `-- --quick` runs the
-//! small sizes only; `-- --messages M` changes the ring's message count (default 1,000).
-//! Figures vary with the machine; ratios are what to compare.
+//! small sizes only; `-- --messages M` changes the ring's message count (default 1,000);
+//! `-- --sizes 10,1000,10000` picks the swarm sizes; `-- --routed` adds star and hierarchical
+//! swarms routing 2,000 trades `least_loaded` (the per-message cost of routing by load);
+//! `-- --no-mesh` skips the mesh (a full mesh of 10,000 agents has 5 × 10⁷ edges).
+//! `setup s` is the wall time of `Sim::setup` (every agent started and ready), apart from the
+//! workload's. Figures vary with the machine; ratios are what to compare.
 //!
 //! Heartbeats (one timer event per agent per 100 ms, one message per peer) run during the
 //! workloads, as in every run; they are not counted in `messages`, so the figure stays the
@@ -21,6 +25,7 @@ use swarm_test::internals::sim::Sim;
 use swarm_test::{SpecBuilder, Task};
 
 struct Figure {
+    setup_s: f64,
     messages: u64,
     heartbeats: u64,
     wall_s: f64,
@@ -33,18 +38,31 @@ impl Figure {
     }
 }
 
-fn spec(topology: &str, agents: usize) -> swarm_test::Spec {
+fn spec(topology: &str, agents: usize, strategy: &str) -> swarm_test::Spec {
     SpecBuilder::new("bench", "bench")
         .with("topology", topology)
         .with("agents", agents as u64)
+        .with("strategy", strategy)
         .with("timeout", "600m")
         .build()
         .expect("a valid bench spec")
 }
 
 fn run(topology: &str, agents: usize, tasks: u64, task: impl Fn() -> Task) -> Figure {
-    let mut sim = Sim::new(&spec(topology, agents), 1).expect("the bench swarm builds");
+    run_with(topology, agents, "round_robin", tasks, task)
+}
+
+fn run_with(
+    topology: &str,
+    agents: usize,
+    strategy: &str,
+    tasks: u64,
+    task: impl Fn() -> Task,
+) -> Figure {
+    let mut sim = Sim::new(&spec(topology, agents, strategy), 1).expect("the bench swarm builds");
+    let setup = Instant::now();
     sim.setup().expect("the bench swarm starts");
+    let setup_s = setup.elapsed().as_secs_f64();
     let (start_msgs, start_us) = (sim.delivered(), sim.now_us());
     let start_beats = sim.heartbeats_delivered();
     let wall = Instant::now();
@@ -60,6 +78,7 @@ fn run(topology: &str, agents: usize, tasks: u64, task: impl Fn() -> Task) -> Fi
     );
     let heartbeats = sim.heartbeats_delivered() - start_beats;
     Figure {
+        setup_s,
         messages: sim.delivered() - start_msgs - heartbeats,
         heartbeats,
         wall_s,
@@ -95,10 +114,17 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     let with_turmoil = args.iter().any(|a| a == "--turmoil");
-    let sizes: &[usize] = if quick {
-        &[10, 50]
-    } else {
-        &[10, 50, 100, 200, 500]
+    let routed = args.iter().any(|a| a == "--routed");
+    let no_mesh = args.iter().any(|a| a == "--no-mesh");
+    let sizes: Vec<usize> = match args.iter().position(|a| a == "--sizes") {
+        Some(i) => args
+            .get(i + 1)
+            .expect("--sizes takes a list, e.g. 10,100,1000")
+            .split(',')
+            .map(|n| n.parse().expect("--sizes takes numbers"))
+            .collect(),
+        None if quick => vec![10, 50],
+        None => vec![10, 50, 100, 200, 500],
     };
     // `--messages M`: the anchor's 1,000 does not complete under turmoil on every machine
     // (its UDP ring stalls and hits its 3,600 s simulated limit), so the count is a knob.
@@ -111,9 +137,10 @@ fn main() {
     let hops = 100u32;
     println!("workload: ring, {messages} messages × {hops} hops; mesh, 10,000 trades");
     println!(
-        "{:<6} {:>6} {:>12} {:>11} {:>9} {:>14} {:>13} {}",
+        "{:<6} {:>6} {:>8} {:>12} {:>11} {:>9} {:>14} {:>13} {}",
         "shape",
         "agents",
+        "setup s",
         "messages",
         "heartbeats",
         "wall s",
@@ -125,7 +152,7 @@ fn main() {
             ""
         }
     );
-    for &n in sizes {
+    for &n in &sizes {
         let ring = run("ring", n, messages, || Task::relay(hops - 1));
         let compare = match with_turmoil.then(|| turmoil(n, messages, hops)) {
             None => String::new(),
@@ -133,25 +160,46 @@ fn main() {
             Some(Err(why)) => format!("  {why:>13}"),
         };
         println!(
-            "{:<6} {:>6} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×{compare}",
+            "{:<6} {:>6} {:>8.3} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×{compare}",
             "ring",
             n,
+            ring.setup_s,
             ring.messages,
             ring.heartbeats,
             ring.wall_s,
             ring.rate(),
             ring.virtual_s / ring.wall_s
         );
+        if no_mesh {
+            continue;
+        }
         let mesh = run("mesh", n, 10_000, || Task::trade("SPY"));
         println!(
-            "{:<6} {:>6} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×",
+            "{:<6} {:>6} {:>8.3} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×",
             "mesh",
             n,
+            mesh.setup_s,
             mesh.messages,
             mesh.heartbeats,
             mesh.wall_s,
             mesh.rate(),
             mesh.virtual_s / mesh.wall_s
         );
+    }
+    for &n in sizes.iter().filter(|_| routed) {
+        for shape in ["star", "hierarchical"] {
+            let f = run_with(shape, n, "least_loaded", 2_000, || Task::trade("SPY"));
+            println!(
+                "{:<6} {:>6} {:>8.3} {:>12} {:>11} {:>9.3} {:>14.0} {:>12.1}×",
+                &shape[..4],
+                n,
+                f.setup_s,
+                f.messages,
+                f.heartbeats,
+                f.wall_s,
+                f.rate(),
+                f.virtual_s / f.wall_s
+            );
+        }
     }
 }

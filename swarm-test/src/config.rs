@@ -36,6 +36,13 @@ pub const DEFAULT_SHRINK_BUDGET: u64 = 200;
 pub const INJECT_BUG_VAR: &str = "SWARM_TEST_FAULT_INJECT_BUG";
 
 /// Where agents run.
+///
+/// ```
+/// use swarm_test::Mode;
+///
+/// assert_eq!(Mode::default(), Mode::Mock);
+/// assert_eq!(Mode::Live.as_str(), "live");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
@@ -143,7 +150,7 @@ impl InjectedBug {
 /// | `SWARM_TEST_SEEDS` | `N` ≥ 1 (default 1) | run N seeds per test: the test's own, then N − 1 more |
 /// | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
 /// | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
-/// | `SWARM_TEST_REPORT` | directory | also write each run's report there as JSON |
+/// | `SWARM_TEST_REPORT` | directory | also write each run's report file there as JSON (with its event trace, see `internals::review::file`); a failed run also writes its timeline page |
 /// | `SWARM_TEST_SEED_SHARD` | `K/M`, 1 ≤ K ≤ M | run the K-th of M disjoint slices of the seeds |
 /// | `SWARM_TEST_SHRINK` | unset, `1`, `0` | shrink a seed failing while exploring / any failing seed / none |
 /// | `SWARM_TEST_SHRINK_BUDGET` | `N` (default 200) | the most runs one shrink spends |
@@ -240,6 +247,14 @@ pub struct Config {
 }
 
 /// An environment variable with a value swarm-test cannot use.
+///
+/// ```
+/// use swarm_test::Config;
+///
+/// let env = |key: &str| (key == "SWARM_TEST_MODE").then(|| "staging".to_owned());
+/// let e = Config::from_lookup(env).unwrap_err();
+/// assert!(e.to_string().starts_with("SWARM_TEST_MODE=\"staging\" is not valid"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{var}={value:?} is not valid: {expected}")]
 pub struct ConfigError {

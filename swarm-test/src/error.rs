@@ -8,6 +8,16 @@ use std::time::Duration;
 use crate::core::TaskId;
 
 /// Why an operation on a [`Swarm`](crate::Swarm) did not succeed.
+///
+/// ```
+/// use swarm_test::prelude::*;
+///
+/// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+/// async fn no_hub(swarm: &mut Swarm) {
+///     let err = swarm.inject("crash(hub)").await.unwrap_err();
+///     assert!(matches!(err, SwarmError::Fault { .. }), "{err}");
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SwarmError {

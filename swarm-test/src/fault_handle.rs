@@ -5,6 +5,14 @@ use swarm_test_spec::{FaultSpec, SpecError};
 /// Something [`Swarm::inject`](crate::Swarm::inject) accepts as a fault: a [`FaultSpec`], or
 /// its text (`"crash(hub) @ 2s"`), parsed with [`FaultSpec::parse`], the parser of the
 /// `inject` attribute, so the same text means the same fault in both places.
+///
+/// ```
+/// use swarm_test::{FaultSpec, IntoFaultSpec};
+///
+/// let from_text = "crash(2) @ 1s".into_fault_spec().unwrap();
+/// assert_eq!(from_text, FaultSpec::parse("crash(2) @ 1s").unwrap());
+/// assert!("crash(".into_fault_spec().is_err());
+/// ```
 pub trait IntoFaultSpec {
     /// The fault as the user wrote it, for error messages.
     fn text(&self) -> String;
@@ -59,6 +67,19 @@ impl IntoFaultSpec for String {
 /// Dropping the handle does not heal the fault: it stays in force until its `for DURATION`
 /// ends, or to the end of the run. The fault's measurements are in `report.faults`, at
 /// [`FaultHandle::index`].
+///
+/// ```
+/// use swarm_test::prelude::*;
+///
+/// #[swarm_test(topology = "mesh", agents = 4, snapshot = false)]
+/// async fn heal_it(swarm: &mut Swarm) -> Result<(), SwarmError> {
+///     let hang: swarm_test::FaultHandle = swarm.inject("hang(1)").await?;
+///     let index = hang.index;
+///     swarm.heal(hang).await?;
+///     assert!(swarm.report().faults[index].healed_at_ms.is_some());
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, PartialEq)]
 #[must_use = "the fault stays in force until healed: pass the handle to `swarm.heal(handle)`, \
               or bind it (`let _crash = …`) to keep the fault for the rest of the run"]

@@ -28,6 +28,8 @@
 //! [`Task`] and the errors. The machinery (the coordination core, the drivers, the market,
 //! the wire, …) is in [`internals`], for benches, tooling and advanced users, with no
 //! stability promise.
+//! [`internals::review`] turns report files into a cross-pattern report, diffs and timelines
+//! (the `swarm-test` command).
 
 #![warn(missing_docs, unreachable_pub)]
 
@@ -43,6 +45,7 @@ mod market;
 pub(crate) mod metrics;
 mod patterns;
 mod report;
+mod review;
 mod rng;
 mod scale;
 mod summary;
@@ -129,6 +132,11 @@ pub mod internals {
     /// The mock driver: a discrete-event simulation in virtual time.
     pub mod sim {
         pub use crate::sim::*;
+    }
+    /// Report files, the cross-pattern report, diffs and timeline pages (the `swarm-test`
+    /// command).
+    pub mod review {
+        pub use crate::review::*;
     }
     /// The summary table and plots over many runs' reports (`cargo scenarios`).
     pub mod summary {

@@ -65,6 +65,18 @@ impl std::fmt::Debug for Teardown {
 }
 
 /// A task that completed.
+///
+/// ```
+/// use swarm_test::prelude::*;
+///
+/// #[swarm_test(topology = "star", agents = 4, snapshot = false)]
+/// async fn one(swarm: &mut Swarm) -> Result<(), SwarmError> {
+///     let done: swarm_test::Completed = swarm.dispatch(Task::trade("SPY")).await?;
+///     assert_ne!(done.by, 0, "the hub routes, spokes execute");
+///     assert!(!done.rerouted);
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completed {
     /// Its id.

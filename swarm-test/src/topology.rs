@@ -16,6 +16,14 @@ use swarm_test_spec::TopologyKind;
 mod membership;
 
 /// An agent's index in the swarm, `0..agents`.
+///
+/// ```
+/// use swarm_test::{AgentId, Topology, TopologyKind};
+///
+/// let star = Topology::new(TopologyKind::Star, 5);
+/// let hub: AgentId = 0;
+/// assert_eq!(star.degree(hub), 4);
+/// ```
 pub type AgentId = usize;
 
 /// Children per node in a hierarchical swarm. The default value is 4.
@@ -217,6 +225,11 @@ impl Topology {
         if from == to {
             return Some(vec![from]);
         }
+        if self.is_edge(from, to) {
+            // The breadth-first search below would find it first, as the only path of one hop;
+            // a hub reaches its spoke (and a spoke its hub) without a walk over the swarm.
+            return usable(to).then(|| vec![from, to]);
+        }
         let mut previous = vec![usize::MAX; self.len()];
         previous[from] = from;
         let mut queue = VecDeque::from([from]);
@@ -396,6 +409,18 @@ mod tests {
         assert_eq!(t.components_without(0).len(), 6);
         assert_eq!(t.components_without(3), vec![vec![0, 1, 2, 4, 5, 6]]);
         assert_eq!(t.path(1, 2, |a| a != 0), None);
+        assert_eq!(
+            t.path(0, 5, |_| true),
+            Some(vec![0, 5]),
+            "hub to spoke: one hop"
+        );
+        assert_eq!(t.path(5, 0, |_| true), Some(vec![5, 0]));
+        assert_eq!(
+            t.path(0, 5, |a| a != 5),
+            None,
+            "an unusable end is not reached"
+        );
+        assert_eq!(t.path(1, 2, |_| true), Some(vec![1, 0, 2]));
     }
 
     #[test]

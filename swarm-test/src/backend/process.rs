@@ -144,14 +144,14 @@ impl Control for ProcessControl {
         let Some(mut child) = self.child.take() else {
             return "already reaped".into();
         };
-        let ended = match child.try_wait() {
+        // Out of the reaper's set before the wait frees the pid (see `reaper::release`).
+        let ended = reaper::release(self.pid, || match child.try_wait() {
             Ok(Some(status)) => Some(status),
             _ => {
                 reaper::kill_group(self.pid);
                 child.wait().ok()
             }
-        };
-        reaper::unregister(self.pid);
+        });
         match ended {
             Some(status) => match (status.code(), status.signal()) {
                 (Some(code), _) => format!("exited with status {code}"),

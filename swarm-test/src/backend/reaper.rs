@@ -10,6 +10,11 @@
 //!    the signal end the process as it would have;
 //! 4. agents run with a parent-death signal (SIGKILL) and exit when their stdin closes, which
 //!    covers a SIGKILL of the test process, where no code of ours runs.
+//!
+//! A pid names our agent only until the agent is waited for: after that the kernel may give
+//! it to any new process. So an agent leaves the set *before* it is waited for
+//! ([`release`]), and the handler kills while holding the set's lock: it either kills an
+//! agent not yet waited for (a live process or a zombie, still ours) or never sees it.
 
 use std::collections::BTreeSet;
 use std::sync::{Mutex, Once};
@@ -29,12 +34,15 @@ pub(crate) fn register(pid: u32) {
     live().insert(pid);
 }
 
-/// Forgets a reaped agent.
-pub(crate) fn unregister(pid: u32) {
+/// Forgets `pid`, then runs `wait`, which waits for (reaps) the agent: once waited for, the
+/// pid may name another process, which the signal handler must never kill.
+pub(crate) fn release<T>(pid: u32, wait: impl FnOnce() -> T) -> T {
     live().remove(&pid);
+    wait()
 }
 
 /// The agents currently registered.
+#[cfg(test)]
 pub(crate) fn registered() -> Vec<u32> {
     live().iter().copied().collect()
 }
@@ -52,10 +60,11 @@ pub(crate) fn kill_group(pid: u32) {
     }
 }
 
-/// Kills every registered agent; returns how many there were.
+/// Kills every registered agent; returns how many there were. Holds the set's lock while it
+/// kills, so no agent is waited for (its pid freed) between reading the set and the kill.
 pub(crate) fn kill_all() -> usize {
-    let pids = registered();
-    for &pid in &pids {
+    let pids = live();
+    for &pid in pids.iter() {
         kill_group(pid);
     }
     pids.len()
@@ -109,7 +118,29 @@ mod tests {
         let status = child.wait().unwrap();
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(status.signal(), Some(libc::SIGKILL));
-        unregister(child.id());
+        release(child.id(), || ());
         assert!(!registered().contains(&child.id()));
+    }
+
+    /// The promise: the set never names a pid that was waited for. `release` runs the wait
+    /// only once the pid is out of the set, and a concurrent `kill_all` (the signal handler)
+    /// cannot slip between the two: it sees the agent before (and kills a process that is
+    /// still ours) or not at all.
+    #[test]
+    fn an_agent_leaves_the_set_before_it_is_waited_for() {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("true runs");
+        let pid = child.id();
+        register(pid);
+        let status = release(pid, || {
+            assert!(
+                !registered().contains(&pid),
+                "the pid is still registered when its process is reaped"
+            );
+            child.wait().unwrap()
+        });
+        assert!(status.success());
+        assert!(!registered().contains(&pid));
     }
 }

@@ -11,6 +11,13 @@ use crate::topology::AgentId;
 /// `Degraded` while impaired (see [`AgentRecord::impaired`]); `Failed` when failure detection
 /// declares it (missed heartbeats), back to `Ready` when it is heard from again; `Removed`
 /// when taken out on purpose ([`Core::remove_agent`](super::Core::remove_agent)).
+///
+/// ```
+/// use swarm_test::AgentState;
+///
+/// assert!(AgentState::Busy.is_available());
+/// assert!(!AgentState::Failed.is_available());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgentState {
@@ -63,6 +70,11 @@ pub struct AgentRecord {
     pub latency_ms: f64,
     /// The CPU load it reported in its last heartbeat, 0..=1.
     pub cpu: f64,
+    /// When the router last picked it, as the core's count of routing decisions (0: never).
+    /// Load-aware strategies break ties in favour of the agent picked least recently, so
+    /// equally loaded agents take turns (as nginx's `least_conn` does) instead of the lowest
+    /// id taking every task of a sequential flow.
+    pub last_routed: u64,
 }
 
 /// Weight of the newest sample in the agents' moving averages. The default value is 0.3.
@@ -89,6 +101,7 @@ impl AgentRecord {
             error_rate: 0.0,
             latency_ms: 0.0,
             cpu: 0.0,
+            last_routed: 0,
         }
     }
 

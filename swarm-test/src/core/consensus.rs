@@ -49,6 +49,12 @@ pub const DEFAULT_THRESHOLD: f64 = 0.66;
 pub struct RoundId(pub u64);
 
 /// One voter's answer.
+///
+/// ```
+/// use swarm_test::Vote;
+///
+/// assert_eq!(Vote::Buy.as_str(), "buy");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Vote {
@@ -157,6 +163,17 @@ impl Proposal {
 }
 
 /// The outcome of a round.
+///
+/// ```
+/// use swarm_test::prelude::*;
+///
+/// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+/// async fn vote(swarm: &mut Swarm) -> Result<(), SwarmError> {
+///     let d: Decision = swarm.propose(Proposal::trade("SPY")).await?;
+///     assert_eq!(d.votes, 3);
+///     Ok(())
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// What was proposed (`"trade SPY"`).

@@ -30,8 +30,9 @@ use super::agent::{AgentRecord, AgentState};
 use super::breaker::{Breaker, BreakerConfig};
 use super::consensus::{Decision, Round, RoundId, Vote};
 use super::health::{Detector, HealthEvent};
+use super::index::RoutingIndex;
 use super::ledger::{Ending, Ledger};
-use super::routing::{router_for, Router};
+use super::routing::router_for;
 use super::task::{Task, TaskId, TaskKind, TaskTable};
 use crate::topology::{AgentId, Topology};
 
@@ -230,7 +231,12 @@ pub struct Core {
     pub(super) configured: Topology,
     pub(super) strategy: Strategy,
     pub(super) agents: Vec<AgentRecord>,
-    pub(super) router: Box<dyn Router + Send>,
+    /// Routing decisions so far (see [`AgentRecord::last_routed`]).
+    pub(super) routed: u64,
+    /// The available agents in routing order (see `index.rs`); kept current by [`Core::touch`].
+    pub(super) index: RoutingIndex,
+    /// The agent `round_robin` picked last: its cursor.
+    pub(super) round_robin_last: Option<AgentId>,
     pub(super) ledger: Ledger,
     pub(super) tasks: BTreeMap<TaskId, Task>,
     /// Per task: agents it must not go to again (executors tried, agents that failed it).
@@ -273,6 +279,8 @@ pub struct Core {
     pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
     pub(super) membership: churn::Membership,
+    /// The timeline's trace of the outputs, as the driver carried them out.
+    recorder: crate::review::Recorder,
 }
 
 impl Core {
@@ -288,6 +296,8 @@ impl Core {
                 agents: topology.len(),
             });
         }
+        // Refuses a strategy it cannot route (none today).
+        router_for(strategy).map_err(crate::error::SetupError::Routing)?;
         let n = topology.len();
         let root = matches!(
             topology.kind(),
@@ -303,7 +313,9 @@ impl Core {
             configured: topology.clone(),
             topology,
             strategy,
-            router: router_for(strategy).map_err(crate::error::SetupError::Routing)?,
+            routed: 0,
+            index: RoutingIndex::default(),
+            round_robin_last: None,
             ledger: Ledger::default(),
             tasks: BTreeMap::new(),
             avoid: TaskTable::default(),
@@ -338,6 +350,7 @@ impl Core {
             decisions: BTreeMap::new(),
             next_round: 0,
             membership: Default::default(),
+            recorder: Default::default(),
         })
     }
 
@@ -359,6 +372,12 @@ impl Core {
     /// All agents, by id.
     pub fn agents(&self) -> &[AgentRecord] {
         &self.agents
+    }
+
+    /// How many agents can take work now (ready, busy or degraded), counted as states
+    /// change rather than by a scan.
+    pub fn available_agents(&self) -> usize {
+        self.index.available()
     }
 
     /// The task ledger.
@@ -442,11 +461,22 @@ impl Core {
         self.outputs.pop_front()
     }
 
+    /// Records `output`, polled at `now_us`, in the run's trace (for the timeline, see
+    /// [`crate::review::trace`]). Drivers call it once per output they poll.
+    pub fn observe(&mut self, now_us: u64, output: &Output) {
+        self.recorder.observe(now_us, output);
+    }
+
+    /// The trace recorded by [`Core::observe`].
+    pub fn recorder(&self) -> &crate::review::Recorder {
+        &self.recorder
+    }
+
     /// `agent` finished starting up.
     pub fn agent_ready(&mut self, _now_us: u64, agent: AgentId) {
         if self.agents[agent].state == AgentState::Starting {
             self.agents[agent].state = AgentState::Ready;
-            self.agents[agent].refresh_state();
+            self.touch(agent);
         }
     }
 
@@ -467,7 +497,7 @@ impl Core {
         let a = &mut self.agents[agent];
         a.in_flight = 0;
         a.state = AgentState::Ready;
-        a.refresh_state();
+        self.touch(agent);
     }
 
     /// Takes `agent` out of the swarm at once, without draining (compare
@@ -478,6 +508,7 @@ impl Core {
         self.agents[agent].state = AgentState::Removed;
         self.lose_work(now_us, agent);
         self.agents[agent].in_flight = 0;
+        self.touch(agent);
         self.topology.retire(agent);
     }
 
@@ -723,8 +754,15 @@ impl Core {
         if let Some(agent) = self.assignee.remove(&task) {
             let a = &mut self.agents[agent];
             a.in_flight = a.in_flight.saturating_sub(1);
-            a.refresh_state();
+            self.touch(agent);
         }
+    }
+
+    /// Recomputes `agent`'s state from its load and health and brings its routing-index
+    /// entry up to date: called after every change to an agent's state, load or turn.
+    pub(super) fn touch(&mut self, agent: AgentId) {
+        self.agents[agent].refresh_state();
+        self.index.update(&self.agents[agent]);
     }
 
     /// Plans the task's path to a chosen executor and sends it to the ingress.
@@ -752,7 +790,7 @@ impl Core {
         self.assignee.insert(task, executor);
         self.attempt_started_us.insert(task, now_us);
         self.agents[executor].in_flight += 1;
-        self.agents[executor].refresh_state();
+        self.touch(executor);
         let ingress = plan[0].agent;
         let deadline = now_us + TASK_TIMEOUT_US + TIMEOUT_PER_HOP_US * plan.len() as u64;
         self.plans.insert(task, plan.clone());

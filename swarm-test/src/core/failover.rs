@@ -107,7 +107,7 @@ impl Core {
                         at_us: now_us,
                     });
                 }
-                self.agents[sender].refresh_state();
+                self.touch(sender);
             }
         }
     }
@@ -153,6 +153,7 @@ impl Core {
     pub(super) fn mark_failed(&mut self, now_us: u64, agent: AgentId, by: Vec<AgentId>) {
         self.agents[agent].state = AgentState::Failed;
         self.agents[agent].in_flight = 0;
+        self.touch(agent);
         self.log(HealthEvent::Failed {
             agent,
             at_us: now_us,
@@ -228,7 +229,7 @@ impl Core {
         self.detector.reset(agent);
         self.agents[agent].state = AgentState::Ready;
         self.agents[agent].in_flight = 0;
-        self.agents[agent].refresh_state();
+        self.touch(agent);
         self.log(HealthEvent::Recovered {
             agent,
             at_us: now_us,

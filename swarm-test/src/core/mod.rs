@@ -11,6 +11,7 @@ pub mod consensus;
 mod coordinator;
 mod failover;
 pub mod health;
+mod index;
 mod ledger;
 mod outcomes;
 mod planner;

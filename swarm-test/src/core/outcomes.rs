@@ -17,7 +17,7 @@ impl Core {
             return;
         }
         self.agents[agent].record_outcome(true);
-        self.agents[agent].refresh_state();
+        self.touch(agent);
         let config = self.breaker_config;
         if let Some(from) = self.breakers[agent].on_failure(&config, now_us) {
             let reason = match from {
@@ -66,7 +66,7 @@ impl Core {
             self.agents[by].record_latency(now_us.saturating_sub(at) as f64 / 1_000.0);
         }
         self.agents[by].record_outcome(false);
-        self.agents[by].refresh_state();
+        self.touch(by);
         if let Some(plan) = self.plans.get(&task).cloned() {
             for hop in plan.iter().filter(|h| h.step != Step::Forward) {
                 if self.breakers[hop.agent].on_success() {

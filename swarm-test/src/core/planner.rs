@@ -20,11 +20,12 @@
 
 use std::collections::BTreeSet;
 
-use swarm_test_spec::TopologyKind;
+use swarm_test_spec::{Strategy, TopologyKind};
 
-use super::agent::AgentState;
+use super::agent::{AgentRecord, AgentState};
 use super::breaker::{Admit, BreakerState};
 use super::coordinator::{Core, Hop, Step};
+use super::routing::{Adaptive, LeastLoaded, RoundRobin, Router};
 use super::task::{TaskId, TaskKind};
 use crate::topology::AgentId;
 
@@ -80,6 +81,63 @@ impl Core {
         }
     }
 
+    /// Records that the router picked `agent`: the round-robin cursor, and the load-aware
+    /// strategies' tie-break ([`AgentRecord::last_routed`](super::AgentRecord::last_routed)).
+    fn note_routed(&mut self, agent: AgentId) {
+        self.round_robin_last = Some(agent);
+        self.routed += 1;
+        self.agents[agent].last_routed = self.routed;
+        self.touch(agent);
+    }
+
+    /// The strategy's pick for `task` among the available agents (with `capability`, if
+    /// given) for which `fits` holds: what its [`Router`] would pick from the list of all of
+    /// them in id order, found by walking the routing index (see `index.rs`) instead of
+    /// building that list. A task pinned to a pool picks from the pool; `adaptive` weighs
+    /// every candidate (its score is not an order the index keeps).
+    fn pick(
+        &self,
+        task: TaskId,
+        capability: Option<&str>,
+        fits: impl Fn(AgentId) -> bool,
+    ) -> Option<AgentId> {
+        let fits = |a: AgentId| {
+            debug_assert!(
+                self.index.is_current(&self.agents[a]),
+                "agent {a}'s routing-index entry is stale: a change missed Core::touch"
+            );
+            fits(a)
+        };
+        let scan = |among: &mut dyn Iterator<Item = AgentId>| {
+            let candidates: Vec<&AgentRecord> = among
+                .filter(|&a| self.agents[a].state.is_available())
+                .filter(|&a| capability.is_none_or(|c| self.agents[a].can(c)))
+                .filter(|&a| fits(a))
+                .map(|a| &self.agents[a])
+                .collect();
+            match self.strategy {
+                Strategy::Adaptive => Adaptive.pick_for(&self.tasks[&task], &candidates),
+                Strategy::RoundRobin => RoundRobin::after(self.round_robin_last).pick(&candidates),
+                _ => LeastLoaded.pick(&candidates),
+            }
+        };
+        if let Some(pool) = self.membership.pool(task) {
+            let n = self.agents.len();
+            let mut pool: Vec<AgentId> = pool.iter().copied().filter(|&a| a < n).collect();
+            pool.sort_unstable();
+            pool.dedup();
+            return scan(&mut pool.into_iter());
+        }
+        match self.strategy {
+            Strategy::Adaptive => scan(&mut (0..self.agents.len())),
+            Strategy::RoundRobin => self
+                .index
+                .round_robin(capability, self.round_robin_last)
+                .find(|&a| fits(a)),
+            _ => self.index.least_loaded(capability).find(|&a| fits(a)),
+        }
+    }
+
     fn list(reasons: Vec<String>) -> String {
         let more = reasons.len().saturating_sub(LISTED);
         let mut text = reasons
@@ -110,14 +168,10 @@ impl Core {
     fn plan_relay(&mut self, now_us: u64, task: TaskId, hops: u32) -> Result<Vec<Hop>, String> {
         let n = self.agents.len();
         let avoid = self.avoid.get(&task);
-        let candidates: Vec<_> = (0..n)
-            .filter(|&a| self.eligible(now_us, avoid, a))
-            .map(|a| &self.agents[a])
-            .collect();
         let ingress = self
-            .router
-            .pick_for(&self.tasks[&task], &candidates)
+            .pick(task, None, |a| self.eligible(now_us, avoid, a))
             .ok_or("no agent is available to start the relay: every agent is failed, breaker-open or already tried")?;
+        self.note_routed(ingress);
         let hops = hops as usize;
         let forward: Vec<AgentId> = (0..=hops).map(|i| (ingress + i) % n).collect();
         let backward: Vec<AgentId> = (0..=hops)
@@ -273,40 +327,32 @@ impl Core {
                 && core.membership.eligible(task, a)
                 && capability.as_deref().is_none_or(|c| core.agents[a].can(c))
         };
-        let mut candidates: Vec<_> = self
-            .agents
-            .iter()
-            .filter(|a| Some(a.id) != root && fits(self, a.id))
-            .collect();
-        if candidates.is_empty() {
-            match root {
-                Some(r) if fits(self, r) => candidates.push(&self.agents[r]), // The root executes as a last resort.
-                _ => {
-                    return Err(match &capability {
-                        Some(c) => self.missing_capability(now_us, task, c),
-                        None => {
-                            let pool = self.membership.pool(task);
-                            let why = (0..self.agents.len())
-                                .filter(|&a| Some(a) != root)
-                                .filter(|a| pool.is_none_or(|p| p.contains(a)))
-                                .filter_map(|a| self.why_not(now_us, task, a))
-                                .collect();
-                            let pinned = pool
-                                .map(|p| format!(" (pinned to agents {p:?})"))
-                                .unwrap_or_default();
-                            format!(
-                                "no agent is available to execute {task}{pinned}: {}",
-                                Self::list(why)
-                            )
-                        }
-                    })
-                }
-            }
-        }
         let executor = self
-            .router
-            .pick_for(&self.tasks[&task], &candidates)
-            .ok_or("no agent is available: the router picked none")?;
+            .pick(task, capability.as_deref(), |a| {
+                Some(a) != root && fits(self, a)
+            })
+            .or(root.filter(|&r| fits(self, r))); // The root executes as a last resort.
+        let Some(executor) = executor else {
+            return Err(match &capability {
+                Some(c) => self.missing_capability(now_us, task, c),
+                None => {
+                    let pool = self.membership.pool(task);
+                    let why = (0..self.agents.len())
+                        .filter(|&a| Some(a) != root)
+                        .filter(|a| pool.is_none_or(|p| p.contains(a)))
+                        .filter_map(|a| self.why_not(now_us, task, a))
+                        .collect();
+                    let pinned = pool
+                        .map(|p| format!(" (pinned to agents {p:?})"))
+                        .unwrap_or_default();
+                    format!(
+                        "no agent is available to execute {task}{pinned}: {}",
+                        Self::list(why)
+                    )
+                }
+            });
+        };
+        self.note_routed(executor);
         let ingress = root.unwrap_or(executor);
         let path = self
             .topology

@@ -5,18 +5,21 @@
 //! circuit breaker admits work, that have the task's required capability (if it names one),
 //! that were not already tried for this task, and, in a star or hierarchy, not the hub or
 //! coordinator (they route; they execute only when no one else can). Candidates come in id
-//! order. Every strategy is deterministic: ties break by id.
+//! order. Every strategy is deterministic. The load-aware ones break ties in favour of the
+//! candidate picked least recently ([`Agent::last_routed`]), then by id: equally loaded agents
+//! take turns, as under nginx's `least_conn`, so a sequential flow (each task done before the
+//! next arrives) spreads as evenly as a burst.
 //!
 //! | strategy | picks |
 //! |---|---|
 //! | `round_robin` | each candidate in turn, by id, continuing after the last one picked |
-//! | `least_loaded` | the fewest tasks in flight ([`Agent::in_flight`]); ties by id |
+//! | `least_loaded` | the fewest tasks in flight ([`Agent::in_flight`]); ties to the one picked least recently, then by id |
 //! | `specialized` | like `least_loaded`, among agents with the task's capability (the core filters them; if none has it, the task fails with an error naming the capability). In the built-in trade flow every trade requires `trade_execution` under this strategy |
 //! | `consensus` | like `least_loaded`; in the built-in trade flow each trade is first put to a vote (see [`consensus`](super::consensus)) and dispatched only if the vote is reached |
 //! | `adaptive` | the lowest [`adaptive_score`]: load, recent failure rate, recent latency and capability match |
 //!
 //! ```
-//! use swarm_test::internals::core::{router_for, Agent};
+//! use swarm_test::internals::core::{router_for, AgentRecord as Agent};
 //! use swarm_test::{Role, Strategy, Task};
 //!
 //! let mut agents: Vec<Agent> = (0..3).map(|i| Agent::new(i, Role::MomentumTrader)).collect();
@@ -49,7 +52,7 @@ pub trait Router: std::fmt::Debug {
 /// Each candidate in turn, by id, continuing after the last one picked.
 ///
 /// ```
-/// use swarm_test::internals::core::{Agent, RoundRobin, Router};
+/// use swarm_test::internals::core::{AgentRecord as Agent, RoundRobin, Router};
 /// use swarm_test::Role;
 ///
 /// let agents: Vec<Agent> = (0..3).map(|i| Agent::new(i, Role::MomentumTrader)).collect();
@@ -61,6 +64,13 @@ pub trait Router: std::fmt::Debug {
 #[derive(Debug, Default, Clone)]
 pub struct RoundRobin {
     last: Option<AgentId>,
+}
+
+impl RoundRobin {
+    /// A round robin whose last pick was `last`: it continues with the next id after it.
+    pub fn after(last: Option<AgentId>) -> RoundRobin {
+        RoundRobin { last }
+    }
 }
 
 impl Router for RoundRobin {
@@ -78,11 +88,24 @@ impl Router for RoundRobin {
     }
 }
 
-/// The candidate with the fewest tasks in flight; ties go to the lowest id.
+/// The candidate with the fewest tasks in flight; ties go to the one picked least recently
+/// ([`Agent::last_routed`]), then to the lowest id.
 ///
 /// Used as is by `least_loaded`, and after the core's capability filter by `specialized` and
 /// `consensus`. Load counts tasks assigned to the agent whose work it has not finished, so a
-/// burst dispatched at one instant spreads evenly.
+/// burst dispatched at one instant spreads evenly; the tie-break spreads a sequential flow,
+/// where every agent is idle when the next task arrives.
+///
+/// ```
+/// use swarm_test::internals::core::{AgentRecord as Agent, LeastLoaded, Router};
+/// use swarm_test::Role;
+///
+/// let mut agents: Vec<Agent> = (0..3).map(|i| Agent::new(i, Role::MomentumTrader)).collect();
+/// agents[0].last_routed = 2; // agent 0 was picked last, agent 1 before it
+/// agents[1].last_routed = 1;
+/// let candidates: Vec<&Agent> = agents.iter().collect();
+/// assert_eq!(LeastLoaded.pick(&candidates), Some(2), "never picked: its turn");
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct LeastLoaded;
 
@@ -90,12 +113,13 @@ impl Router for LeastLoaded {
     fn pick(&mut self, candidates: &[&Agent]) -> Option<AgentId> {
         candidates
             .iter()
-            .min_by_key(|a| (a.in_flight, a.id))
+            .min_by_key(|a| (a.in_flight, a.last_routed, a.id))
             .map(|a| a.id)
     }
 }
 
-/// The candidate with the lowest [`adaptive_score`]; ties go to the lowest id.
+/// The candidate with the lowest [`adaptive_score`]; ties go to the one picked least recently
+/// ([`Agent::last_routed`]), then to the lowest id.
 ///
 /// Work shifts away from agents that fail tasks or answer slowly and toward idle, healthy,
 /// fast agents whose role fits the task; an agent never tried yet scores as fast, so new or
@@ -126,7 +150,7 @@ fn natural_capability(task: &Task) -> Option<&str> {
 ///   the capability that suits it (`trade_execution` for trades); else 0.
 ///
 /// ```
-/// use swarm_test::internals::core::{adaptive_score, Agent};
+/// use swarm_test::internals::core::{adaptive_score, AgentRecord as Agent};
 /// use swarm_test::{Role, Task};
 ///
 /// let mut fast = Agent::new(0, Role::MomentumTrader);
@@ -154,14 +178,17 @@ impl Router for Adaptive {
     }
 
     fn pick_for(&mut self, task: &Task, candidates: &[&Agent]) -> Option<AgentId> {
-        let mut best: Option<(f64, AgentId)> = None;
+        let mut best: Option<(f64, u64, AgentId)> = None;
         for a in candidates {
             let score = adaptive_score(a, task);
-            if best.is_none_or(|(s, _)| score < s) {
-                best = Some((score, a.id));
+            let better = best.is_none_or(|(s, turn, id)| {
+                score < s || (score == s && (a.last_routed, a.id) < (turn, id))
+            });
+            if better {
+                best = Some((score, a.last_routed, a.id));
             }
         }
-        best.map(|(_, id)| id)
+        best.map(|(_, _, id)| id)
     }
 }
 
@@ -205,6 +232,19 @@ mod tests {
             assert_eq!(r.pick_for(&Task::trade("SPY"), &c), Some(0), "{s:?}");
             assert_eq!(r.pick_for(&Task::trade("SPY"), &[]), None, "{s:?}");
         }
+    }
+
+    #[test]
+    fn least_loaded_ties_take_turns() {
+        let mut a = agents(3);
+        let mut picks = Vec::new();
+        for turn in 1..=6 {
+            let c: Vec<&Agent> = a.iter().collect();
+            let id = LeastLoaded.pick(&c).unwrap();
+            a[id].last_routed = turn; // what the core records; the task then completes
+            picks.push(id);
+        }
+        assert_eq!(picks, vec![0, 1, 2, 0, 1, 2], "a sequential flow rotates");
     }
 
     #[test]

@@ -3,6 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 /// A task's identity. Results carry it, so duplicates can be recognised and dropped.
+///
+/// ```
+/// use swarm_test::TaskId;
+///
+/// assert_eq!(TaskId(7).to_string(), "task#7");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TaskId(pub u64);
 

@@ -16,7 +16,7 @@ use super::{Action, Phase, RequestOutcome, StepRecord, Tally, Version};
 ///
 /// ```
 /// use swarm_test::internals::deploy::{Action, BlueGreen, RequestOutcome, Version};
-/// use swarm_test::{DeployKind, DeploySpec};
+/// use swarm_test::internals::{DeployKind, DeploySpec};
 ///
 /// let mut spec = DeploySpec::new(DeployKind::BlueGreen);
 /// spec.step_requests = 4;

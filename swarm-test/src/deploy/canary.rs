@@ -38,7 +38,7 @@ fn checks(n: u64, kind: &str) -> String {
 ///
 /// ```
 /// use swarm_test::internals::deploy::{Action, Canary, RequestOutcome};
-/// use swarm_test::{DeployKind, DeploySpec};
+/// use swarm_test::internals::{DeployKind, DeploySpec};
 ///
 /// let mut canary = Canary::new(DeploySpec::new(DeployKind::Canary)); // 5 % of 100 requests
 /// // Draws below 0.05 go to the canary: every 20th request here.
@@ -494,3 +494,7 @@ mod tests {
         assert_eq!(weights[..2], [[90, 10], [50, 50]]);
     }
 }
+
+#[cfg(test)]
+#[path = "argo_cases.rs"]
+mod argo_cases;

@@ -51,7 +51,7 @@ use engine::Run;
 use failure::{bare, explain, guarded, replay, Failure};
 use regressions::Origin;
 use seeds::{rstest_case, test_path};
-use snapshot::{bands_request, snapshot_request, write_report};
+use snapshot::{bands_request, snapshot_request};
 use teardown::TeardownGuard;
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
@@ -295,6 +295,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     }
     let mut teardown = TeardownGuard::default();
     sometimes::begin();
+    let mut captured = None;
     let result = guarded("the harness", || {
         scenario(
             ctx,
@@ -304,9 +305,15 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
             body,
             assert_snapshot,
             snapshot,
+            &mut captured,
         )
     })
     .and_then(|r| r);
+    // A failed run's report and timeline page, beside the others (`SWARM_TEST_REPORT`).
+    let page = match (&result, &ctx.config.report_dir) {
+        (Err(_), Some(dir)) => Some(failure_page(ctx, seed, &mut run, captured, dir)),
+        _ => None,
+    };
     let conditions = sometimes::finish();
     // Teardown always runs (the guard would run it on drop, too): live agents are killed
     // first, then every registered step runs, each guarded so one failing step does not skip
@@ -332,6 +339,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         Ok(_) => String::new(),
         Err(message) => message,
     };
+    message.push_str(&page.unwrap_or_default());
     for e in teardown_errors {
         message.push_str(&format!("\na teardown step panicked: {e}"));
     }
@@ -343,7 +351,8 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     })
 }
 
-/// Steps 2 to 7: the report, or the failure message.
+/// Steps 2 to 7: the report, or the failure message (`captured` keeps the report for it).
+#[allow(clippy::too_many_arguments)]
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
@@ -352,6 +361,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     body: &Body,
     assert_snapshot: &F,
     snapshot: bool,
+    captured: &mut Option<Report>,
 ) -> Result<Report, String> {
     let spec = &ctx.spec;
     run.setup()?;
@@ -368,18 +378,21 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     run.with_core(check_coordination)?;
     let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);
+    *captured = Some(report.clone());
     let outcome = guarded("the test body", || match body {
         Body::Declarative(f) => f(),
         Body::Report(f) => f(&report),
         Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
     });
-    // Written after the body, so it carries the body's sometimes-conditions; also when the
-    // body failed.
-    if let Some(dir) = &ctx.config.report_dir {
-        write_report(dir, &report, &sometimes::current())?;
-    }
     outcome?.map_err(|e| format!("the test body returned Err: {e}"))?;
+    // Written after the body, so it carries the body's sometimes-conditions (a failed run's
+    // is written by `failure_page`).
+    if let Some(dir) = &ctx.config.report_dir {
+        let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
+        let conditions = sometimes::current();
+        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)?;
+    }
     let snapshotted = !matches!(spec.snapshot, SnapshotSetting::Off | SnapshotSetting::Bands);
     if snapshot && seed == ctx.base_seed && snapshotted {
         let faults = run.faults();
@@ -427,4 +440,25 @@ fn drive(
     run.driver = Some(driver);
     teardown.extend(steps);
     outcome??.map_err(|e| format!("the test body returned Err: {e}"))
+}
+
+/// Writes a failed run's report file and timeline page into `dir` (see
+/// [`crate::review::file::write_failure`]) and returns the lines to print with the failure.
+fn failure_page(
+    ctx: &Context,
+    seed: u64,
+    run: &mut Run,
+    captured: Option<Report>,
+    dir: &std::path::Path,
+) -> String {
+    let written = guarded("writing the failed run's timeline", || {
+        let report = captured.unwrap_or_else(|| run.capture(&ctx.report_name(), seed));
+        let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
+        let conditions = sometimes::current();
+        crate::review::file::write_failure(dir, &ctx.spec, &report, timeline, &conditions)
+    });
+    match written.and_then(|w| w) {
+        Ok(lines) => lines,
+        Err(e) => format!("\n  (no timeline: {e})\n"),
+    }
 }

@@ -143,34 +143,6 @@ pub struct Snapshotter<F: Fn(&SnapshotRequest)> {
     pub assert: F,
 }
 
-/// Writes `report` as JSON into `dir` (`SWARM_TEST_REPORT`), with the run's
-/// sometimes-conditions under `sometimes` when it declared any.
-pub(super) fn write_report(
-    dir: &std::path::Path,
-    report: &Report,
-    conditions: &std::collections::BTreeMap<String, bool>,
-) -> Result<(), String> {
-    let file = dir.join(format!(
-        "{}-{}.json",
-        report.name.replace(['@', ':'], "_"),
-        report.seed
-    ));
-    let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
-    if let (false, Some(map)) = (conditions.is_empty(), value.as_object_mut()) {
-        let conditions = serde_json::to_value(conditions).map_err(|e| e.to_string())?;
-        map.insert("sometimes".to_owned(), conditions);
-    }
-    let json = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&file, json))
-        .map_err(|e| {
-            format!(
-                "could not write the report to {} (SWARM_TEST_REPORT): {e}",
-                file.display()
-            )
-        })
-}
-
 /// The snapshot request for a run of `spec` with `report`.
 pub(super) fn snapshot_request(
     spec: &Spec,

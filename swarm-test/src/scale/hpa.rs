@@ -94,26 +94,52 @@ impl Autoscaler {
         &self.spec
     }
 
-    /// One metric's recommendation: no change inside the tolerance band, else
-    /// `ceil(ratio × ready)`; with the figures that explain it.
+    /// Whether `ratio` is inside the tolerance band around 1.
+    fn tolerated(&self, ratio: f64) -> bool {
+        (1.0 - ratio).abs() <= self.spec.tolerance + 1e-9
+    }
+
+    /// One metric's recommendation (rule 1): no change inside the tolerance band, else
+    /// `ceil(ratio × ready)`; on a scale-up while agents are not ready, those count at 0 %
+    /// (Kubernetes' rule for unready pods), which can shrink or cancel the scale-up but never
+    /// turn it into a scale-down. With the figures that explain it.
     fn recommend(&self, name: &str, value: f64, target: f64, ready: usize) -> (usize, String) {
         let ratio = value / target;
         let figures = format!("{name} {value:.2} / target {target:.2} = ratio {ratio:.2}");
-        if (1.0 - ratio).abs() <= self.spec.tolerance + 1e-9 {
+        let unready = self.current.saturating_sub(ready);
+        if unready == 0 || ratio <= 1.0 {
+            if self.tolerated(ratio) {
+                return (
+                    self.current,
+                    format!("{figures}, within the tolerance {:.2}", self.spec.tolerance),
+                );
+            }
+            let desired = ceil(ratio * ready as f64);
             return (
-                self.current,
-                format!("{figures}, within the tolerance {:.2}", self.spec.tolerance),
+                desired,
+                format!("{figures}: ceil({ratio:.2} × {ready} ready) = {desired}"),
             );
         }
-        let desired = ceil(ratio * ready as f64);
+        let all = self.current;
+        let counted = ratio * ready as f64 / all as f64;
+        let figures = format!(
+            "{figures} over {ready} ready; with the {unready} not ready at 0 %, ratio {counted:.2}"
+        );
+        if self.tolerated(counted) || counted < 1.0 {
+            return (self.current, format!("{figures}: no scale-up"));
+        }
+        let desired = ceil(counted * all as f64).max(self.current);
         (
             desired,
-            format!("{figures}: ceil({ratio:.2} × {ready} ready) = {desired}"),
+            format!("{figures}: ceil({counted:.2} × {all}) = {desired}"),
         )
     }
 
     /// Evaluates one sync at `now_us` and returns a decision if the count changes.
     pub fn observe(&mut self, now_us: u64, obs: &Observation) -> Option<ScaleDecision> {
+        if self.current == 0 {
+            return None; // Scaled to zero on purpose: autoscaling is off (as in Kubernetes).
+        }
         if !self.started {
             // As the HPA: the count at start counts as a recommendation, so the first
             // scale-down waits a whole window.
@@ -121,8 +147,16 @@ impl Autoscaler {
             self.recommendations.push_back((now_us, self.current));
         }
         let spec = &self.spec;
-        let mut best = self.recommend("cpu", obs.cpu, spec.target_cpu, obs.ready);
-        if let Some(target) = spec.target_memory {
+        let mut best = match obs.ready {
+            // Nobody reports a load: no metric, no change (Kubernetes refuses to scale
+            // without metrics).
+            0 => (
+                self.current,
+                "no agent is ready to report its load".to_owned(),
+            ),
+            ready => self.recommend("cpu", obs.cpu, spec.target_cpu, ready),
+        };
+        if let (Some(target), true) = (spec.target_memory, obs.ready > 0) {
             let memory = self.recommend("memory", obs.memory, target, obs.ready);
             if memory.0 > best.0 {
                 best = memory;
@@ -206,20 +240,22 @@ impl Autoscaler {
         Some(decision)
     }
 
-    /// The most agents the scale-up policies allow now: the larger of `percent` and `agents`
-    /// over the count at the start of the policy period.
+    /// The most agents the scale-up policies allow now (rule 4): the larger of `percent` and
+    /// `agents` over the count at the start of the policy period (the count now, less what
+    /// was added and plus what was removed within the period), and never below the count now.
     fn scale_up_limit(&self, now_us: u64) -> usize {
         let period = self.spec.scale_up_period_ms * 1_000;
-        let added: usize = self
-            .events
-            .iter()
-            .filter(|&&(at, from, to)| at + period > now_us && to > from)
-            .map(|&(_, from, to)| to - from)
-            .sum();
-        let base = self.current.saturating_sub(added);
+        let (mut added, mut removed) = (0, 0);
+        for &(at, from, to) in &self.events {
+            if at + period > now_us {
+                added += to.saturating_sub(from);
+                removed += from.saturating_sub(to);
+            }
+        }
+        let base = (self.current + removed).saturating_sub(added);
         let by_percent = ceil(base as f64 * (1.0 + self.spec.scale_up_percent as f64 / 100.0));
         let by_count = base + self.spec.scale_up_agents as usize;
-        by_percent.max(by_count)
+        by_percent.max(by_count).max(self.current)
     }
 }
 
@@ -257,12 +293,24 @@ mod tests {
 
     #[test]
     fn desired_is_ceil_of_ratio_times_ready() {
-        // 3 ready of 4: ratio 0.9/0.5 = 1.8, ceil(1.8 × 3) = ceil(5.4) = 6.
+        // 4 ready: ratio 0.9/0.5 = 1.8, ceil(1.8 × 4) = ceil(7.2) = 8.
+        let mut hpa = Autoscaler::new(spec(), 4);
+        let d = hpa.observe(0, &Observation::cpu(4, 0.9)).unwrap();
+        assert_eq!((d.from, d.to), (4, 8));
+        assert!(
+            d.reason.contains("ceil(1.80 × 4 ready) = 8"),
+            "{}",
+            d.reason
+        );
+        // 3 ready of 4, scaling up: the one not ready counts at 0 %, ratio 1.8 × 3 / 4 =
+        // 1.35, ceil(1.35 × 4) = ceil(5.4) = 6 (the same as ceil(1.8 × 3): the rule only
+        // cancels a scale-up that the idle agent would bring within the tolerance or below).
         let mut hpa = Autoscaler::new(spec(), 4);
         let d = hpa.observe(0, &Observation::cpu(3, 0.9)).unwrap();
         assert_eq!((d.from, d.to), (4, 6));
         assert!(
-            d.reason.contains("ceil(1.80 × 3 ready) = 6"),
+            d.reason
+                .contains("with the 1 not ready at 0 %, ratio 1.35: ceil(1.35 × 4) = 6"),
             "{}",
             d.reason
         );
@@ -456,3 +504,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "kubernetes_cases.rs"]
+mod kubernetes_cases;

@@ -188,11 +188,7 @@ impl World {
 
     /// Agents the core counts as available (ready, not failed), for setup's quorum.
     pub(crate) fn ready_count(&self) -> usize {
-        self.core
-            .agents()
-            .iter()
-            .filter(|a| a.state.is_available())
-            .count()
+        self.core.available_agents()
     }
 
     /// Hands a task to the swarm now.
@@ -289,6 +285,7 @@ impl World {
     /// Carries out the core's outputs, until it has none.
     pub(crate) fn drain(&mut self, fx: &mut (impl Effects + ?Sized)) {
         while let Some(output) = self.core.poll_output() {
+            self.core.observe(fx.now_us(), &output);
             match output {
                 Output::Transmit(envelope) => {
                     if let (Endpoint::Client, Message::Task { task, hop: 0, .. }) =

@@ -83,3 +83,30 @@ async fn least_loaded_spreads_a_burst(swarm: &mut Swarm) -> Result<(), SwarmErro
     assert_eq!(report.agents[0].executed, 0, "the coordinator routes");
     Ok(())
 }
+
+/// Scenario 6, declarative: the built-in flow's 50 trades arrive one after another, each done
+/// before the next comes, so every worker is idle at every decision. Ties go to the worker
+/// picked least recently: the four take turns (13, 13, 12, 12), none above 35%, where a
+/// lowest-id tie-break gave nearly every trade to worker 1.
+#[swarm_test(
+    topology = "hierarchical",
+    agents = 5,
+    roles = "portfolio_optimizer, momentum_trader*4",
+    strategy = "least_loaded",
+    trades = 50
+)]
+fn least_loaded_spreads_a_sequential_flow(report: &Report) {
+    assert_eq!(report.tasks.completed, 50);
+    assert!(
+        report.tasks.max_share < 0.35,
+        "max share {}",
+        report.tasks.max_share
+    );
+    assert_eq!(report.agents[0].executed, 0, "the coordinator routes");
+    let workers: Vec<u64> = report.agents[1..].iter().map(|a| a.executed).collect();
+    assert_eq!(workers.iter().sum::<u64>(), 50, "{workers:?}");
+    assert!(
+        workers.iter().all(|&n| (10..=15).contains(&n)),
+        "every worker takes about a quarter: {workers:?}"
+    );
+}

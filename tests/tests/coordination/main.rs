@@ -20,5 +20,5 @@ mod strategy_matrix;
 /// `cargo test` (and CI) runs these reference scenarios in live mode too.
 #[test]
 fn every_test_also_passes_live() {
-    tests::passes_live("every_test_also_passes_live", 31);
+    tests::passes_live("every_test_also_passes_live", 32);
 }

@@ -6,6 +6,7 @@ mod hierarchical;
 mod mesh;
 mod ring;
 mod star;
+mod summary;
 
 /// The same scenarios again with every agent a real OS process (live mode, process backend),
 /// so `cargo test` covers both modes: this test binary runs itself once more with

@@ -88,6 +88,7 @@ impl Core {
     pub fn retire_agent(&mut self, _now_us: u64, agent: AgentId) {
         self.membership.draining.insert(agent);
         self.agents[agent].state = AgentState::Removed;
+        self.touch(agent);
         self.topology.retire(agent);
     }
 

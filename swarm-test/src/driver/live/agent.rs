@@ -163,13 +163,19 @@ pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>)
 /// stderr, so stray prints cannot corrupt frames.
 fn take_stdout() -> File {
     let _ = std::io::stdout().flush();
-    // SAFETY: dup/dup2 on the standard descriptors; the duplicated fd is owned by the File.
+    // SAFETY: dup/dup2/close on the standard descriptors; the duplicated fd is owned by the
+    // File alone. Without both, frames and stray prints would share fd 1 (or fd 1 would be
+    // owned twice), so the agent stops with the reason instead.
     unsafe {
         let fd = libc::dup(1);
-        if fd < 0 {
-            return File::from_raw_fd(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            let e = std::io::Error::last_os_error();
+            if fd >= 0 {
+                libc::close(fd);
+            }
+            eprintln!("swarm-test agent: cannot move stdout aside for frames ({e}); exiting");
+            std::process::exit(70);
         }
-        libc::dup2(2, 1);
         File::from_raw_fd(fd)
     }
 }
