@@ -168,6 +168,7 @@ fn snapshot_setting(setting: &SnapshotSetting) -> TokenStream {
     match setting {
         SnapshotSetting::Auto => quote!(#ty::Auto),
         SnapshotSetting::Off => quote!(#ty::Off),
+        SnapshotSetting::Bands => quote!(#ty::Bands),
         SnapshotSetting::Named(name) => {
             let name = string(name);
             quote!(#ty::Named(#name))

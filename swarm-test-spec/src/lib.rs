@@ -35,7 +35,7 @@
 //! | `market` | `"calm"`, `"trending"`, `"volatile"`, `"crash"` or `"file:PATH"` | `"calm"` |
 //! | `seed` | integer | derived by the runtime from the test's path and case |
 //! | `timeout` | duration, `"30s"` | `"60s"` |
-//! | `snapshot` | `true`, `false` or a name (letters, digits, `_`, `-`) | `true` |
+//! | `snapshot` | `true`, `false`, `"bands"` (each metric's distribution over the seeds) or a name (letters, digits, `_`, `-`) | `true` |
 //!
 //! Autoscaling ([`ScaleSpec`]; any of these turns it on; not on a ring):
 //!
@@ -101,6 +101,7 @@ mod deploy;
 mod duration;
 mod error;
 mod fault;
+mod keys;
 mod kind;
 mod lex;
 mod roster;
@@ -116,6 +117,7 @@ pub use choice::did_you_mean;
 pub use deploy::{Analysis, DeployKind, DeploySpec, DEPLOY_KEYS};
 pub use duration::{format_duration, parse_duration, MAX_DURATION_MS};
 pub use error::SpecError;
+pub use keys::parse_keys;
 pub use kind::FAULT_NAMES;
 pub use scale::{ScaleSpec, SCALE_KEYS};
 pub use spec::{

@@ -215,4 +215,7 @@ pub enum SnapshotSetting {
     Off,
     /// Snapshot under this name.
     Named(String),
+    /// `snapshot = "bands"`: under `SWARM_TEST_SEEDS=N`, snapshot each metric's distribution
+    /// over the N seeds (min, p50, p95, max) instead of one seed's report.
+    Bands,
 }

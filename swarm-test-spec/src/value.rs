@@ -120,6 +120,7 @@ pub(crate) fn snapshot(value: Value) -> Result<SnapshotSetting, SpecError> {
     match value {
         Value::Bool(true) => Ok(SnapshotSetting::Auto),
         Value::Bool(false) => Ok(SnapshotSetting::Off),
+        Value::Str(name) if name == "bands" => Ok(SnapshotSetting::Bands),
         Value::Str(name)
             if !name.is_empty()
                 && name.len() <= 100
@@ -197,6 +198,10 @@ mod tests {
             Ok(SnapshotSetting::Named("a-b_1".into()))
         );
         assert!(snapshot(Value::Str("x".repeat(101))).is_err());
+        assert_eq!(
+            snapshot(Value::Str("bands".into())),
+            Ok(SnapshotSetting::Bands)
+        );
         assert!(snapshot(Value::Str("a/b".into())).is_err());
     }
 }

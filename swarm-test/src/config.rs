@@ -18,6 +18,18 @@ pub const REPORT_VAR: &str = "SWARM_TEST_REPORT";
 pub const CHECK_DETERMINISM_VAR: &str = "SWARM_TEST_CHECK_DETERMINISM";
 /// `SWARM_TEST_REGRESSIONS`.
 pub const REGRESSIONS_VAR: &str = "SWARM_TEST_REGRESSIONS";
+/// `SWARM_TEST_SEED_SHARD`.
+pub const SEED_SHARD_VAR: &str = "SWARM_TEST_SEED_SHARD";
+/// `SWARM_TEST_REQUIRE_REACHED`.
+pub const REQUIRE_REACHED_VAR: &str = "SWARM_TEST_REQUIRE_REACHED";
+/// `SWARM_TEST_SHRINK`.
+pub const SHRINK_VAR: &str = "SWARM_TEST_SHRINK";
+/// `SWARM_TEST_SHRINK_BUDGET`.
+pub const SHRINK_BUDGET_VAR: &str = "SWARM_TEST_SHRINK_BUDGET";
+/// `SWARM_TEST_SHRUNK`.
+pub const SHRUNK_VAR: &str = "SWARM_TEST_SHRUNK";
+/// The default of `SWARM_TEST_SHRINK_BUDGET`: runs a shrink may spend. The default value is 200.
+pub const DEFAULT_SHRINK_BUDGET: u64 = 200;
 /// `SWARM_TEST_FAULT_INJECT_BUG`: plants a deliberate bug, so the harness's own tests can
 /// prove that it catches one. Not for users.
 #[doc(hidden)]
@@ -75,6 +87,35 @@ pub enum Regressions {
     Dir(PathBuf),
 }
 
+/// One of several disjoint slices of a many-seed run (`SWARM_TEST_SEED_SHARD=K/M`): the
+/// `index`-th (1-based) of `count`. Seed `i` of the run belongs to slice `i % count + 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// K, from 1 to `count`.
+    pub index: u64,
+    /// M, at least 1.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether the `i`-th seed of the run (0 is the test's own) is in this slice.
+    pub fn contains(self, i: u64) -> bool {
+        i % self.count + 1 == self.index
+    }
+}
+
+/// Whether a failing seed is shrunk (`SWARM_TEST_SHRINK`). See the [`Config`] docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shrink {
+    /// Shrink a seed that fails while exploring (`SWARM_TEST_SEEDS` above 1). The default.
+    #[default]
+    Exploring,
+    /// Shrink any failing seed, a replayed one too (`1`).
+    Always,
+    /// Never shrink (`0`).
+    Off,
+}
+
 /// A deliberate bug planted by `SWARM_TEST_FAULT_INJECT_BUG`, so the harness's tests can
 /// prove it is caught. Not for users.
 #[doc(hidden)]
@@ -118,6 +159,25 @@ impl InjectedBug {
 /// | `SWARM_TEST_CHECK_DETERMINISM` | `1`, `0` (default) | run each seed twice and compare |
 /// | `SWARM_TEST_REGRESSIONS` | `beside` (default), `off`, a directory | where failing seeds are kept |
 /// | `SWARM_TEST_REPORT` | directory | also write each run's report file there as JSON (with its event trace, see `internals::review::file`); a failed run also writes its timeline page |
+/// | `SWARM_TEST_SEED_SHARD` | `K/M`, 1 ≤ K ≤ M | run the K-th of M disjoint slices of the seeds |
+/// | `SWARM_TEST_SHRINK` | unset, `1`, `0` | shrink a seed failing while exploring / any failing seed / none |
+/// | `SWARM_TEST_SHRINK_BUDGET` | `N` (default 200) | the most runs one shrink spends |
+/// | `SWARM_TEST_SHRUNK` | attribute keys | run a shrunk case: `agents`, `trades`, `inject`, `timeout` over the test's own |
+/// | `SWARM_TEST_REQUIRE_REACHED` | `1`, `0` (default) | fail when a sometimes-condition was never reached |
+///
+/// # Shards
+///
+/// `SWARM_TEST_SEED_SHARD=K/M` runs only the exploration seeds `i` with `i % M + 1 == K`, so M
+/// machines (a CI matrix) explore the same `SWARM_TEST_SEEDS` seeds without overlap; the
+/// regression seeds run in every slice.
+///
+/// # Shrinking
+///
+/// A seed that fails under `SWARM_TEST_SEEDS` (with `SWARM_TEST_SHRINK=1`, any failing seed)
+/// is shrunk in mock mode: a greedy search, within `SWARM_TEST_SHRINK_BUDGET` runs, for a
+/// smaller run of the same seed that fails the same way. The failure prints it as attribute
+/// keys and a replay command with `SWARM_TEST_SHRUNK='agents = 2, inject = ["crash(1)"]'`;
+/// the regressions file keeps it beside the seed and replays it first.
 ///
 /// # Many seeds
 ///
@@ -177,6 +237,20 @@ pub struct Config {
     /// `SWARM_TEST_REGRESSIONS`: where failing seeds are kept. The default value is
     /// [`Regressions::Beside`].
     pub regressions: Regressions,
+    /// `SWARM_TEST_SEED_SHARD`: run only this slice of the seeds. The default is all of them.
+    pub shard: Option<Shard>,
+    /// `SWARM_TEST_REQUIRE_REACHED`: fail when a sometimes-condition was never reached. The
+    /// default value is `false`.
+    pub require_reached: bool,
+    /// `SWARM_TEST_SHRINK`: when a failing seed is shrunk. The default value is
+    /// [`Shrink::Exploring`].
+    pub shrink: Shrink,
+    /// `SWARM_TEST_SHRINK_BUDGET`: the most runs a shrink spends. The default value is
+    /// [`DEFAULT_SHRINK_BUDGET`].
+    pub shrink_budget: u64,
+    /// `SWARM_TEST_SHRUNK`: attribute keys that override the test's own (a shrunk case, as
+    /// printed by a shrink). Checked by the harness against the test's spec.
+    pub shrunk: Option<String>,
     /// `SWARM_TEST_FAULT_INJECT_BUG`: a deliberate bug. The default value is none.
     #[doc(hidden)]
     pub inject_bug: Option<InjectedBug>,
@@ -310,6 +384,55 @@ impl Config {
                 ))
             }
         };
+        let shard = match get(SEED_SHARD_VAR) {
+            None => None,
+            Some(v) => Some(parse_shard(&v).ok_or_else(|| {
+                bad(
+                    SEED_SHARD_VAR,
+                    &v,
+                    "expected K/M with 1 <= K <= M, the K-th of M disjoint slices of the seeds, \
+                     e.g. `SWARM_TEST_SEED_SHARD=1/4`",
+                )
+            })?),
+        };
+        let flag = |var: &'static str, what: &str| match get(var).as_deref().map(str::trim) {
+            None | Some("0" | "false" | "no" | "off") => Ok(false),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some(other) => Err(bad(
+                var,
+                other,
+                &format!("expected `1` ({what}) or `0` (unset means `0`)"),
+            )),
+        };
+        let require_reached = flag(
+            REQUIRE_REACHED_VAR,
+            "fail when a sometimes-condition was never reached",
+        )?;
+        let shrink = match get(SHRINK_VAR).as_deref().map(str::trim) {
+            None => Shrink::Exploring,
+            Some("1" | "true" | "yes" | "on") => Shrink::Always,
+            Some("0" | "false" | "no" | "off") => Shrink::Off,
+            Some(other) => {
+                return Err(bad(
+                    SHRINK_VAR,
+                    other,
+                    "expected `1` (shrink any failing seed, a replayed one too) or `0` (never \
+                     shrink); unset shrinks a seed that fails under SWARM_TEST_SEEDS",
+                ))
+            }
+        };
+        let shrink_budget = match get(SHRINK_BUDGET_VAR) {
+            None => DEFAULT_SHRINK_BUDGET,
+            Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                bad(
+                    SHRINK_BUDGET_VAR,
+                    &v,
+                    "expected a number of runs, e.g. `SWARM_TEST_SHRINK_BUDGET=500` (unset \
+                     means 200)",
+                )
+            })?,
+        };
+        let shrunk = get(SHRUNK_VAR).map(|v| v.trim().to_owned());
         Ok(Config {
             mode,
             backend,
@@ -318,9 +441,21 @@ impl Config {
             report_dir,
             check_determinism,
             regressions,
+            shard,
+            require_reached,
+            shrink,
+            shrink_budget,
+            shrunk,
             inject_bug,
         })
     }
+}
+
+/// `K/M` with `1 <= K <= M`.
+fn parse_shard(text: &str) -> Option<Shard> {
+    let (k, m) = text.trim().split_once('/')?;
+    let (index, count) = (k.trim().parse::<u64>().ok()?, m.trim().parse::<u64>().ok()?);
+    (index >= 1 && index <= count).then_some(Shard { index, count })
 }
 
 #[cfg(test)]
@@ -341,6 +476,7 @@ mod tests {
             with(&[]).unwrap(),
             Config {
                 seeds: 1,
+                shrink_budget: DEFAULT_SHRINK_BUDGET,
                 ..Config::default()
             }
         );
@@ -441,5 +577,60 @@ mod tests {
         assert!(e.contains("SWARM_TEST_SEED=\"-1\""), "{e}");
         let e = with(&[(SEEDS_VAR, "0")]).unwrap_err().to_string();
         assert!(e.contains("at least 1"), "{e}");
+    }
+
+    #[test]
+    fn shards_shrinking_and_reached_conditions_are_read() {
+        let c = with(&[
+            (SEED_SHARD_VAR, "2/3"),
+            (REQUIRE_REACHED_VAR, "1"),
+            (SHRINK_VAR, "0"),
+            (SHRINK_BUDGET_VAR, "7"),
+            (SHRUNK_VAR, " agents = 3 "),
+        ])
+        .unwrap();
+        assert_eq!(c.shard, Some(Shard { index: 2, count: 3 }));
+        assert!(c.require_reached);
+        assert_eq!((c.shrink, c.shrink_budget), (Shrink::Off, 7));
+        assert_eq!(c.shrunk.as_deref(), Some("agents = 3"));
+        assert_eq!(with(&[(SHRINK_VAR, "1")]).unwrap().shrink, Shrink::Always);
+        let d = with(&[]).unwrap();
+        assert_eq!(
+            (d.shard, d.shrink, d.require_reached),
+            (None, Shrink::Exploring, false)
+        );
+        for bad in ["0/3", "4/3", "1", "a/b", "1/0", "-1/2"] {
+            let e = with(&[(SEED_SHARD_VAR, bad)]).unwrap_err().to_string();
+            assert_eq!(
+                e,
+                format!(
+                    "SWARM_TEST_SEED_SHARD={bad:?} is not valid: expected K/M with 1 <= K <= M, \
+                     the K-th of M disjoint slices of the seeds, e.g. `SWARM_TEST_SEED_SHARD=1/4`"
+                )
+            );
+        }
+        let e = with(&[(SHRINK_VAR, "maybe")]).unwrap_err().to_string();
+        assert!(
+            e.starts_with("SWARM_TEST_SHRINK=\"maybe\" is not valid: expected `1`"),
+            "{e}"
+        );
+        let e = with(&[(SHRINK_BUDGET_VAR, "lots")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("SWARM_TEST_SHRINK_BUDGET=\"lots\""), "{e}");
+        let e = with(&[(REQUIRE_REACHED_VAR, "2")]).unwrap_err().to_string();
+        assert!(e.contains("SWARM_TEST_REQUIRE_REACHED=\"2\""), "{e}");
+    }
+
+    #[test]
+    fn shards_are_disjoint_and_cover_every_seed() {
+        for count in 1..=7u64 {
+            for i in 0..100u64 {
+                let owners = (1..=count)
+                    .filter(|&index| Shard { index, count }.contains(i))
+                    .count();
+                assert_eq!(owners, 1, "seed {i} of {count} shards");
+            }
+        }
     }
 }

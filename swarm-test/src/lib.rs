@@ -65,6 +65,7 @@ pub use config::{Config, ConfigError, Mode};
 pub use core::{AgentState, Decision, Proposal, Task, TaskId, Vote};
 pub use error::{InjectError, ProposalError, RunError, SetupError, SwarmError};
 pub use fault_handle::{FaultHandle, IntoFaultSpec};
+pub use harness::sometimes;
 pub use report::{
     AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
@@ -147,8 +148,9 @@ pub mod internals {
         pub use crate::wire::*;
     }
     pub use crate::config::{
-        Backend, Regressions, BACKEND_VAR, CHECK_DETERMINISM_VAR, MODE_VAR, REGRESSIONS_VAR,
-        REPORT_VAR, SEEDS_VAR, SEED_VAR,
+        Backend, Regressions, Shard, Shrink, BACKEND_VAR, CHECK_DETERMINISM_VAR,
+        DEFAULT_SHRINK_BUDGET, MODE_VAR, REGRESSIONS_VAR, REPORT_VAR, REQUIRE_REACHED_VAR,
+        SEEDS_VAR, SEED_SHARD_VAR, SEED_VAR, SHRINK_BUDGET_VAR, SHRINK_VAR, SHRUNK_VAR,
     };
     pub use crate::harness::{derive_seed, nth_seed};
     pub use crate::topology::HIERARCHY_FANOUT;

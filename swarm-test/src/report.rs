@@ -72,6 +72,14 @@ pub struct Report {
     pub failures: Vec<String>,
 }
 
+impl Report {
+    /// A sometimes-assertion from a report body: records whether `cond` held for the
+    /// condition `name` in this run, and returns `cond` (see [`sometimes`](crate::sometimes)).
+    pub fn sometimes(&self, name: &str, cond: bool) -> bool {
+        crate::harness::sometimes(name, cond)
+    }
+}
+
 /// The communication graph, as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopologyReport {

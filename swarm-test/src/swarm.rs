@@ -232,6 +232,25 @@ impl Swarm {
         }
     }
 
+    /// A sometimes-assertion: records whether `cond` held for the condition `name` in this
+    /// run, and returns `cond`. Over a `SWARM_TEST_SEEDS=N` run the harness counts the seeds
+    /// that reached each condition, prints the table, and with `SWARM_TEST_REQUIRE_REACHED=1`
+    /// fails when one was never reached (see [`sometimes`](crate::sometimes)).
+    ///
+    /// ```
+    /// use swarm_test::prelude::*;
+    ///
+    /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
+    /// async fn rerouting_happens(swarm: &mut Swarm) -> Result<(), SwarmError> {
+    ///     let done = swarm.dispatch(Task::trade("SPY")).await?;
+    ///     swarm.sometimes("a trade was rerouted", done.rerouted);
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn sometimes(&mut self, name: &str, cond: bool) -> bool {
+        crate::harness::sometimes(name, cond)
+    }
+
     /// The communication graph.
     ///
     /// ```

@@ -9,6 +9,10 @@ use super::failure::Failure;
 
 /// What a passing run came to, compared by the determinism check.
 pub(super) struct Digest {
+    /// The run's report.
+    pub(super) captured: crate::report::Report,
+    /// The sometimes-conditions the run declared: name → reached.
+    pub(super) conditions: std::collections::BTreeMap<String, bool>,
     pub(super) events: u64,
     pub(super) now_us: u64,
     pub(super) trace_hash: u64,

@@ -15,6 +15,7 @@
 //! them, see [`Config`]), each run twice and compared under `SWARM_TEST_CHECK_DETERMINISM`, and
 //! a seed that fails while exploring saved to the regressions file.
 
+mod bands;
 mod body;
 mod checks;
 mod context;
@@ -23,7 +24,9 @@ mod failure;
 mod redact;
 pub(crate) mod regressions;
 mod seeds;
+mod shrink;
 mod snapshot;
+mod sometimes;
 pub(crate) mod teardown;
 
 use std::time::Duration;
@@ -32,7 +35,9 @@ use swarm_test_spec::{SnapshotSetting, Spec};
 
 use crate::site::Site;
 
-use crate::config::{Backend, Config, Mode, CHECK_DETERMINISM_VAR};
+use crate::config::{
+    Backend, Config, Mode, Shrink, CHECK_DETERMINISM_VAR, SHRINK_BUDGET_VAR, SHRUNK_VAR,
+};
 use crate::live::AgentEnv;
 use crate::report::Report;
 use crate::swarm::{Engine, Swarm};
@@ -40,14 +45,15 @@ use crate::swarm::{Engine, Swarm};
 pub use body::{Body, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
 pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest};
+pub use sometimes::sometimes;
 
 use checks::{check_coordination, check_shape, compare, Digest};
 use context::Context;
 use engine::Run;
-use failure::{bare, explain, guarded, Failure};
+use failure::{bare, explain, guarded, replay, Failure};
 use regressions::Origin;
 use seeds::test_path;
-use snapshot::snapshot_request;
+use snapshot::{bands_request, snapshot_request};
 use teardown::TeardownGuard;
 
 /// Runs one generated test. Panics (fails the test) with a full explanation on any failure.
@@ -94,8 +100,20 @@ pub fn run(spec: Spec, body: Body, site: Site) {
         },
         _ => Vec::new(),
     };
+    let attribute = spec.clone();
+    let (spec, shrunk) = match &config.shrunk {
+        Some(keys) => match shrink::apply(&spec, keys) {
+            Ok(smaller) => (smaller, Some(keys.clone())),
+            Err(e) => panic!(
+                "swarm_test: {SHRUNK_VAR}={keys:?} is not valid for this test: {e}. Nothing ran."
+            ),
+        },
+        None => (spec, None),
+    };
     let ctx = Context {
         spec,
+        attribute,
+        shrunk,
         case,
         config,
         test_path,
@@ -113,10 +131,36 @@ pub fn run(spec: Spec, body: Body, site: Site) {
             ctx.test_path
         );
     }
+    let mut tally = sometimes::Tally::default();
+    let mut explored = Vec::new();
     for (seed, origin) in regressions::plan(&ctx.config, base_seed, &saved) {
-        let failure = match run_seed(&ctx, seed, &body, &assert, true) {
-            Ok(first) if check_determinism => match run_seed(&ctx, seed, &body, &assert, false) {
-                Ok(second) => compare(&first, &second),
+        let saved_case;
+        let ctx = match &origin {
+            Origin::Regression { shrunk: Some(keys) } => match ctx.shrunk(keys) {
+                Ok(shrunk) => {
+                    saved_case = shrunk;
+                    &saved_case
+                }
+                Err(e) => panic!(
+                    "swarm_test: the shrunk case of seed {seed} in the regressions file no \
+                     longer fits the test: {e}. Delete its `shrunk …` part (or the line). \
+                     Nothing ran."
+                ),
+            },
+            _ => &ctx,
+        };
+        let failure = match run_seed(ctx, seed, &body, &assert, true) {
+            Ok(first) if check_determinism => match run_seed(ctx, seed, &body, &assert, false) {
+                Ok(second) => {
+                    let failure = compare(&first, &second);
+                    if failure.is_none() {
+                        tally.add(&first.conditions);
+                        if matches!(origin, Origin::Explore { .. }) {
+                            explored.push(first.captured);
+                        }
+                    }
+                    failure
+                }
                 Err(second) => Some(Failure {
                     message: format!(
                         "not deterministic ({CHECK_DETERMINISM_VAR}): the first run of seed \
@@ -126,14 +170,35 @@ pub fn run(spec: Spec, body: Body, site: Site) {
                     ..second
                 }),
             },
-            Ok(_) => None,
+            Ok(digest) => {
+                tally.add(&digest.conditions);
+                if matches!(origin, Origin::Explore { .. }) {
+                    explored.push(digest.captured);
+                }
+                None
+            }
             Err(failure) => Some(failure),
         };
         let Some(failure) = failure else { continue };
-        let mut text = explain(&ctx, seed, &origin.describe(file.as_deref()), &failure);
-        if matches!(origin, Origin::Explore { of, .. } if of > 1) {
+        let mut text = explain(ctx, seed, &origin.describe(file.as_deref()), &failure);
+        let exploring = matches!(origin, Origin::Explore { of, .. } if of > 1);
+        let shrinking = match ctx.config.shrink {
+            Shrink::Off => false,
+            Shrink::Always => true,
+            Shrink::Exploring => exploring,
+        };
+        // Shrinking needs runs that fail the same way again: mock mode, not a determinism
+        // failure.
+        let shrunk = (shrinking && ctx.config.mode == Mode::Mock && !ctx.config.check_determinism)
+            .then(|| shrink_failure(ctx, seed, &body, &failure))
+            .flatten();
+        if let Some((_, note)) = &shrunk {
+            text.push_str(note);
+        }
+        if exploring {
+            let keys = shrunk.as_ref().map(|(keys, _)| keys.as_str());
             text.push_str(&match &file {
-                Some(file) => match regressions::record(file, &ctx.test_path, seed, &failure.message) {
+                Some(file) => match regressions::record(file, &ctx.test_path, seed, keys, &failure.message) {
                     Ok(true) => format!(
                         "\nsaved: seed {seed} was added to {}; every run of this test replays it first\n",
                         file.display()
@@ -148,6 +213,79 @@ pub fn run(spec: Spec, body: Body, site: Site) {
         }
         panic!("{text}");
     }
+    if !tally.reached.is_empty() {
+        println!("{}", tally.table(&ctx.test_path));
+        if ctx.config.require_reached {
+            if let Some(failure) = tally.require_reached(&ctx.test_path) {
+                panic!("{failure}");
+            }
+        }
+    }
+    let bands = ctx.spec.snapshot == SnapshotSetting::Bands
+        && ctx.config.mode == Mode::Mock
+        && ctx.config.seed.is_none()
+        && ctx.config.shard.is_none()
+        && !explored.is_empty();
+    if bands {
+        let request = bands_request(&ctx.spec, ctx.case.clone(), &explored);
+        if let Err(e) = guarded("the snapshot", || assert(&request)) {
+            panic!("swarm_test `{}`: {e}", ctx.test_path);
+        }
+    }
+}
+
+/// Shrinks a failing seed's run (see [`shrink`]): the override keys of the smallest run found
+/// that fails the same way, and the text that reports it; `None` when nothing smaller fails
+/// so.
+fn shrink_failure(
+    ctx: &Context,
+    seed: u64,
+    body: &Body,
+    failure: &Failure,
+) -> Option<(String, String)> {
+    let target = shrink::signature(&failure.message);
+    let swarm_body = matches!(body, Body::Swarm(_));
+    let mut trial = ctx.clone();
+    trial.config.report_dir = None;
+    let (mut current, mut found, mut runs) = (ctx.spec.clone(), None, 0u64);
+    let budget = ctx.config.shrink_budget;
+    'search: loop {
+        for candidate in shrink::candidates(&current, swarm_body) {
+            if runs >= budget {
+                break 'search;
+            }
+            let keys = shrink::override_text(&ctx.attribute, &candidate);
+            let Ok(spec) = shrink::apply(&ctx.attribute, &keys) else {
+                continue;
+            };
+            runs += 1;
+            trial.spec = spec.clone();
+            let ran = shrink::quietly(|| run_seed(&trial, seed, body, &|_| {}, false));
+            if let Err(smaller) = ran {
+                if shrink::signature(&smaller.message) == target {
+                    current = spec;
+                    found = Some((keys, smaller.message));
+                    continue 'search;
+                }
+            }
+        }
+        break;
+    }
+    let (keys, message) = found?;
+    let budget_note = if runs >= budget {
+        format!(", the whole budget: raise {SHRINK_BUDGET_VAR} to search further")
+    } else {
+        String::new()
+    };
+    let note = format!(
+        "\nshrunk in {runs} runs ({SHRINK_BUDGET_VAR}={budget}{budget_note}) to a smaller run \
+         that fails the same way: {}\n  minimal failing run: {}\n  (the test's other keys as \
+         written)\n  replay: {}\n",
+        message.lines().next().unwrap_or(""),
+        shrink::attribute_text(&current, swarm_body),
+        replay(ctx, seed, Some(&keys)),
+    );
+    Some((keys, note))
 }
 
 /// One run of one seed; `snapshot: false` skips the snapshot (the determinism check's rerun).
@@ -168,6 +306,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         sim.inject_bug(bug);
     }
     let mut teardown = TeardownGuard::default();
+    sometimes::begin();
     let mut captured = None;
     let result = guarded("the harness", || {
         scenario(
@@ -187,6 +326,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
         (Err(_), Some(dir)) => Some(failure_page(ctx, seed, &mut run, captured, dir)),
         _ => None,
     };
+    let conditions = sometimes::finish();
     // Teardown always runs (the guard would run it on drop, too): live agents are killed
     // first, then every registered step runs, each guarded so one failing step does not skip
     // the others; then the swarm is dropped.
@@ -200,10 +340,12 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     let mut message = match result {
         Ok(report) if teardown_errors.is_empty() => {
             return Ok(Digest {
+                conditions,
+                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
+                captured: report,
                 events,
                 now_us,
                 trace_hash,
-                report: serde_json::to_string_pretty(&report).unwrap_or_default(),
             })
         }
         Ok(_) => String::new(),
@@ -252,18 +394,22 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);
     *captured = Some(report.clone());
-    if let Some(dir) = &ctx.config.report_dir {
-        let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
-        crate::review::file::write(dir, spec, &report, Some(timeline))?;
-    }
     let outcome = guarded("the test body", || match body {
         Body::Declarative(f) => f(),
         Body::Report(f) => f(&report),
         Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
-    })?;
-    outcome.map_err(|e| format!("the test body returned Err: {e}"))?;
-    if snapshot && seed == ctx.base_seed && spec.snapshot != SnapshotSetting::Off {
+    });
+    outcome?.map_err(|e| format!("the test body returned Err: {e}"))?;
+    // Written after the body, so it carries the body's sometimes-conditions (a failed run's
+    // is written by `failure_page`).
+    if let Some(dir) = &ctx.config.report_dir {
+        let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
+        let conditions = sometimes::current();
+        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)?;
+    }
+    let snapshotted = !matches!(spec.snapshot, SnapshotSetting::Off | SnapshotSetting::Bands);
+    if snapshot && seed == ctx.base_seed && snapshotted {
         let faults = run.faults();
         let request = snapshot_request(spec, ctx.case.clone(), report.clone(), &faults);
         guarded("the snapshot", || assert_snapshot(&request))?;
@@ -346,7 +492,8 @@ fn failure_page(
     let written = guarded("writing the failed run's timeline", || {
         let report = captured.unwrap_or_else(|| run.capture(&ctx.report_name(), seed));
         let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
-        crate::review::file::write_failure(dir, &ctx.spec, &report, timeline)
+        let conditions = sometimes::current();
+        crate::review::file::write_failure(dir, &ctx.spec, &report, timeline, &conditions)
     });
     match written.and_then(|w| w) {
         Ok(lines) => lines,

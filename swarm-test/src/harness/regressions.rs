@@ -19,8 +19,9 @@ pub(crate) const REGRESSIONS_DIR: &str = "swarm-test-regressions";
 pub(crate) enum Origin {
     /// `SWARM_TEST_SEED`.
     Replay,
-    /// From the regressions file.
-    Regression,
+    /// From the regressions file, with the shrunk case saved beside it (attribute keys that
+    /// override the test's own), if any.
+    Regression { shrunk: Option<String> },
     /// The `i`-th of `of` seeds (`SWARM_TEST_SEEDS`); 0 is the test's own seed.
     Explore { i: u64, of: u64 },
 }
@@ -32,7 +33,7 @@ impl Origin {
             Origin::Replay => String::new(),
             Origin::Explore { of: 1, .. } => String::new(),
             Origin::Explore { i, of } => format!(" (seed {} of {of})", i + 1),
-            Origin::Regression => format!(
+            Origin::Regression { .. } => format!(
                 " (a seed from the regressions file {}, replayed first)",
                 file.map_or("?".into(), |f| f.display().to_string())
             ),
@@ -40,19 +41,32 @@ impl Origin {
     }
 }
 
+/// A seed kept in the regressions file, with its shrunk case if one was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Saved {
+    pub(crate) seed: u64,
+    pub(crate) shrunk: Option<String>,
+}
+
 /// The seeds to run, in order: `SWARM_TEST_SEED` alone if set; otherwise the regression seeds,
-/// then the test's own seed and `SWARM_TEST_SEEDS − 1` more, each seed once.
-pub(crate) fn plan(config: &Config, base: u64, regressions: &[u64]) -> Vec<(u64, Origin)> {
+/// then the test's own seed and `SWARM_TEST_SEEDS − 1` more, each seed once. Under
+/// `SWARM_TEST_SEED_SHARD=K/M` only the exploration seeds of slice K run (seed `i` of the run
+/// belongs to slice `i % M + 1`); the regression seeds run in every slice.
+pub(crate) fn plan(config: &Config, base: u64, regressions: &[Saved]) -> Vec<(u64, Origin)> {
     if let Some(seed) = config.seed {
         return vec![(seed, Origin::Replay)];
     }
     let mut seeds: Vec<(u64, Origin)> = Vec::new();
-    for &seed in regressions {
-        if !seeds.iter().any(|(s, _)| *s == seed) {
-            seeds.push((seed, Origin::Regression));
+    for saved in regressions {
+        if !seeds.iter().any(|(s, _)| *s == saved.seed) {
+            let shrunk = saved.shrunk.clone();
+            seeds.push((saved.seed, Origin::Regression { shrunk }));
         }
     }
     for i in 0..config.seeds {
+        if config.shard.is_some_and(|shard| !shard.contains(i)) {
+            continue;
+        }
         let seed = nth_seed(base, i);
         if !seeds.iter().any(|(s, _)| *s == seed) {
             let of = config.seeds;
@@ -94,7 +108,7 @@ fn find_source(manifest_dir: &Path, file: &Path) -> Option<PathBuf> {
 }
 
 /// The seeds in a regressions file; none if it does not exist.
-pub(crate) fn read(path: &Path) -> Result<Vec<u64>, String> {
+pub(crate) fn read(path: &Path) -> Result<Vec<Saved>, String> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -103,34 +117,48 @@ pub(crate) fn read(path: &Path) -> Result<Vec<u64>, String> {
     parse(&text).map_err(|(line, e)| format!("{}:{line}: {e}", path.display()))
 }
 
-/// Parses a regressions file: `seed N` lines, `#` comments, blank lines.
-fn parse(text: &str) -> Result<Vec<u64>, (usize, String)> {
+/// Parses a regressions file: `seed N` lines, optionally followed by `shrunk KEYS` (the
+/// shrunk case, attribute keys that override the test's own), `#` comments, blank lines.
+fn parse(text: &str) -> Result<Vec<Saved>, (usize, String)> {
     let mut seeds = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split_once('#').map_or(line, |(code, _)| code).trim();
         if line.is_empty() {
             continue;
         }
-        let seed = line
+        let (seed, shrunk) = match line.split_once(" shrunk ") {
+            Some((seed, keys)) => (seed, Some(keys.trim().to_owned())),
+            None => (line, None),
+        };
+        let seed = seed
             .strip_prefix("seed")
             .map(str::trim)
             .and_then(|n| n.parse::<u64>().ok())
             .ok_or_else(|| {
                 (
                     i + 1,
-                    format!("expected `seed N` (N an unsigned 64-bit integer), found `{line}`"),
+                    format!(
+                        "expected `seed N` or `seed N shrunk KEYS` (N an unsigned 64-bit \
+                         integer), found `{line}`"
+                    ),
                 )
             })?;
-        seeds.push(seed);
+        seeds.push(Saved { seed, shrunk });
     }
     Ok(seeds)
 }
 
-/// Appends `seed` to the regressions file (creating it with a header), unless it is there.
-/// Returns whether it was added.
-pub(crate) fn record(path: &Path, test_path: &str, seed: u64, why: &str) -> Result<bool, String> {
+/// Appends `seed` (with its shrunk case, if any) to the regressions file (creating it with a
+/// header), unless the seed is there. Returns whether it was added.
+pub(crate) fn record(
+    path: &Path,
+    test_path: &str,
+    seed: u64,
+    shrunk: Option<&str>,
+    why: &str,
+) -> Result<bool, String> {
     let existing = read(path)?;
-    if existing.contains(&seed) {
+    if existing.iter().any(|s| s.seed == seed) {
         return Ok(false);
     }
     let mut text = match std::fs::read_to_string(path) {
@@ -141,7 +169,12 @@ pub(crate) fn record(path: &Path, test_path: &str, seed: u64, why: &str) -> Resu
         text.push('\n');
     }
     let why: String = why.lines().next().unwrap_or("").chars().take(160).collect();
-    let _ = writeln!(text, "seed {seed} # {why}");
+    let why = why.replace('#', "");
+    match shrunk {
+        Some(keys) => writeln!(text, "seed {seed} shrunk {keys} # {why}"),
+        None => writeln!(text, "seed {seed} # {why}"),
+    }
+    .map_err(|e| e.to_string())?;
     let write = || -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
@@ -155,8 +188,9 @@ pub(crate) fn record(path: &Path, test_path: &str, seed: u64, why: &str) -> Resu
 fn header(test_path: &str) -> String {
     format!(
         "# Seeds that failed `{test_path}` under {SEEDS_VAR}, written by swarm-test.\n\
-         # Every run of the test replays them first. Commit this file; delete a line once its\n\
-         # failure is fixed and covered by a test of its own.\n"
+         # Every run of the test replays them first (a seed's shrunk case, when it has one).\n\
+         # Commit this file; delete a line once its failure is fixed and covered by a test of\n\
+         # its own.\n"
     )
 }
 
@@ -170,17 +204,61 @@ mod tests {
             seeds: 3,
             ..Config::default()
         };
-        let plan = plan(&config, 42, &[7, nth_seed(42, 1), 7]);
+        let saved = |seed| Saved { seed, shrunk: None };
+        let plan = plan(&config, 42, &[saved(7), saved(nth_seed(42, 1)), saved(7)]);
         let seeds: Vec<u64> = plan.iter().map(|(s, _)| *s).collect();
         assert_eq!(seeds, vec![7, nth_seed(42, 1), 42, nth_seed(42, 2)]);
-        assert_eq!(plan[0].1, Origin::Regression);
+        assert_eq!(plan[0].1, Origin::Regression { shrunk: None });
         assert_eq!(plan[2].1, Origin::Explore { i: 0, of: 3 });
         let replay = Config {
             seed: Some(9),
             seeds: 3,
             ..Config::default()
         };
-        assert_eq!(super::plan(&replay, 42, &[7]), vec![(9, Origin::Replay)]);
+        assert_eq!(
+            super::plan(&replay, 42, &[saved(7)]),
+            vec![(9, Origin::Replay)]
+        );
+    }
+
+    #[test]
+    fn shards_of_the_same_seeds_are_disjoint_and_cover_them_all() {
+        use crate::config::Shard;
+        let explored = |shard| {
+            let config = Config {
+                seeds: 10,
+                shard,
+                ..Config::default()
+            };
+            plan(
+                &config,
+                42,
+                &[Saved {
+                    seed: 7,
+                    shrunk: None,
+                }],
+            )
+        };
+        let all: Vec<(u64, Origin)> = explored(None);
+        for count in [1u64, 2, 3, 4, 10, 11] {
+            let mut union: Vec<(u64, Origin)> = Vec::new();
+            for index in 1..=count {
+                let slice = explored(Some(Shard { index, count }));
+                assert_eq!(slice[0].0, 7, "every slice replays the regressions first");
+                for entry in slice.into_iter().skip(1) {
+                    assert!(
+                        !union.contains(&entry),
+                        "{entry:?} is in two of {count} slices"
+                    );
+                    union.push(entry);
+                }
+            }
+            union.sort_by_key(|(_, origin)| match origin {
+                Origin::Explore { i, .. } => *i,
+                _ => u64::MAX,
+            });
+            assert_eq!(union, all[1..], "the {count} slices cover the 10 seeds");
+        }
     }
 
     #[test]
@@ -191,7 +269,7 @@ mod tests {
             " (seed 17 of 1000)"
         );
         let file = Path::new("t/swarm-test-regressions/a.txt");
-        assert!(Origin::Regression
+        assert!(Origin::Regression { shrunk: None }
             .describe(Some(file))
             .contains("regressions file t/swarm-test-regressions/a.txt"));
     }
@@ -202,10 +280,23 @@ mod tests {
         let path = dir.join("m__t.txt");
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(read(&path), Ok(vec![]));
-        assert_eq!(record(&path, "m::t", 5, "boom\nmore"), Ok(true));
-        assert_eq!(record(&path, "m::t", 5, "again"), Ok(false));
-        assert_eq!(record(&path, "m::t", 6, "bang"), Ok(true));
-        assert_eq!(read(&path), Ok(vec![5, 6]));
+        assert_eq!(record(&path, "m::t", 5, None, "boom\nmore"), Ok(true));
+        assert_eq!(record(&path, "m::t", 5, None, "again"), Ok(false));
+        assert_eq!(
+            record(&path, "m::t", 6, Some("agents = 3, inject = []"), "bang #2"),
+            Ok(true)
+        );
+        let shrunk = Some("agents = 3, inject = []".to_owned());
+        assert_eq!(
+            read(&path),
+            Ok(vec![
+                Saved {
+                    seed: 5,
+                    shrunk: None
+                },
+                Saved { seed: 6, shrunk }
+            ])
+        );
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.starts_with("# Seeds that failed `m::t`"), "{text}");
         assert!(
@@ -216,7 +307,8 @@ mod tests {
         let e = read(&path).unwrap_err();
         assert!(
             e.ends_with(
-                "m__t.txt:2: expected `seed N` (N an unsigned 64-bit integer), found `sead 6`"
+                "m__t.txt:2: expected `seed N` or `seed N shrunk KEYS` (N an unsigned 64-bit \
+                 integer), found `sead 6`"
             ),
             "{e}"
         );

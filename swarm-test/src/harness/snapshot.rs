@@ -24,14 +24,18 @@ pub struct SnapshotRequest {
     /// In live mode, the report with its timing redacted (the `@live` variant); `None` in
     /// mock mode, where the report is snapshotted as it is.
     pub live: Option<serde_json::Value>,
+    /// With `snapshot = "bands"`, each metric's distribution over the seeds, snapshotted
+    /// instead of the report.
+    pub bands: Option<serde_json::Value>,
 }
 
 impl SnapshotRequest {
     /// What is snapshotted: the report (mock) or its redacted form (live).
     pub fn body(&self) -> SnapshotBody<'_> {
-        match &self.live {
-            Some(value) => SnapshotBody::Live(value),
-            None => SnapshotBody::Report(&self.report),
+        match (&self.bands, &self.live) {
+            (Some(bands), _) => SnapshotBody::Bands(bands),
+            (None, Some(value)) => SnapshotBody::Live(value),
+            (None, None) => SnapshotBody::Report(&self.report),
         }
     }
 }
@@ -43,13 +47,15 @@ pub enum SnapshotBody<'a> {
     Report(&'a Report),
     /// Live mode: the report with timing redacted.
     Live(&'a serde_json::Value),
+    /// `snapshot = "bands"`: each metric's distribution over the seeds.
+    Bands(&'a serde_json::Value),
 }
 
 impl serde::Serialize for SnapshotBody<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             SnapshotBody::Report(report) => report.serialize(serializer),
-            SnapshotBody::Live(value) => value.serialize(serializer),
+            SnapshotBody::Live(value) | SnapshotBody::Bands(value) => value.serialize(serializer),
         }
     }
 }
@@ -170,5 +176,28 @@ pub(super) fn snapshot_request(
         info,
         report,
         live,
+        bands: None,
     }
+}
+
+/// The snapshot request of `snapshot = "bands"`: each metric's distribution over `reports`
+/// (the explored seeds' reports, the test's own first), in `<name>@seeds-N.snap` (a case's:
+/// `@<case>-seeds-N`), so each number of seeds has its own snapshot.
+pub(super) fn bands_request(
+    spec: &Spec,
+    case: Option<String>,
+    reports: &[Report],
+) -> SnapshotRequest {
+    let n = reports.len();
+    let suffix = Some(match &case {
+        Some(case) => format!("{case}-seeds-{n}"),
+        None => format!("seeds-{n}"),
+    });
+    let mut request = snapshot_request(spec, None, reports[0].clone(), &[]);
+    let bands = serde_json::to_value(super::bands::bands(reports)).unwrap_or_default();
+    request.description = format!("bands over {n} seeds: {}", request.description);
+    request.suffix = suffix;
+    request.live = None;
+    request.bands = Some(bands);
+    request
 }

@@ -2,11 +2,13 @@
 //! report`, `diff` and `timeline` read.
 //!
 //! A file is the run's [`Report`] (the same fields as the snapshot, at the top level), plus
-//! two keys the snapshot leaves out: `pattern` (the scenario's pattern, to group runs by) and
-//! `timeline` (the event trace, see [`Timeline`]). Mock runs write
+//! keys the snapshot leaves out: `pattern` (the scenario's pattern, to group runs by),
+//! `timeline` (the event trace, see [`Timeline`]) and `sometimes` (the run's
+//! sometimes-conditions, when it declared any). Mock runs write
 //! `<test>-<seed>.json`, live runs `<test>-<seed>-live.json`, so both modes of a test can
 //! share a directory. A failed run also writes `<...>.html`, its timeline page.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +31,10 @@ pub struct ReportFile {
     /// The event trace (left out of snapshots; capped, see [`super::trace::TRACE_CAP`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Timeline>,
+    /// The run's sometimes-conditions (name → reached in this run), when it declared any
+    /// (see [`crate::sometimes`]); left out of snapshots.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sometimes: BTreeMap<String, bool>,
 }
 
 impl ReportFile {
@@ -76,12 +82,14 @@ pub fn write(
     spec: &Spec,
     report: &Report,
     timeline: Option<Timeline>,
+    sometimes: &BTreeMap<String, bool>,
 ) -> Result<PathBuf, String> {
     let file = stem(dir, report).with_extension("json");
     let body = ReportFile {
         report: report.clone(),
         pattern: Some(pattern_of(spec)),
         timeline,
+        sometimes: sometimes.clone(),
     };
     let json = serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir)
@@ -102,13 +110,15 @@ pub fn write_failure(
     spec: &Spec,
     report: &Report,
     timeline: Timeline,
+    sometimes: &BTreeMap<String, bool>,
 ) -> Result<String, String> {
-    let json = write(dir, spec, report, Some(timeline.clone()))?;
+    let json = write(dir, spec, report, Some(timeline.clone()), sometimes)?;
     let page = json.with_extension("html");
     let file = ReportFile {
         report: report.clone(),
         pattern: Some(pattern_of(spec)),
         timeline: Some(timeline),
+        sometimes: sometimes.clone(),
     };
     std::fs::write(&page, super::timeline::html(&file))
         .map_err(|e| format!("could not write the timeline to {}: {e}", page.display()))?;

@@ -45,6 +45,7 @@ pub(crate) mod tests {
             report,
             pattern: Some(super::file::pattern_of(&spec)),
             timeline: Some(timeline),
+            sometimes: Default::default(),
         };
         (file, spec)
     }

@@ -6,6 +6,7 @@
 //! in a child process of this very test binary, and reads what it printed: the real macro, the
 //! real runtime and libtest's real failure path, with the environment under our control.
 
+mod explore;
 mod faults;
 mod select;
 mod subjects;
