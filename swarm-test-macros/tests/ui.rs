@@ -1,7 +1,7 @@
 //! Compile-time checks of `#[swarm_test]`: `ui/fail/*.rs` must fail with the committed
 //! `.stderr`, `ui/pass/*.rs` must compile.
 //!
-//! Regenerate the expected output with `TRYBUILD=overwrite cargo test -p swarm-test --test ui`,
+//! Regenerate the expected output with `TRYBUILD=overwrite cargo test -p swarm-test-macros --test ui`,
 //! then read every changed `.stderr`.
 
 #[test]
