@@ -46,6 +46,7 @@ mod market;
 pub(crate) mod metrics;
 mod patterns;
 mod report;
+pub mod roles;
 mod review;
 mod rng;
 mod scale;
