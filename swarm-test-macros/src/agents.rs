@@ -133,17 +133,26 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
                 _ => None,
             };
             let Some(n) = n else {
-                errors.push(b.right.span(), "write a positive count after `*`, like `Breakout * 2`");
+                errors.push(
+                    b.right.span(),
+                    "write a positive count after `*`, like `Breakout * 2`",
+                );
                 return None;
             };
             let Some(build) = build_of(&b.left) else {
-                errors.push(b.left.span(), "expected a type that implements `Agent`, like `Breakout * 2`");
+                errors.push(
+                    b.left.span(),
+                    "expected a type that implements `Agent`, like `Breakout * 2`",
+                );
                 return None;
             };
             Some(Entry::User(build, n))
         }
         other => build_of(other).map(|b| Entry::User(b, 1)).or_else(|| {
-            errors.push(other.span(), "a `roles` entry is a role name (`\"risk_manager\"`) or a type (`Breakout * 2`)");
+            errors.push(
+                other.span(),
+                "a `roles` entry is a role name (`\"risk_manager\"`) or a type (`Breakout * 2`)",
+            );
             None
         }),
     }
