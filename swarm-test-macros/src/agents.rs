@@ -24,10 +24,13 @@ pub(crate) enum Build {
     Expr(Expr),
 }
 
+/// Agents `from..to` of a roster, and how each is built.
+type Range = (usize, usize, Build);
+
 /// The user agents of a test: all agents (`agent`), or ranges of ids (`roles`).
 pub(crate) enum UserAgents {
     All(Build),
-    Ranges(Vec<(usize, usize, Build)>),
+    Ranges(Vec<Range>),
 }
 
 /// Takes `agent = …` and a list-valued `roles = […]` out of `args`; returns the rest of the
@@ -38,7 +41,7 @@ pub(crate) fn take(args: TokenStream, errors: &mut Errors) -> (TokenStream, Opti
     };
     let mut rest = Vec::new();
     let mut agent: Option<(Span, Build)> = None;
-    let mut roster: Option<(Span, Vec<(usize, usize, Build)>)> = None;
+    let mut roster: Option<(Span, Vec<Range>)> = None;
     for meta in metas {
         let Meta::NameValue(nv) = &meta else {
             rest.push(meta.to_token_stream());
@@ -192,6 +195,24 @@ impl Build {
 }
 
 impl UserAgents {
+    /// The trait-bound checks of the named types, as a module-level item: the generated test
+    /// is left out of non-test builds (`cargo build`, `cargo check`), this is not, so a type
+    /// that does not implement `Agent` (or `Default`) is an error at its span in every build.
+    pub(crate) fn checks(&self) -> TokenStream {
+        let builds: Vec<&Build> = match self {
+            UserAgents::All(b) => vec![b],
+            UserAgents::Ranges(r) => r.iter().map(|(_, _, b)| b).collect(),
+        };
+        let checks = builds.into_iter().filter_map(|b| match b {
+            Build::Default(ty) => Some(quote_spanned! {ty.span()=>
+                let _ = ::swarm_test::__private::user_agent::<#ty>;
+                let _ = <#ty as ::core::default::Default>::default;
+            }),
+            Build::Expr(_) => None,
+        });
+        quote!(const _: () = { #(#checks)* };)
+    }
+
     /// The factory function, named `__swarm_test_agent`.
     pub(crate) fn factory(&self) -> TokenStream {
         let body = match self {

@@ -62,7 +62,11 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match checked {
         Some(checked) if errors.is_empty() && specs.len() == cases.len() => {
-            expand(item_fn, &checked, &cases, &specs, users.as_ref())
+            let mut out = expand(item_fn, &checked, &cases, &specs, users.as_ref());
+            if let Some(users) = &users {
+                out.extend(users.checks());
+            }
+            out
         }
         _ => fallback(item_fn, &errors),
     }
