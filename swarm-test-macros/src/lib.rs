@@ -6,6 +6,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod agents;
 mod attr;
 mod emit;
 mod entry;
@@ -43,7 +44,8 @@ use proc_macro::TokenStream;
 /// |---|---|---|
 /// | `topology` | `"mesh"`, `"hierarchical"`, `"ring"`, `"star"`, or a list of them | required |
 /// | `agents` | integer (ring ≥ 3, others ≥ 2; mesh ≤ 2,000, others ≤ 100,000), or a list | required |
-/// | `roles` | roster, `"momentum_trader*2, pairs_trader*2, arbitrage_trader"` (size = `agents`) | per topology |
+/// | `roles` | roster, `"momentum_trader*2, pairs_trader*2, arbitrage_trader"`, or a list mixing your own agent types with role names, `[Breakout * 2, "risk_manager"]` (size = `agents`) | per topology |
+/// | `agent` | your own agent for every agent: a type implementing `Agent` and `Default` (`Breakout`), or an expression evaluated once per agent (`Breakout::new(20)`); not with `roles` | the built-in roles |
 /// | `strategy` | `"round_robin"`, `"least_loaded"`, `"specialized"`, `"consensus"`, `"adaptive"` | `"round_robin"` |
 /// | `inject` | a fault spec, or a list of them: `"crash(hub) @ 2s"`, `"latency(50ms, jitter = 10ms) @ 1s for 5s"` | none |
 /// | `trades` | integer | 20 |

@@ -28,7 +28,7 @@ use swarm_test_spec::{Role, Strategy, TopologyKind};
 
 use super::agent::{AgentRecord, AgentState};
 use super::breaker::{Breaker, BreakerConfig};
-use super::consensus::{Decision, Round, RoundId, Vote};
+use super::consensus::{Round, RoundId, RoundOutcome, Vote};
 use super::health::{Detector, HealthEvent};
 use super::index::RoutingIndex;
 use super::ledger::{Ending, Ledger};
@@ -275,7 +275,7 @@ pub struct Core {
     pub(super) moved_edges: BTreeSet<(AgentId, AgentId)>,
     pub(super) stale_sends: u64,
     pub(super) rounds: BTreeMap<RoundId, Round>,
-    pub(super) decisions: BTreeMap<RoundId, Decision>,
+    pub(super) decisions: BTreeMap<RoundId, RoundOutcome>,
     pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
     pub(super) membership: churn::Membership,
@@ -521,6 +521,25 @@ impl Core {
         self.tasks.insert(id, task);
         self.route(now_us, id);
         id
+    }
+
+    /// Whether `task`'s effect was applied already (its order sent).
+    pub fn effect_applied(&self, task: TaskId) -> bool {
+        self.effects.contains(&task)
+    }
+
+    /// Agent `id` is a user's agent of `role` with its own `capabilities`; call before it
+    /// becomes ready (the router indexes it then).
+    pub fn set_own_agent(
+        &mut self,
+        id: AgentId,
+        role: Role,
+        capabilities: &'static [&'static str],
+    ) {
+        if let Some(a) = self.agents.get_mut(id) {
+            a.role = role;
+            *a = a.clone().with_capabilities(capabilities);
+        }
     }
 
     /// Whether the driver may apply `task`'s effect (send its order). True once per task: the

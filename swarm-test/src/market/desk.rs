@@ -21,7 +21,7 @@ use swarm_test_spec::Role;
 use crate::rng::SimRng;
 
 use super::execution::FillModel;
-use super::order::{Decision, Execution, Fill, HoldReason, UnfilledReason};
+use super::order::{Execution, Fill, HoldReason, Intent, UnfilledReason};
 use super::report::{TradeBook, TradesReport};
 use super::risk::{Rejection, RiskLimits};
 use super::signals::{decide, SignalParams};
@@ -98,13 +98,28 @@ impl TradingDesk {
         self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng)
     }
 
+    /// [`TradingDesk::trade`] with the decision (step 2) made by `decide`, given the market and
+    /// the portfolio as marked at `decided_at_ms`; an `Err` from it books nothing.
+    pub fn trade_with<E>(
+        &mut self,
+        role: Role,
+        decided_at_ms: u64,
+        arrives_at_ms: u64,
+        rng: &mut SimRng,
+        decide: impl FnOnce(&mut Market, &Portfolio) -> Result<Intent, E>,
+    ) -> Result<TradeOutcome, E> {
+        self.mark(decided_at_ms);
+        let decision = decide(&mut self.market, &self.portfolio)?;
+        Ok(self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng))
+    }
+
     /// Steps 3 to 5 for a decision an agent made elsewhere (a live agent process, which keeps
     /// its own copy of the market): the desk checks risk, fills and books it. Marks the
     /// portfolio at `decided_at_ms` first, as [`TradingDesk::trade`] does.
     pub fn settle(
         &mut self,
         role: Role,
-        decision: Decision,
+        decision: Intent,
         decided_at_ms: u64,
         arrives_at_ms: u64,
         rng: &mut SimRng,
@@ -116,17 +131,17 @@ impl TradingDesk {
     fn book_decision(
         &mut self,
         role: Role,
-        decision: Decision,
+        decision: Intent,
         decided_at_ms: u64,
         arrives_at_ms: u64,
         rng: &mut SimRng,
     ) -> TradeOutcome {
         let order = match decision {
-            Decision::Hold(reason) => {
+            Intent::Hold(reason) => {
                 self.book.record_hold(role, &reason);
                 return TradeOutcome::Hold(reason);
             }
-            Decision::Order(order) => order,
+            Intent::Order(order) => order,
         };
         if let Err(reason) = self.limits.check(&order, &self.portfolio) {
             self.book.record_rejection(&order, &reason);

@@ -26,6 +26,8 @@ pub(crate) enum Timer {
     Arrival,
     /// A consensus round's deadline.
     RoundTimeout(RoundId),
+    /// A timer an agent set ([`AgentCtx::set_timer`](crate::AgentCtx::set_timer)).
+    Agent(AgentId, crate::agent::TimerId),
 }
 
 /// A piece of work the core gave an agent: the driver carries it out (a modelled service time
@@ -53,7 +55,7 @@ pub(crate) enum Booking {
     /// The agent's process decided this, at market time `decided_ms`.
     Settle {
         /// The agent's decision.
-        decision: crate::market::Decision,
+        decision: crate::market::Intent,
         /// The market time it judged.
         decided_ms: u64,
     },
