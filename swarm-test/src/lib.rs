@@ -25,7 +25,7 @@
 //!
 //! The crate root is the vocabulary of a test: the attribute, [`Swarm`], [`Report`] and its
 //! parts, [`Spec`] / [`SpecBuilder`] / [`FaultSpec`], [`Config`] / [`Mode`], [`Topology`],
-//! [`Task`] and the errors. The machinery (the coordination core, the drivers, the market,
+//! [`Task`] and the errors; [`Agent`] and its vocabulary for testing your own agents. The machinery (the coordination core, the drivers, the market,
 //! the wire, …) is in [`internals`], for benches, tooling and advanced users, with no
 //! stability promise.
 //! [`internals::review`] turns report files into a cross-pattern report, diffs and timelines
@@ -33,6 +33,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod agent;
 mod backend;
 mod config;
 mod core;
@@ -62,11 +63,15 @@ use driver::{live, sim};
 #[path = "private.rs"]
 pub mod __private;
 
+pub use agent::{
+    Agent, AgentCtx, AgentError, AgentRng, Capability, Decision, MarketView, Payload, TimerId,
+};
 pub use config::{Config, ConfigError, Mode};
-pub use core::{AgentState, Decision, Proposal, Task, TaskId, Vote};
+pub use core::{AgentState, Proposal, RoundOutcome, Task, TaskId, Vote};
 pub use error::{InjectError, ProposalError, RunError, SetupError, SwarmError};
 pub use fault_handle::{FaultHandle, IntoFaultSpec};
 pub use harness::sometimes;
+pub use market::{HoldReason, Side};
 pub use report::{
     AgentReport, BreakerReport, ConsensusRound, DeployStep, DetectionReport, FaultReport,
     HealthReport, LatencyReport, MessagesReport, PromotionReport, RecoveryReport, Report,
@@ -81,8 +86,9 @@ pub use topology::{AgentId, Topology};
 
 /// Everything a test file needs: `use swarm_test::prelude::*;`.
 pub mod prelude {
-    pub use crate::{swarm_test, AgentState, Decision, Proposal, Report, Swarm, SwarmError, Task};
-    pub use crate::{FaultSpec, Role, Strategy, TopologyKind};
+    pub use crate::{swarm_test, AgentState, Proposal, Report, Swarm, SwarmError, Task};
+    pub use crate::{Agent, AgentCtx, AgentError, AgentId, Capability, Decision, Payload};
+    pub use crate::{FaultSpec, Role, Strategy, TimerId, TopologyKind, Vote};
 }
 
 /// The machinery under the test vocabulary, for benches, the reference scenarios' own tests,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::config::Mode;
-use crate::core::{AgentRecord, Core, Decision, Ending, Proposal, Task, TaskId};
+use crate::core::{AgentRecord, Core, Ending, Proposal, RoundOutcome, Task, TaskId};
 use crate::driver::{Driver, Until};
 use crate::error::SwarmError;
 use crate::fault_handle::{FaultHandle, IntoFaultSpec};
@@ -175,7 +175,7 @@ impl Swarm {
     /// [`SwarmError::Live`] when the live controller stopped (an agent broke the protocol).
     /// A vote that cannot be held (no proposer, too few live voters) is a decision that was
     /// not reached, with the reason.
-    pub async fn propose(&mut self, proposal: Proposal) -> Result<Decision, SwarmError> {
+    pub async fn propose(&mut self, proposal: Proposal) -> Result<RoundOutcome, SwarmError> {
         let round = self.act(|w, fx| w.propose(fx, proposal))??;
         self.wait(Until::Decided(round)).await?;
         self.view(|w| w.core.decision(round).cloned())

@@ -169,13 +169,13 @@ impl Proposal {
 ///
 /// #[swarm_test(topology = "mesh", agents = 3, snapshot = false)]
 /// async fn vote(swarm: &mut Swarm) -> Result<(), SwarmError> {
-///     let d: Decision = swarm.propose(Proposal::trade("SPY")).await?;
+///     let d: RoundOutcome = swarm.propose(Proposal::trade("SPY")).await?;
 ///     assert_eq!(d.votes, 3);
 ///     Ok(())
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Decision {
+pub struct RoundOutcome {
     /// What was proposed (`"trade SPY"`).
     pub proposal: String,
     /// Whether a quorum of live voters agreed.
@@ -207,7 +207,7 @@ pub fn tally(
     voters: &[AgentId],
     votes: &BTreeMap<AgentId, Vote>,
     now_us: u64,
-) -> Decision {
+) -> RoundOutcome {
     let quorum = proposal.quorum(voters.len());
     let counted: Vec<(AgentId, Vote)> = votes
         .iter()
@@ -254,7 +254,7 @@ pub fn tally(
             if cast == 1 { "" } else { "s" }
         )
     };
-    Decision {
+    RoundOutcome {
         proposal: proposal.describe(),
         reached,
         choice,

@@ -28,7 +28,7 @@ use swarm_test_spec::{Role, Strategy, TopologyKind};
 
 use super::agent::{AgentRecord, AgentState};
 use super::breaker::{Breaker, BreakerConfig};
-use super::consensus::{Decision, Round, RoundId, Vote};
+use super::consensus::{Round, RoundId, RoundOutcome, Vote};
 use super::health::{Detector, HealthEvent};
 use super::index::RoutingIndex;
 use super::ledger::{Ending, Ledger};
@@ -275,7 +275,7 @@ pub struct Core {
     pub(super) moved_edges: BTreeSet<(AgentId, AgentId)>,
     pub(super) stale_sends: u64,
     pub(super) rounds: BTreeMap<RoundId, Round>,
-    pub(super) decisions: BTreeMap<RoundId, Decision>,
+    pub(super) decisions: BTreeMap<RoundId, RoundOutcome>,
     pub(super) next_round: u64,
     /// Agents joining, draining and leaving; tasks pinned to a pool (see `membership.rs`).
     pub(super) membership: churn::Membership,

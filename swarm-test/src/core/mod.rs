@@ -26,7 +26,7 @@ pub use breaker::{
     Admit, Breaker, BreakerConfig, BreakerState, Transition, BREAKER_COOL_DOWN_US, BREAKER_FAILURES,
 };
 pub use consensus::{
-    tally, Decision, Proposal, RoundId, Vote, DEFAULT_THRESHOLD, MIN_VOTERS, VOTE_TIMEOUT_US,
+    tally, Proposal, RoundId, RoundOutcome, Vote, DEFAULT_THRESHOLD, MIN_VOTERS, VOTE_TIMEOUT_US,
 };
 pub use coordinator::{
     Core, Endpoint, Envelope, Hop, Message, Output, Step, WorkResult, MAX_ATTEMPTS,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use swarm_test_spec::TopologyKind;
 
-use super::consensus::{tally, Decision, Proposal, Round, RoundId, Vote};
+use super::consensus::{tally, Proposal, Round, RoundId, RoundOutcome, Vote};
 use super::coordinator::{Core, Endpoint, Message, Output};
 use crate::topology::AgentId;
 
@@ -133,18 +133,18 @@ impl Core {
         }
     }
 
-    fn decided(&mut self, round: RoundId, decision: Decision) {
+    fn decided(&mut self, round: RoundId, decision: RoundOutcome) {
         self.decisions.insert(round, decision);
         self.outputs.push_back(Output::Decided(round));
     }
 
     /// The decision of `round`, once decided.
-    pub fn decision(&self, round: RoundId) -> Option<&Decision> {
+    pub fn decision(&self, round: RoundId) -> Option<&RoundOutcome> {
         self.decisions.get(&round)
     }
 
     /// Every decided round, by id.
-    pub fn decisions(&self) -> impl Iterator<Item = (RoundId, &Decision)> {
+    pub fn decisions(&self) -> impl Iterator<Item = (RoundId, &RoundOutcome)> {
         self.decisions.iter().map(|(&id, d)| (id, d))
     }
 

@@ -21,7 +21,7 @@ use swarm_test_spec::Role;
 use crate::rng::SimRng;
 
 use super::execution::FillModel;
-use super::order::{Decision, Execution, Fill, HoldReason, UnfilledReason};
+use super::order::{Execution, Fill, HoldReason, Intent, UnfilledReason};
 use super::report::{TradeBook, TradesReport};
 use super::risk::{Rejection, RiskLimits};
 use super::signals::{decide, SignalParams};
@@ -104,7 +104,7 @@ impl TradingDesk {
     pub fn settle(
         &mut self,
         role: Role,
-        decision: Decision,
+        decision: Intent,
         decided_at_ms: u64,
         arrives_at_ms: u64,
         rng: &mut SimRng,
@@ -116,17 +116,17 @@ impl TradingDesk {
     fn book_decision(
         &mut self,
         role: Role,
-        decision: Decision,
+        decision: Intent,
         decided_at_ms: u64,
         arrives_at_ms: u64,
         rng: &mut SimRng,
     ) -> TradeOutcome {
         let order = match decision {
-            Decision::Hold(reason) => {
+            Intent::Hold(reason) => {
                 self.book.record_hold(role, &reason);
                 return TradeOutcome::Hold(reason);
             }
-            Decision::Order(order) => order,
+            Intent::Order(order) => order,
         };
         if let Err(reason) = self.limits.check(&order, &self.portfolio) {
             self.book.record_rejection(&order, &reason);

@@ -38,7 +38,7 @@ pub use bars::{Bar, BarSeries, BarsError, BARS_HEADER};
 pub use desk::{TradeOutcome, TradingDesk};
 pub use execution::{FillModel, SlippageTier};
 pub use order::{
-    Decision, Execution, Fill, HoldReason, OrderIntent, OrderKind, Side, UnfilledReason,
+    Execution, Fill, HoldReason, Intent, OrderIntent, OrderKind, Side, UnfilledReason,
 };
 pub use path::{default_universe, SymbolSpec};
 pub use portfolio::{Portfolio, Position, DEFAULT_INITIAL_CAPITAL};

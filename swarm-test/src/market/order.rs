@@ -207,11 +207,11 @@ impl fmt::Display for HoldReason {
     }
 }
 
-/// An agent's decision: an order to send, or a hold with its reason. Live agents send it to
-/// the controller over the wire.
+/// What the desk books for an agent's [`Decision`](crate::Decision): a priced, timed order
+/// intent or a hold with its reason. Live agents send it to the controller over the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Decision {
+pub enum Intent {
     /// Send this order.
     Order(OrderIntent),
     /// Do nothing, for this reason.

@@ -25,7 +25,7 @@
 
 use swarm_test_spec::Role;
 
-use super::order::{Decision, HoldReason, OrderIntent, OrderKind, Side};
+use super::order::{HoldReason, Intent, OrderIntent, OrderKind, Side};
 use super::{Market, Portfolio};
 
 /// Tunables of the trading rules.
@@ -108,14 +108,14 @@ pub fn decide(
     t_ms: u64,
     portfolio: &Portfolio,
     params: &SignalParams,
-) -> Decision {
+) -> Intent {
     match role {
-        Role::RiskManager => return Decision::Hold(HoldReason::RiskManager),
-        Role::DataCollector => return Decision::Hold(HoldReason::DataCollector),
+        Role::RiskManager => return Intent::Hold(HoldReason::RiskManager),
+        Role::DataCollector => return Intent::Hold(HoldReason::DataCollector),
         _ => {}
     }
     let Some(mid) = market.try_mid(symbol, t_ms) else {
-        return Decision::Hold(HoldReason::UnknownSymbol);
+        return Intent::Hold(HoldReason::UnknownSymbol);
     };
     let unit = ((params.target_notional / mid).floor() as i64).max(1);
     let signal = |x: f64, up: f64, down: f64, flat: Option<f64>| {
@@ -155,7 +155,7 @@ pub fn decide(
         }
         Role::PairsTrader => {
             let Some(partner) = market.partner(symbol) else {
-                return Decision::Hold(HoldReason::NoPartner);
+                return Intent::Hold(HoldReason::NoPartner);
             };
             let a = market.history(symbol, t_ms, params.pairs_window);
             let b = market.history(&partner, t_ms, params.pairs_window);
@@ -210,11 +210,11 @@ pub fn decide(
             let t = params.generic_threshold_bps;
             signal(r, t, -t, None)
         }
-        Role::RiskManager => return Decision::Hold(HoldReason::RiskManager),
-        Role::DataCollector => return Decision::Hold(HoldReason::DataCollector),
+        Role::RiskManager => return Intent::Hold(HoldReason::RiskManager),
+        Role::DataCollector => return Intent::Hold(HoldReason::DataCollector),
     };
     let Target::Shares(target) = target else {
-        return Decision::Hold(if role == Role::PortfolioOptimizer {
+        return Intent::Hold(if role == Role::PortfolioOptimizer {
             HoldReason::AtTarget
         } else {
             HoldReason::NoSignal
@@ -222,7 +222,7 @@ pub fn decide(
     };
     let delta = target - portfolio.strategy_position(role, symbol);
     if delta == 0 {
-        return Decision::Hold(HoldReason::AtTarget);
+        return Intent::Hold(HoldReason::AtTarget);
     }
     let side = if delta > 0 { Side::Buy } else { Side::Sell };
     let kind = match (limit, side) {
@@ -231,7 +231,7 @@ pub fn decide(
         (Some((_, sell)), Side::Sell) => OrderKind::Limit { price: sell },
         (None, _) => OrderKind::Market,
     };
-    Decision::Order(OrderIntent {
+    Intent::Order(OrderIntent {
         role,
         symbol: symbol.to_string(),
         side,
@@ -242,8 +242,8 @@ pub fn decide(
     })
 }
 
-fn too_short(closes: &[f64], need: usize) -> Option<Decision> {
-    (closes.len() < need).then_some(Decision::Hold(HoldReason::NotEnoughHistory {
+fn too_short(closes: &[f64], need: usize) -> Option<Intent> {
+    (closes.len() < need).then_some(Intent::Hold(HoldReason::NotEnoughHistory {
         have: closes.len(),
         need,
     }))
@@ -293,14 +293,14 @@ mod tests {
         )
     }
 
-    fn run(role: Role, m: &mut Market, t: u64, p: &Portfolio) -> Decision {
+    fn run(role: Role, m: &mut Market, t: u64, p: &Portfolio) -> Intent {
         decide(role, m, "A", t, p, &SignalParams::default())
     }
 
-    fn order(d: Decision) -> OrderIntent {
+    fn order(d: Intent) -> OrderIntent {
         match d {
-            Decision::Order(o) => o,
-            Decision::Hold(h) => panic!("held: {h}"),
+            Intent::Order(o) => o,
+            Intent::Hold(h) => panic!("held: {h}"),
         }
     }
 
@@ -313,7 +313,7 @@ mod tests {
         assert_eq!((o.side, o.qty, o.kind), (Side::Buy, 77, OrderKind::Market)); // 10,000 / 129
         assert_eq!(
             run(Role::MomentumTrader, &mut m, 3_000, &p),
-            Decision::Hold(HoldReason::NotEnoughHistory { have: 4, need: 20 })
+            Intent::Hold(HoldReason::NotEnoughHistory { have: 4, need: 20 })
         );
     }
 
@@ -345,7 +345,7 @@ mod tests {
         p.apply(Role::MomentumTrader, "A", Side::Buy, 77, 129.0, 0.0, 129.0);
         assert_eq!(
             run(Role::MomentumTrader, &mut m, 29_000, &p),
-            Decision::Hold(HoldReason::AtTarget)
+            Intent::Hold(HoldReason::AtTarget)
         );
         p.apply(Role::GenericTrader, "A", Side::Sell, 10, 129.0, 0.0, 129.0);
         let o = order(run(Role::GenericTrader, &mut m, 29_000, &p));
@@ -375,7 +375,7 @@ mod tests {
         let mut lone = replay(&[("A", &a)]);
         assert_eq!(
             run(Role::PairsTrader, &mut lone, 30_000, &Portfolio::default()),
-            Decision::Hold(HoldReason::NoPartner)
+            Intent::Hold(HoldReason::NoPartner)
         );
     }
 
@@ -402,7 +402,7 @@ mod tests {
         );
         assert_eq!(
             run(Role::PortfolioOptimizer, &mut m, 39_000, &held),
-            Decision::Hold(HoldReason::AtTarget)
+            Intent::Hold(HoldReason::AtTarget)
         );
     }
 
@@ -425,13 +425,13 @@ mod tests {
                 &Portfolio::default(),
                 &params,
             ) {
-                Decision::Order(o) => {
+                Intent::Order(o) => {
                     entries += 1;
                     assert!(gap.abs() > 0.001);
                     assert_eq!(o.side == Side::Buy, gap > 0.0);
                     assert!(matches!(o.kind, OrderKind::Limit { .. }));
                 }
-                Decision::Hold(h) => assert!(gap.abs() <= 0.001, "{h} at gap {gap}"),
+                Intent::Hold(h) => assert!(gap.abs() <= 0.001, "{h} at gap {gap}"),
             }
         }
         assert!(entries > 0);
@@ -443,11 +443,11 @@ mod tests {
         let p = Portfolio::default();
         assert_eq!(
             run(Role::RiskManager, &mut m, 1_000, &p),
-            Decision::Hold(HoldReason::RiskManager)
+            Intent::Hold(HoldReason::RiskManager)
         );
         assert_eq!(
             run(Role::DataCollector, &mut m, 1_000, &p),
-            Decision::Hold(HoldReason::DataCollector)
+            Intent::Hold(HoldReason::DataCollector)
         );
         assert_eq!(
             decide(
@@ -458,7 +458,7 @@ mod tests {
                 &p,
                 &SignalParams::default()
             ),
-            Decision::Hold(HoldReason::UnknownSymbol)
+            Intent::Hold(HoldReason::UnknownSymbol)
         );
         assert_eq!(
             HoldReason::AtTarget.to_string(),

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use swarm_test_spec::Regime;
 
 use crate::core::{Envelope, RoundId, Step, TaskId, Vote};
-use crate::market::Decision;
+use crate::market::Intent;
 use crate::topology::AgentId;
 
 /// Controller → agent.
@@ -201,7 +201,7 @@ pub enum WorkOutcome {
     /// Done; for a trade, the agent's decision.
     Done {
         /// The decision, for a trade's execution step.
-        decision: Option<Decision>,
+        decision: Option<Intent>,
     },
     /// The agent answered with an error (the controller retries elsewhere).
     Error {
@@ -270,7 +270,7 @@ mod tests {
             FromAgent::WorkDone {
                 work: 3,
                 outcome: WorkOutcome::Done {
-                    decision: Some(Decision::Hold(HoldReason::NotEnoughHistory {
+                    decision: Some(Intent::Hold(HoldReason::NotEnoughHistory {
                         have: 1,
                         need: 20,
                     })),

@@ -53,7 +53,7 @@ pub(crate) enum Booking {
     /// The agent's process decided this, at market time `decided_ms`.
     Settle {
         /// The agent's decision.
-        decision: crate::market::Decision,
+        decision: crate::market::Intent,
         /// The market time it judged.
         decided_ms: u64,
     },

@@ -5,7 +5,7 @@
 
 use super::{market_ms, Effects, World};
 use crate::core::{Proposal, RoundId, Task, Vote};
-use crate::market::{decide, Decision, Side};
+use crate::market::{decide, Intent, Side};
 use crate::topology::AgentId;
 
 impl World {
@@ -37,9 +37,9 @@ impl World {
             &desk.portfolio,
             &desk.params,
         ) {
-            Decision::Order(o) if o.side == Side::Buy => Vote::Buy,
-            Decision::Order(_) => Vote::Sell,
-            Decision::Hold(_) => Vote::Hold,
+            Intent::Order(o) if o.side == Side::Buy => Vote::Buy,
+            Intent::Order(_) => Vote::Sell,
+            Intent::Hold(_) => Vote::Hold,
         }
     }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use swarm_test_spec::{Role, Spec, SpecError};
 
 use crate::core::{roles_for, Step, Vote};
-use crate::market::{decide, Decision, Market, Portfolio, RegimeSegment, Side, SignalParams};
+use crate::market::{decide, Intent, Market, Portfolio, RegimeSegment, Side, SignalParams};
 use crate::rng::{fnv1a, SimRng};
 use crate::topology::AgentId;
 use crate::wire::{
@@ -310,7 +310,7 @@ impl Agent {
         WorkOutcome::Done { decision }
     }
 
-    fn decide(&mut self, t: &TradeRequest) -> Decision {
+    fn decide(&mut self, t: &TradeRequest) -> Intent {
         let mut portfolio = Portfolio::default();
         let mid = self.market.mid(&t.symbol, t.at_ms);
         if t.position != 0 && mid.is_finite() {
@@ -392,11 +392,11 @@ impl Agent {
 
 /// Busy for `load` of every period, asleep for the rest, until stopped.
 /// A decision as a vote, as mock-mode voters cast it (`World::vote_of`, `world/rounds.rs`).
-fn vote_of(decision: &Decision) -> Vote {
+fn vote_of(decision: &Intent) -> Vote {
     match decision {
-        Decision::Order(o) if o.side == Side::Buy => Vote::Buy,
-        Decision::Order(_) => Vote::Sell,
-        Decision::Hold(_) => Vote::Hold,
+        Intent::Order(o) if o.side == Side::Buy => Vote::Buy,
+        Intent::Order(_) => Vote::Sell,
+        Intent::Hold(_) => Vote::Hold,
     }
 }
 
