@@ -10,7 +10,7 @@
 //! nothing about how long the program took enters the run.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, ChildStdout};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -263,4 +263,112 @@ fn too_long(n: u64, len: usize, expected: Expected) -> ProgramError {
         expected,
     }
     .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::message::PROTOCOL_VERSION;
+
+    fn examples() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/agents")
+    }
+
+    fn broken(how: &str) -> Child {
+        let argv = ["python3".to_owned(), "broken.py".to_owned(), how.to_owned()];
+        Child::start(&argv, &examples(), 0).expect("python3 runs")
+    }
+
+    fn hello() -> Request {
+        Request::Hello {
+            id: 1,
+            protocol: PROTOCOL_VERSION,
+            agent: 0,
+        }
+    }
+
+    fn trade() -> Request {
+        Request::Trade {
+            id: 2,
+            now_ms: 0,
+            symbol: "SPY".into(),
+            market: Default::default(),
+            position: Default::default(),
+        }
+    }
+
+    fn gone(pid: u32) -> bool {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    }
+
+    /// Each way of breaking the protocol gives its own error, naming the line and what was
+    /// expected, and leaves no process behind.
+    #[test]
+    fn violations_name_the_line_and_what_was_expected() {
+        let mut child = broken("bad-json");
+        let pid = child.pid();
+        assert!(crate::backend::reaper::registered().contains(&pid));
+        assert!(matches!(child.ask(&hello()), Ok(Answer::Ready { .. })));
+        let err = child.ask(&trade()).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2 `{\"type\":\"decision\",\"id\":2,\"action\":\"buy\",`: bad JSON"),
+            "{err}"
+        );
+        assert!(
+            err.ends_with(
+                "expected `decision` or `error` with \"id\":2 answering request 2 (trade SPY)"
+            ),
+            "{err}"
+        );
+        drop(child);
+        assert!(gone(pid), "the program is reaped");
+
+        let mut child = broken("wrong-version");
+        let err = child.ask(&hello()).unwrap_err().to_string();
+        assert!(
+            err.contains("line 1 `") && err.contains("wrong protocol version 99"),
+            "{err}"
+        );
+
+        let mut child = broken("unknown");
+        child.ask(&hello()).unwrap();
+        let err = child.ask(&trade()).unwrap_err().to_string();
+        assert!(err.contains("unknown message type `order`"), "{err}");
+    }
+
+    #[test]
+    fn silence_past_the_deadline_and_an_early_exit_fail() {
+        let mut child = broken("silent");
+        let pid = child.pid();
+        child.ask(&hello()).unwrap();
+        child.deadline = Duration::from_millis(300);
+        let err = child.ask(&trade()).unwrap_err().to_string();
+        assert!(
+            err.contains("no answer within 300 ms; expected `decision`"),
+            "{err}"
+        );
+        drop(child);
+        assert!(gone(pid), "a silent program is killed and reaped");
+
+        let mut child = broken("exit");
+        child.ask(&hello()).unwrap();
+        let err = child.ask(&trade()).unwrap_err().to_string();
+        assert!(
+            err.contains("the program ended (exited with status 3) after 1 line(s)"),
+            "{err}"
+        );
+        assert!(err.contains("broken.py: exiting on purpose"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_program_fails_to_start_with_its_command() {
+        let argv = ["no-such-program-here".to_owned()];
+        let err = Child::start(&argv, Path::new("."), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("could not start `no-such-program-here`"),
+            "{err}"
+        );
+    }
 }

@@ -346,7 +346,7 @@ pub(crate) fn quote(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::program::message::{AgentInfo, ProposalInfo};
+    use crate::program::message::ProposalInfo;
 
     fn trade(id: u64) -> Expected {
         Expected::answering(&Request::Trade {
@@ -362,13 +362,7 @@ mod tests {
         Expected::answering(&Request::Hello {
             id: 1,
             protocol: PROTOCOL_VERSION,
-            agent: AgentInfo {
-                id: 0,
-                role: "program".into(),
-                neighbours: vec![],
-            },
-            seed: 0,
-            symbols: vec![],
+            agent: 0,
         })
     }
 

@@ -53,25 +53,25 @@ pub struct ProposalInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
-    /// The handshake: the framework's version and who the agent is.
+    /// The handshake: the framework's version and the agent's id.
     Hello {
         /// Request id.
         id: u64,
         /// The framework's protocol version.
         protocol: u32,
-        /// The agent.
-        agent: AgentInfo,
-        /// The agent's own seed.
-        seed: u64,
-        /// The run's symbols.
-        symbols: Vec<String>,
+        /// The agent's id in the swarm.
+        agent: u64,
     },
-    /// The run starts.
+    /// The run starts: who the agent is in it, its seed and the market.
     Start {
         /// Request id.
         id: u64,
         /// Run time, ms.
         now_ms: u64,
+        /// The agent.
+        agent: AgentInfo,
+        /// The agent's own seed.
+        seed: u64,
         /// Market data.
         market: Market,
     },
@@ -317,17 +317,31 @@ mod tests {
         let hello = Request::Hello {
             id: 1,
             protocol: PROTOCOL_VERSION,
+            agent: 3,
+        };
+        let start = Request::Start {
+            id: 2,
+            now_ms: 0,
             agent: AgentInfo {
                 id: 3,
-                role: "program".into(),
+                role: "generic_trader".into(),
                 neighbours: vec![2, 4],
             },
             seed: 7,
-            symbols: vec!["SPY".into(), "QQQ".into()],
+            market: [(
+                "SPY".to_owned(),
+                Quote {
+                    mid: 412.31,
+                    history: vec![412.31],
+                },
+            )]
+            .into(),
         };
         let doc = include_str!("../../../PROTOCOL.md");
         let line = hello.to_line();
         assert!(doc.contains(line.trim_end()), "{line}");
+        let start = start.to_line();
+        assert!(doc.contains(start.trim_end()), "{start}");
         let stop = Request::Stop {
             id: 9,
             now_ms: 1500,
