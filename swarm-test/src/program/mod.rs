@@ -16,6 +16,7 @@ pub mod message;
 pub use agent::ProgramAgent;
 pub use decode::{decode_answer, Expected, ProtocolError};
 pub use message::{
-    Action, AgentInfo, Answer, Ballot, Effects, Quote, Request, SendEffect, TimerEffect,
+    Action, AgentInfo, Answer, Ballot, Effects, Market, ProposalInfo, Quote, Request, SendEffect,
+    TimerEffect,
     PROTOCOL_VERSION,
 };
