@@ -113,12 +113,18 @@ mod tests {
     fn words_split_as_a_shell_would() {
         assert_eq!(split_command(" a  b\tc ").unwrap(), ["a", "b", "c"]);
         assert_eq!(split_command(r"a\ b").unwrap(), ["a b"]);
-        assert_eq!(split_command(r#"a "b \"c\" \d""#).unwrap(), ["a", r#"b "c" \d"#]);
+        assert_eq!(
+            split_command(r#"a "b \"c\" \d""#).unwrap(),
+            ["a", r#"b "c" \d"#]
+        );
         assert_eq!(split_command("a '' b").unwrap(), ["a", "", "b"]);
         assert_eq!(split_command("a'b c'd").unwrap(), ["ab cd"]);
         assert_eq!(split_command(""), Err(CommandError::Empty));
         assert_eq!(split_command("a 'b"), Err(CommandError::Unclosed("single")));
-        assert_eq!(split_command("a \"b"), Err(CommandError::Unclosed("double")));
+        assert_eq!(
+            split_command("a \"b"),
+            Err(CommandError::Unclosed("double"))
+        );
         assert_eq!(split_command("a \\"), Err(CommandError::TrailingBackslash));
     }
 }

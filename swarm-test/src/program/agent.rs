@@ -297,3 +297,126 @@ impl Drop for ProgramAgent {
         self.child.shutdown();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::{AgentRng, Outbox};
+    use crate::market::{Market, Portfolio, DEFAULT_INITIAL_CAPITAL};
+    use crate::rng::SimRng;
+    use crate::topology::Topology;
+    use swarm_test_spec::{MarketSpec, Regime, Role, TopologyKind};
+
+    fn examples() -> PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/agents")
+    }
+
+    /// The world's side of one agent: what its context borrows.
+    struct World {
+        market: Market,
+        portfolio: Portfolio,
+        topology: Topology,
+        rng: AgentRng,
+        out: Outbox,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                market: Market::new(&MarketSpec::Regime(Regime::Trending), SimRng::new(7)).unwrap(),
+                portfolio: Portfolio::new(DEFAULT_INITIAL_CAPITAL),
+                topology: Topology::new(TopologyKind::Ring, 4),
+                rng: AgentRng::for_agent(7, 1),
+                out: Outbox::default(),
+            }
+        }
+
+        fn ctx(&mut self, t_ms: u64) -> AgentCtx<'_> {
+            AgentCtx::new(
+                1,
+                Role::GenericTrader,
+                t_ms * 1000,
+                t_ms,
+                &mut self.rng,
+                &mut self.market,
+                &self.portfolio,
+                &self.topology,
+                &mut self.out,
+            )
+        }
+    }
+
+    /// What one session with `argv` decides: the trade decisions and votes over time, and
+    /// the messages and timers it asked for.
+    fn session(argv: &[&str]) -> Vec<String> {
+        let mut world = World::new();
+        let mut agent = ProgramAgent::new(argv, examples(), 1);
+        let mut seen = vec![format!("{:?}", agent.capabilities())];
+        agent.on_start(&mut world.ctx(0));
+        for step in 1..40 {
+            let t = step * 50;
+            let decision = agent.on_trade(&mut world.ctx(t), "SPY");
+            let vote = agent.on_vote(&mut world.ctx(t), &Proposal::trade("SPY"));
+            seen.push(format!("{t}: {decision:?} {vote:?}"));
+        }
+        let timers: Vec<TimerId> = world.out.timers.iter().map(|(id, _)| *id).collect();
+        for timer in timers {
+            agent.on_timer(&mut world.ctx(2000), timer);
+        }
+        agent.on_stop(&mut world.ctx(2500));
+        seen.push(format!("messages {:?}", world.out.messages));
+        seen.push(format!("timers {:?}", world.out.timers));
+        seen
+    }
+
+    /// The two example programs trade through the protocol, and a program that answers from
+    /// what it is sent gives the same session twice.
+    #[test]
+    fn the_example_programs_trade_deterministically() {
+        for argv in [&["python3", "momentum.py"][..], &["node", "arb.js"][..]] {
+            let first = session(argv);
+            assert_eq!(first, session(argv), "{argv:?} is deterministic");
+            let text = first.join("\n");
+            assert!(text.contains("trade_execution"), "{text}");
+            assert!(
+                text.contains("Buy") || text.contains("Sell"),
+                "{argv:?} trades:\n{text}"
+            );
+            if argv[1] == "momentum.py" {
+                // It tells its first neighbour (agent 0 on the ring) and sets heartbeats.
+                assert!(
+                    text.contains("messages [(0, Payload(Object {\"signal\""),
+                    "{text}"
+                );
+                assert!(text.contains("timers [(TimerId(0), 250000)"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_violation_panics_naming_the_command_the_line_and_what_was_expected() {
+        let mut world = World::new();
+        let mut agent = ProgramAgent::new(&["python3", "broken.py", "bad-json"], examples(), 1);
+        assert_eq!(agent.type_name(), "program(\"python3 broken.py bad-json\")");
+        let pid = agent.child.pid();
+        agent.on_start(&mut world.ctx(0));
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = agent.on_trade(&mut world.ctx(10), "SPY");
+        }))
+        .unwrap_err();
+        let message = panic.downcast_ref::<String>().unwrap();
+        assert!(
+            message.starts_with("agent program `python3 broken.py bad-json` broke the agent protocol: line 3 `{\"type\":\"decision\""),
+            "{message}"
+        );
+        assert!(
+            message.contains("expected `decision` or `error` with \"id\":3"),
+            "{message}"
+        );
+        drop(agent);
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "reaped"
+        );
+    }
+}

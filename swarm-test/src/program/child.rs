@@ -28,19 +28,24 @@ pub const DEFAULT_DEADLINE: Duration = Duration::from_millis(5000);
 /// The variable that sets the deadline, in milliseconds.
 pub const DEADLINE_VAR: &str = "SWARM_TEST_PROGRAM_DEADLINE_MS";
 
-/// The deadline: [`DEADLINE_VAR`] if set to a positive integer, else [`DEFAULT_DEADLINE`].
-pub fn deadline() -> Duration {
-    std::env::var(DEADLINE_VAR)
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|&ms| ms > 0)
-        .map(Duration::from_millis)
-        .unwrap_or(DEFAULT_DEADLINE)
+/// The deadline: [`DEADLINE_VAR`] if set, else [`DEFAULT_DEADLINE`]. Errors: the variable is
+/// set but not a positive integer.
+pub fn deadline() -> Result<Duration, ProgramError> {
+    match std::env::var(DEADLINE_VAR) {
+        Err(_) => Ok(DEFAULT_DEADLINE),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => Err(ProgramError::BadDeadline(v)),
+        },
+    }
 }
 
 /// Why a program could not be asked or did not answer as the protocol says.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgramError {
+    /// `SWARM_TEST_PROGRAM_DEADLINE_MS` is not a positive integer.
+    #[error("{DEADLINE_VAR}={0:?} is not valid: give the deadline in milliseconds, a positive integer (the default is 5000)")]
+    BadDeadline(String),
     /// The process did not start.
     #[error("could not start `{command}`: {error}")]
     Start {
@@ -144,6 +149,7 @@ impl Child {
     /// Starts `argv` (program and arguments) in `cwd` for the agent `agent`.
     pub fn start(argv: &[String], cwd: &Path, agent: u64) -> Result<Child, ProgramError> {
         let command = argv.join(" ");
+        let deadline = deadline()?;
         let Some((program, args)) = argv.split_first() else {
             return Err(ProgramError::Start {
                 command,
@@ -164,7 +170,7 @@ impl Child {
             stdin: Some(stdin),
             lines,
             line_no: 0,
-            deadline: deadline(),
+            deadline,
             broken: false,
         })
     }

@@ -17,6 +17,5 @@ pub use agent::ProgramAgent;
 pub use decode::{decode_answer, Expected, ProtocolError};
 pub use message::{
     Action, AgentInfo, Answer, Ballot, Effects, Market, ProposalInfo, Quote, Request, SendEffect,
-    TimerEffect,
-    PROTOCOL_VERSION,
+    TimerEffect, PROTOCOL_VERSION,
 };
