@@ -393,6 +393,27 @@ mod tests {
         }
     }
 
+    /// The example failure in `PROTOCOL.md` is what a violation says.
+    #[test]
+    fn the_protocol_documents_failure_message_is_real() {
+        let trade = Request::Trade {
+            id: 3,
+            now_ms: 0,
+            symbol: "SPY".into(),
+            market: Default::default(),
+            position: BTreeMap::new(),
+        };
+        let line = r#"{"type":"decision","id":3,"action":"buy","#;
+        let err = super::super::decode_answer(3, line, &super::super::Expected::answering(&trade))
+            .unwrap_err();
+        let message = format!(
+            "agent program `python3 agents/momentum.py` {}",
+            super::super::child::ProgramError::from(err)
+        );
+        let doc = include_str!("../../../PROTOCOL.md");
+        assert!(doc.contains(&message), "{message}");
+    }
+
     #[test]
     fn a_violation_panics_naming_the_command_the_line_and_what_was_expected() {
         let mut world = World::new();
