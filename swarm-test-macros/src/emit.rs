@@ -41,6 +41,8 @@ pub(crate) fn spec(spec: &Spec) -> TokenStream {
         snapshot,
         scale,
         deploy,
+        // Written by the entry from the attribute's `agent` / `roles` tokens, not from data.
+        agent_factory: _,
     } = spec;
     let defaults = Spec::new(name, &spec.module_path, *topology, *agents);
     let mut fields = TokenStream::new();

@@ -20,6 +20,7 @@ use syn::{parse_quote, Attribute, FnArg, Ident, ItemFn, ReturnType};
 
 use swarm_test_spec::Spec;
 
+use crate::agents;
 use crate::attr::{self, Case};
 use crate::emit;
 use crate::errors::Errors;
@@ -41,6 +42,7 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     let test = item_fn.sig.ident.to_string();
     let mut errors = Errors::default();
+    let (args, users) = agents::take(args, &mut errors);
     let entries = attr::parse(args, &mut errors);
     attr::check_keys(&test, &entries, &mut errors);
     let checked = sig::check(&item_fn, &mut errors);
@@ -60,7 +62,7 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match checked {
         Some(checked) if errors.is_empty() && specs.len() == cases.len() => {
-            expand(item_fn, &checked, &cases, &specs)
+            expand(item_fn, &checked, &cases, &specs, users.as_ref())
         }
         _ => fallback(item_fn, &errors),
     }
@@ -71,6 +73,7 @@ pub(crate) fn swarm_test(args: TokenStream, item: TokenStream) -> TokenStream {
 pub(crate) fn checked_spec(args: TokenStream) -> TokenStream {
     let test = "checked_spec";
     let mut errors = Errors::default();
+    let (args, _users) = agents::take(args, &mut errors);
     let entries = attr::parse(args, &mut errors);
     attr::check_keys(test, &entries, &mut errors);
     let cases = attr::cases(&entries);
@@ -128,7 +131,13 @@ fn strip_param_attrs(item: &mut ItemFn) {
     }
 }
 
-fn expand(item: ItemFn, checked: &Checked, cases: &[Case], specs: &[Spec]) -> TokenStream {
+fn expand(
+    item: ItemFn,
+    checked: &Checked,
+    cases: &[Case],
+    specs: &[Spec],
+    users: Option<&agents::UserAgents>,
+) -> TokenStream {
     let name = item.sig.ident.clone();
     let vis = item.vis.clone();
     // Attributes for the generated test(s); the rest stay on the user's function.
@@ -148,8 +157,21 @@ fn expand(item: ItemFn, checked: &Checked, cases: &[Case], specs: &[Spec]) -> To
     let site = site(checked.rstest);
     let run = |spec: &Spec| {
         let spec = emit::spec(spec);
-        quote! {
-            ::swarm_test::__private::run(#spec, #body, #site);
+        match users {
+            None => quote! {
+                ::swarm_test::__private::run(#spec, #body, #site);
+            },
+            Some(users) => {
+                let factory = users.factory();
+                quote! {
+                    #factory
+                    ::swarm_test::__private::run(
+                        ::swarm_test::__private::with_agents(#spec, __swarm_test_agent),
+                        #body,
+                        #site,
+                    );
+                }
+            }
         }
     };
     match cases {

@@ -6,6 +6,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod agents;
 mod attr;
 mod emit;
 mod entry;

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::factory::AgentFactory;
 use crate::choice::unknown;
 use crate::deploy::{DeployKeys, DeploySpec, DEPLOY_KEYS};
 use crate::duration::{format_duration, parse_duration};
@@ -105,6 +106,11 @@ pub struct Spec {
     /// (the built-in trade flow).
     #[serde(default)]
     pub deploy: Option<DeploySpec>,
+    /// Your own agents (`agent = …`, or user types in `roles = […]`): built by the test's
+    /// code, one per agent. The default is `None` (every agent a built-in role). Not
+    /// serialised: reports name each agent's type instead.
+    #[serde(skip)]
+    pub agent_factory: Option<AgentFactory>,
 }
 
 impl Spec {
@@ -141,6 +147,7 @@ impl Spec {
             snapshot: SnapshotSetting::Auto,
             scale: None,
             deploy: None,
+            agent_factory: None,
         }
     }
 
@@ -396,6 +403,7 @@ impl SpecBuilder {
             snapshot: self.snapshot,
             scale,
             deploy,
+            agent_factory: None,
         })
     }
 }
@@ -470,6 +478,7 @@ mod tests {
                 snapshot: SnapshotSetting::Auto,
                 scale: None,
                 deploy: None,
+                agent_factory: None,
             }
         );
     }

@@ -47,6 +47,7 @@ pub(crate) mod metrics;
 mod patterns;
 mod program;
 mod report;
+pub mod roles;
 mod review;
 mod rng;
 mod scale;

@@ -214,6 +214,10 @@ pub(crate) fn report(world: &mut World, fx: &dyn Effects, name: &str, seed: u64)
             .map(|a| AgentReport {
                 id: a.id,
                 role: a.role,
+                agent_type: world
+                    .agents
+                    .is_user(a.id)
+                    .then(|| world.agents.type_name(a.id).to_owned()),
                 degree: topology.degree(a.id) as u64,
                 state: a.state,
                 executed: a.executed,

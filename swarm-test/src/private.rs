@@ -49,6 +49,25 @@ pub use swarm_test_spec::Spec;
 
 use crate::report::Report;
 
+/// What the expansion's agent factory returns for one agent: the user's agent, type-erased
+/// (the spec crate, which carries the factory, does not know the `Agent` trait), or `None`
+/// for a built-in role.
+pub type BuiltAgent = Option<Box<dyn std::any::Any + Send>>;
+
+/// A user's agent, as the factory hands it on. Generic only in the agent type: the
+/// expansion calls it at the type's span, so a type that does not implement `Agent` is an
+/// error there.
+pub fn user_agent<A: crate::Agent>(agent: A) -> Box<dyn std::any::Any + Send> {
+    let agent: Box<dyn crate::Agent> = Box::new(agent);
+    Box::new(agent)
+}
+
+/// `spec` with its user agents built by `build` (the expansion's `__swarm_test_agent`).
+pub fn with_agents(mut spec: Spec, build: fn(usize) -> BuiltAgent) -> Spec {
+    spec.agent_factory = Some(swarm_test_spec::AgentFactory::new(build));
+    spec
+}
+
 /// Support for the live bench (`benches/live.rs`): a live swarm on the process backend whose
 /// agents are this very binary (its `main` must call [`run_if_agent`] first). Not an API.
 pub struct LiveBench {

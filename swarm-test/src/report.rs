@@ -111,6 +111,11 @@ pub struct AgentReport {
     pub id: AgentId,
     /// Trading role.
     pub role: Role,
+    /// The agent's type when it is the user's own (`Breakout`), or `None` for a built-in role
+    /// (the role names its type); see [`AgentReport::type_name`]. Written as `type` in report
+    /// files, only for user agents.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub agent_type: Option<String>,
     /// Number of connections.
     pub degree: u64,
     /// State as the coordination layer last saw it.
@@ -123,6 +128,13 @@ pub struct AgentReport {
     pub cpu: f64,
     /// Memory it reports at the end, MB.
     pub memory_mb: f64,
+}
+
+impl AgentReport {
+    /// The agent's type: the user's type name, or the built-in role's name.
+    pub fn type_name(&self) -> &str {
+        self.agent_type.as_deref().unwrap_or(self.role.as_str())
+    }
 }
 
 /// Task accounting.

@@ -60,6 +60,14 @@ pub(crate) struct Outbox {
     pub(crate) next_timer: u64,
 }
 
+impl Outbox {
+    /// Forgets what was sent and set (where the driver does not carry them out yet).
+    pub(crate) fn clear(&mut self) {
+        self.messages.clear();
+        self.timers.clear();
+    }
+}
+
 /// The prices and bars of the run's market, as of the hook's virtual time.
 #[derive(Debug)]
 pub struct MarketView<'a> {

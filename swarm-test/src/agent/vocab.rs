@@ -92,3 +92,17 @@ impl From<serde_json::Value> for Payload {
 /// back to [`Agent::on_timer`](super::Agent::on_timer) when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TimerId(pub u64);
+
+/// `caps` as one `'static` list of names, interned once per distinct list (the router keeps
+/// a list per agent; a swarm of one agent type shares one).
+pub(crate) fn interned_list(caps: &[Capability]) -> &'static [&'static str] {
+    static LISTS: Mutex<BTreeSet<&'static [&'static str]>> = Mutex::new(BTreeSet::new());
+    let names: Vec<&'static str> = caps.iter().map(Capability::interned).collect();
+    let mut lists = LISTS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(list) = lists.get(names.as_slice()) {
+        return list;
+    }
+    let list: &'static [&'static str] = Box::leak(names.into_boxed_slice());
+    lists.insert(list);
+    list
+}

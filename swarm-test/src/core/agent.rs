@@ -75,6 +75,9 @@ pub struct AgentRecord {
     /// equally loaded agents take turns (as nginx's `least_conn` does) instead of the lowest
     /// id taking every task of a sequential flow.
     pub last_routed: u64,
+    /// What it can do, when not its role's (a user's agent states its own).
+    #[serde(skip)]
+    capabilities: Option<&'static [&'static str]>,
 }
 
 /// Weight of the newest sample in the agents' moving averages. The default value is 0.3.
@@ -102,7 +105,14 @@ impl AgentRecord {
             latency_ms: 0.0,
             cpu: 0.0,
             last_routed: 0,
+            capabilities: None,
         }
+    }
+
+    /// The same agent with its own `capabilities` instead of its role's.
+    pub fn with_capabilities(mut self, capabilities: &'static [&'static str]) -> Self {
+        self.capabilities = Some(capabilities);
+        self
     }
 
     /// Folds one task outcome into [`AgentRecord::error_rate`].
@@ -141,9 +151,10 @@ impl AgentRecord {
         };
     }
 
-    /// What this agent can do (from its role).
+    /// What this agent can do: its own list (a user's agent), else its role's.
     pub fn capabilities(&self) -> &'static [&'static str] {
-        self.role.capabilities()
+        self.capabilities
+            .unwrap_or_else(|| self.role.capabilities())
     }
 
     /// Whether this agent has `capability`.

@@ -523,6 +523,25 @@ impl Core {
         id
     }
 
+    /// Whether `task`'s effect was applied already (its order sent).
+    pub fn effect_applied(&self, task: TaskId) -> bool {
+        self.effects.contains(&task)
+    }
+
+    /// Agent `id` is a user's agent of `role` with its own `capabilities`; call before it
+    /// becomes ready (the router indexes it then).
+    pub fn set_own_agent(
+        &mut self,
+        id: AgentId,
+        role: Role,
+        capabilities: &'static [&'static str],
+    ) {
+        if let Some(a) = self.agents.get_mut(id) {
+            a.role = role;
+            *a = a.clone().with_capabilities(capabilities);
+        }
+    }
+
     /// Whether the driver may apply `task`'s effect (send its order). True once per task: the
     /// exchange's idempotency key, so a task executed twice never trades twice.
     pub fn begin_effect(&mut self, task: TaskId) -> bool {

@@ -162,19 +162,17 @@ impl Run {
         }
     }
 
-    /// Live agents that broke the protocol or failed: each fails the run.
-    pub(super) fn live_errors(&mut self) -> Result<(), String> {
-        let errors = match self.driver() {
-            Engine::Mock { .. } => return Ok(()),
-            Engine::Live(live) => live.errors(),
+    /// Agents whose code panicked (mock), live agents that broke the protocol or failed:
+    /// each fails the run.
+    pub(super) fn agent_errors(&mut self) -> Result<(), String> {
+        let (errors, what) = match self.driver() {
+            Engine::Mock { sim, .. } => (sim.world().agents.panic_lines(), "agents failed"),
+            Engine::Live(live) => (live.errors(), "live agents failed or broke the protocol"),
         };
         if errors.is_empty() {
             return Ok(());
         }
-        Err(format!(
-            "live agents failed or broke the protocol:\n  - {}",
-            errors.join("\n  - ")
-        ))
+        Err(format!("{what}:\n  - {}", errors.join("\n  - ")))
     }
 
     /// Kills every live agent (mock: nothing to do). Idempotent.

@@ -389,7 +389,7 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         }
         _ => run.flow(spec, seed)?,
     };
-    run.live_errors()?;
+    run.agent_errors()?;
     run.with_core(check_coordination)?;
     let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);

@@ -98,6 +98,21 @@ impl TradingDesk {
         self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng)
     }
 
+    /// [`TradingDesk::trade`] with the decision (step 2) made by `decide`, given the market and
+    /// the portfolio as marked at `decided_at_ms`; an `Err` from it books nothing.
+    pub fn trade_with<E>(
+        &mut self,
+        role: Role,
+        decided_at_ms: u64,
+        arrives_at_ms: u64,
+        rng: &mut SimRng,
+        decide: impl FnOnce(&mut Market, &Portfolio) -> Result<Intent, E>,
+    ) -> Result<TradeOutcome, E> {
+        self.mark(decided_at_ms);
+        let decision = decide(&mut self.market, &self.portfolio)?;
+        Ok(self.book_decision(role, decision, decided_at_ms, arrives_at_ms, rng))
+    }
+
     /// Steps 3 to 5 for a decision an agent made elsewhere (a live agent process, which keeps
     /// its own copy of the market): the desk checks risk, fills and books it. Marks the
     /// portfolio at `decided_at_ms` first, as [`TradingDesk::trade`] does.

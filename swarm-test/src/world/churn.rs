@@ -13,6 +13,10 @@ impl World {
     pub(crate) fn add_agent(&mut self, fx: &mut (impl Effects + ?Sized), role: Role) -> AgentId {
         let now = fx.now_us();
         let agent = self.core.add_agent(now, role);
+        let mut own_role = role;
+        if let Some(capabilities) = self.agents.add(agent, &mut own_role) {
+            self.core.set_own_agent(agent, own_role, capabilities);
+        }
         if self.went_silent.len() <= agent {
             self.went_silent.resize(agent + 1, Vec::new());
         }

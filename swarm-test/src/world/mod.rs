@@ -24,6 +24,7 @@
 //!   failed (the health event's time), not the time the driver handled the event
 //!   ([`World::on_health`]).
 
+mod agents;
 mod churn;
 mod effects;
 mod faults;
@@ -50,6 +51,7 @@ use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 use crate::wire::MarketEvent;
 
+pub(crate) use agents::{agent_rng, build as build_agent, Agents};
 pub(crate) use effects::{Booking, Effects, Timer, Work};
 pub(crate) use faults::{delays, errs, hangs, kills, loses, slows, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
@@ -98,6 +100,8 @@ pub struct FaultOutcome {
 #[derive(Debug)]
 pub(crate) struct World {
     pub(crate) core: Core,
+    /// The agents' code: one [`Agent`](crate::Agent) per agent.
+    pub(crate) agents: Agents,
     pub(crate) desk: TradingDesk,
     pub(crate) model: Model,
     /// Task messages' latencies and losses, and the exchange's latency.
@@ -148,12 +152,17 @@ impl World {
     pub(crate) fn new(spec: &Spec, seed: u64) -> Result<World, SetupError> {
         let mut root = SimRng::new(seed);
         let topology = Topology::new(spec.topology, spec.agents);
-        let roles = roles_for(spec.topology, spec.agents, spec.roles.as_ref());
-        let core = Core::new(topology, &roles, spec.strategy)?;
+        let mut roles = roles_for(spec.topology, spec.agents, spec.roles.as_ref());
+        let (agents, own) = Agents::new(spec.agent_factory, seed, &mut roles);
+        let mut core = Core::new(topology, &roles, spec.strategy)?;
+        for (id, capabilities) in own {
+            core.set_own_agent(id, roles[id], capabilities);
+        }
         let market = Market::new(&spec.market, root.split("market"))
             .map_err(|e| SetupError::Market(e.to_string()))?;
         Ok(World {
             core,
+            agents,
             desk: TradingDesk::new(market),
             model: Model::default(),
             net_rng: root.split("net"),
@@ -290,6 +299,10 @@ impl World {
 
     /// Carries out the core's outputs, until it has none.
     pub(crate) fn drain(&mut self, fx: &mut (impl Effects + ?Sized)) {
+        // An agent whose code panicked dies, as its process would.
+        for agent in std::mem::take(&mut self.agents.fresh_panics) {
+            self.kill(fx, agent, "its code panicked");
+        }
         while let Some(output) = self.core.poll_output() {
             self.core.observe(fx.now_us(), &output);
             match output {
@@ -474,27 +487,54 @@ impl World {
     }
 
     /// `agent` executed `task` at `now_us`: a trade goes to the exchange (once per task: an
-    /// execution again is a suppressed duplicate), anything else is traced.
-    pub(crate) fn executed(&mut self, now_us: u64, agent: AgentId, task: TaskId, how: Booking) {
+    /// execution again is a suppressed duplicate), anything else is traced. `Err`: the agent
+    /// answered the trade with an error (or panicked), with its message; nothing is booked.
+    pub(crate) fn executed(
+        &mut self,
+        now_us: u64,
+        agent: AgentId,
+        task: TaskId,
+        how: Booking,
+    ) -> Result<(), String> {
         let Some(symbol) = self.core.trade_symbol(task).map(str::to_owned) else {
             self.trace
                 .record(now_us, format_args!("agent {agent} executed {task}"));
-            return;
+            return Ok(());
         };
-        if !self.core.begin_effect(task) {
+        if self.core.effect_applied(task) {
             self.trace.record(
                 now_us,
                 format_args!("agent {agent} executed {task} again: duplicate order suppressed"),
             );
-            return;
+            return Ok(());
         }
         let role = self.core.agents()[agent].role;
         let arrives = market_ms(now_us + self.model.exchange_us(&mut self.net_rng));
         let outcome: TradeOutcome = match how {
             Booking::Decide => {
                 let decided = market_ms(now_us);
-                self.desk
-                    .trade(role, &symbol, decided, arrives, &mut self.work_rng)
+                let (agents, topology) = (&mut self.agents, self.core.topology());
+                let traded = self.desk.trade_with(
+                    role,
+                    decided,
+                    arrives,
+                    &mut self.work_rng,
+                    |market, portfolio| {
+                        agents
+                            .trade(agent, role, now_us, decided, market, portfolio, topology, &symbol)
+                            .map(|d| d.into_intent(role, decided, market))
+                    },
+                );
+                match traded {
+                    Ok(outcome) => outcome,
+                    Err(message) => {
+                        self.trace.record(
+                            now_us,
+                            format_args!("agent {agent} answered {task} with an error: {message}"),
+                        );
+                        return Err(message);
+                    }
+                }
             }
             Booking::Settle {
                 decision,
@@ -503,10 +543,12 @@ impl World {
                 .desk
                 .settle(role, decision, decided_ms, arrives, &mut self.work_rng),
         };
+        self.core.begin_effect(task);
         self.trace.record(
             now_us,
             format_args!("agent {agent} executed {task} on {symbol}: {outcome:?}"),
         );
+        Ok(())
     }
 
     /// Kills `agent` (if its process runs): the process dies, its silence begins, the trace

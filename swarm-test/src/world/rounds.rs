@@ -5,7 +5,6 @@
 
 use super::{market_ms, Effects, World};
 use crate::core::{Proposal, RoundId, Task, Vote};
-use crate::market::{decide, Intent, Side};
 use crate::topology::AgentId;
 
 impl World {
@@ -25,22 +24,25 @@ impl World {
         Ok(round)
     }
 
-    /// What `agent`'s role would do about `symbol` at `now_us`, as a vote.
+    /// `agent`'s vote on trading `symbol` at `now_us` ([`Agent::on_vote`](crate::Agent::on_vote));
+    /// a hold if it panics.
     pub(crate) fn vote_of(&mut self, now_us: u64, agent: AgentId, symbol: &str) -> Vote {
         let role = self.core.agents()[agent].role;
+        let proposal = Proposal::trade(symbol);
         let desk = &mut self.desk;
-        match decide(
-            role,
-            &mut desk.market,
-            symbol,
-            market_ms(now_us),
-            &desk.portfolio,
-            &desk.params,
-        ) {
-            Intent::Order(o) if o.side == Side::Buy => Vote::Buy,
-            Intent::Order(_) => Vote::Sell,
-            Intent::Hold(_) => Vote::Hold,
-        }
+        self.agents
+            .call(
+                agent,
+                role,
+                "on_vote",
+                now_us,
+                market_ms(now_us),
+                &mut desk.market,
+                &desk.portfolio,
+                self.core.topology(),
+                |a, ctx| a.on_vote(ctx, &proposal),
+            )
+            .unwrap_or(Vote::Hold)
     }
 
     /// A round ended: traced; if the trade flow proposed it and it was reached, the trade goes

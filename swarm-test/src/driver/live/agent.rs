@@ -3,8 +3,8 @@
 //! The live controller starts the test binary again with [`AGENT_VAR`] set; the generated
 //! test calls the harness, which sees the variable before anything else and runs
 //! [`main`] instead of a test. The agent reads frames from stdin, does the work the controller
-//! asks for with the same trading logic as mock mode ([`decide`] on a market built from the
-//! run's seed), carries out the faults that act inside a process (CPU burn, memory growth,
+//! asks for with the same agent as mock mode (the test's own [`Agent`](crate::Agent), built
+//! from the same factory, or the built-in role; on a market built from the run's seed), carries out the faults that act inside a process (CPU burn, memory growth,
 //! error answers), and exits when stdin closes, on [`ToAgent::Shutdown`], or on a frame it
 //! cannot read (after saying why).
 //!
@@ -21,10 +21,11 @@ use std::time::{Duration, Instant};
 
 use swarm_test_spec::{Role, Spec, SpecError};
 
-use crate::core::{roles_for, Step, Vote};
-use crate::market::{decide, Intent, Market, Portfolio, RegimeSegment, Side, SignalParams};
+use crate::agent::{AgentCtx, AgentRng, Outbox};
+use crate::core::{roles_for, Proposal, Step, Vote};
+use crate::market::{Intent, Market, Portfolio, RegimeSegment, Side, BAR_MS, WARMUP_BARS};
 use crate::rng::{fnv1a, SimRng};
-use crate::topology::AgentId;
+use crate::topology::{AgentId, Topology};
 use crate::wire::{
     encode, AgentFault, Decoder, FromAgent, MarketEvent, ToAgent, TradeRequest, WorkOrder,
     WorkOutcome,
@@ -207,12 +208,16 @@ fn send(out: &mut File, message: &FromAgent) {
     }
 }
 
-/// One agent's state: its role, its copy of the market, the faults in force inside it.
+/// One agent's state: its code, its role, its copy of the market, the faults in force inside
+/// it.
 struct Agent {
     id: AgentId,
     role: Role,
+    code: Box<dyn crate::agent::Agent>,
+    rng: AgentRng,
+    outbox: Outbox,
+    topology: Topology,
     market: Market,
-    params: SignalParams,
     errors: SimRng,
     error_rates: BTreeMap<u32, f64>,
     stops: BTreeMap<u32, Arc<AtomicBool>>,
@@ -252,11 +257,18 @@ impl Agent {
             .map_err(|e| format!("agent {}: {e}", env.agent))?;
         let errors =
             SimRng::new(env.seed ^ fnv1a(format!("agent {} errors", env.agent).as_bytes()));
+        // The same agent as the controller's world builds (and mock mode's): the test's
+        // factory, else the role's built-in agent.
+        let (code, user) = crate::world::build_agent(spec.agent_factory.as_ref(), env.agent, role);
+        let role = if user { Role::GenericTrader } else { role };
         Ok(Agent {
             id: env.agent,
             role,
+            code,
+            rng: crate::world::agent_rng(env.seed, env.agent),
+            outbox: Outbox::default(),
+            topology: Topology::new(spec.topology, spec.agents),
             market,
-            params: SignalParams::default(),
             errors,
             error_rates: BTreeMap::new(),
             stops: BTreeMap::new(),
@@ -271,7 +283,7 @@ impl Agent {
             ToAgent::Ping { seq } => Some(FromAgent::Pong { seq }),
             ToAgent::Vote { round, trade } => Some(FromAgent::Voted {
                 round,
-                vote: vote_of(&self.decide(&trade)),
+                vote: self.vote(&trade),
             }),
             ToAgent::Work(order) => {
                 let work = order.work;
@@ -306,11 +318,59 @@ impl Agent {
                 };
             }
         }
-        let decision = order.trade.map(|t| self.decide(&t));
+        let decision = match order.trade {
+            Some(t) => match self.decide(&t) {
+                Ok(d) => Some(d),
+                Err(message) => return WorkOutcome::Error { message },
+            },
+            None => None,
+        };
         WorkOutcome::Done { decision }
     }
 
-    fn decide(&mut self, t: &TradeRequest) -> Intent {
+    /// The agent's decision on the trade, as the desk books it; `Err` with the agent's
+    /// message for an error answer. A panic is not caught: the process dies, and the
+    /// controller fails the run naming the agent, with its stderr (the panic message).
+    fn decide(&mut self, t: &TradeRequest) -> Result<Intent, String> {
+        let portfolio = self.book(t);
+        let mut ctx = AgentCtx::new(
+            self.id,
+            self.role,
+            run_us(t.at_ms),
+            t.at_ms,
+            &mut self.rng,
+            &mut self.market,
+            &portfolio,
+            &self.topology,
+            &mut self.outbox,
+        );
+        let decision = self.code.on_trade(&mut ctx, &t.symbol);
+        self.outbox.clear();
+        let decision = decision.map_err(|e| e.to_string())?;
+        Ok(decision.into_intent(self.role, t.at_ms, &mut self.market))
+    }
+
+    fn vote(&mut self, t: &TradeRequest) -> Vote {
+        let portfolio = self.book(t);
+        let proposal = Proposal::trade(t.symbol.clone());
+        let mut ctx = AgentCtx::new(
+            self.id,
+            self.role,
+            run_us(t.at_ms),
+            t.at_ms,
+            &mut self.rng,
+            &mut self.market,
+            &portfolio,
+            &self.topology,
+            &mut self.outbox,
+        );
+        let vote = self.code.on_vote(&mut ctx, &proposal);
+        self.outbox.clear();
+        vote
+    }
+
+    /// The strategy's book as the controller's desk reports it in the request.
+    fn book(&mut self, t: &TradeRequest) -> Portfolio {
         let mut portfolio = Portfolio::default();
         let mid = self.market.mid(&t.symbol, t.at_ms);
         if t.position != 0 && mid.is_finite() {
@@ -322,14 +382,7 @@ impl Agent {
             let qty = t.position.unsigned_abs();
             portfolio.apply(self.role, &t.symbol, side, qty, mid, 0.0, mid);
         }
-        decide(
-            self.role,
-            &mut self.market,
-            &t.symbol,
-            t.at_ms,
-            &portfolio,
-            &self.params,
-        )
+        portfolio
     }
 
     fn fault(&mut self, fault: AgentFault) {
@@ -391,13 +444,9 @@ impl Agent {
 }
 
 /// Busy for `load` of every period, asleep for the rest, until stopped.
-/// A decision as a vote, as mock-mode voters cast it (`World::vote_of`, `world/rounds.rs`).
-fn vote_of(decision: &Intent) -> Vote {
-    match decision {
-        Intent::Order(o) if o.side == Side::Buy => Vote::Buy,
-        Intent::Order(_) => Vote::Sell,
-        Intent::Hold(_) => Vote::Hold,
-    }
+/// The run time at market time `at_ms` (the inverse of the world's `market_ms`).
+fn run_us(at_ms: u64) -> u64 {
+    at_ms.saturating_sub(WARMUP_BARS * BAR_MS) * 1_000
 }
 
 fn burn(load: f64, stop: &AtomicBool) {
@@ -444,7 +493,7 @@ fn leak(rate_mb_per_s: f64, limit_mb: f64, pool: &LeakPool, stop: &AtomicBool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::market::BAR_MS;
+    use crate::market::{decide, SignalParams, BAR_MS};
     use swarm_test_spec::{Regime, SpecBuilder};
 
     fn spec() -> Spec {

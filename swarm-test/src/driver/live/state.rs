@@ -365,7 +365,7 @@ impl State {
         if !deliberate {
             // Nobody killed it: not a fault, a bug in the agent or the machine (a panic, an
             // abort, a segfault, the OOM killer). It fails the run.
-            let role = self.world.core.agents()[agent].role;
+            let role = self.world.agents.type_name(agent);
             let cause = error.map_or(String::new(), |e| format!(" ({e})"));
             let tail = match tail.is_empty() {
                 true => "it wrote nothing to stderr".to_owned(),
@@ -436,7 +436,9 @@ impl State {
                         }
                         None => Booking::Decide,
                     };
-                    self.world.executed(now, agent, task, how);
+                    if let Err(message) = self.world.executed(now, agent, task, how) {
+                        return self.world.work_done(now, work, WorkResult::Error(message));
+                    }
                 }
                 WorkResult::Done
             }

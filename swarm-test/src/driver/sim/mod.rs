@@ -718,8 +718,10 @@ impl Sim {
         if step != Step::Execute {
             return WorkResult::Done; // A pipeline stage's work has no market effect.
         }
-        self.world.executed(now, agent, task, Booking::Decide);
-        WorkResult::Done
+        match self.world.executed(now, agent, task, Booking::Decide) {
+            Ok(()) => WorkResult::Done,
+            Err(message) => WorkResult::Error(message),
+        }
     }
 }
 

@@ -1,0 +1,218 @@
+//! The agents of a run, as the world holds them: one [`Agent`] per agent id, built per agent
+//! (the test's factory for user agents, the built-in role otherwise), its random stream and
+//! its outbox. The world calls their hooks here, catching panics, and knows nothing else of
+//! what they are.
+
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use swarm_test_spec::{AgentFactory, Role};
+
+use crate::agent::{Agent, AgentCtx, AgentRng, Decision, Outbox};
+use crate::market::{Market, Portfolio};
+use crate::topology::{AgentId, Topology};
+
+/// A panic in an agent's hook: who, what type, what it said.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AgentPanic {
+    /// The agent.
+    pub(crate) agent: AgentId,
+    /// Its type's name (the user's type, or the built-in role).
+    pub(crate) type_name: String,
+    /// The panic's message.
+    pub(crate) message: String,
+    /// The hook it panicked in.
+    pub(crate) hook: &'static str,
+}
+
+struct Slot {
+    agent: Box<dyn Agent>,
+    type_name: &'static str,
+    user: bool,
+    rng: AgentRng,
+    out: Outbox,
+    /// It panicked once: its state is suspect, so it is never called again.
+    poisoned: bool,
+}
+
+/// Every agent of the run, by id.
+pub(crate) struct Agents {
+    slots: Vec<Slot>,
+    factory: Option<AgentFactory>,
+    seed: u64,
+    /// Panics not yet acted on by the world (the agent is killed at the next drain).
+    pub(crate) fresh_panics: Vec<AgentId>,
+    /// Every panic of the run, in order.
+    pub(crate) panics: Vec<AgentPanic>,
+}
+
+impl fmt::Debug for Agents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.slots.iter().map(|s| s.type_name))
+            .finish()
+    }
+}
+
+/// Builds agent `id`: the factory's user agent, if it has one for `id`, else `role`'s.
+pub(crate) fn build(factory: Option<&AgentFactory>, id: AgentId, role: Role) -> (Box<dyn Agent>, bool) {
+    let user = factory
+        .and_then(|f| f.build(id))
+        .and_then(|any| any.downcast::<Box<dyn Agent>>().ok())
+        .map(|b| *b);
+    match user {
+        Some(agent) => (agent, true),
+        None => (crate::roles::builtin(role), false),
+    }
+}
+
+impl Agents {
+    /// The agents of a run with `seed`, one per role; a user agent's role becomes
+    /// `generic_trader` (its strategy's book). Returns the capability lists of user agents,
+    /// for the router.
+    pub(crate) fn new(
+        factory: Option<AgentFactory>,
+        seed: u64,
+        roles: &mut [Role],
+    ) -> (Agents, Vec<(AgentId, &'static [&'static str])>) {
+        let mut agents = Agents {
+            slots: Vec::with_capacity(roles.len()),
+            factory,
+            seed,
+            fresh_panics: Vec::new(),
+            panics: Vec::new(),
+        };
+        let mut caps = Vec::new();
+        for (id, role) in roles.iter_mut().enumerate() {
+            if let Some(c) = agents.add(id, role) {
+                caps.push((id, c));
+            }
+        }
+        (agents, caps)
+    }
+
+    /// Builds agent `id` (a newcomer, or one of setup); returns a user agent's capabilities.
+    pub(crate) fn add(&mut self, id: AgentId, role: &mut Role) -> Option<&'static [&'static str]> {
+        let (agent, user) = build(self.factory.as_ref(), id, *role);
+        let caps = user.then(|| crate::agent::interned_list(&agent.capabilities()));
+        if user {
+            *role = Role::GenericTrader;
+        }
+        let slot = Slot {
+            type_name: agent.type_name(),
+            agent,
+            user,
+            rng: agent_rng(self.seed, id),
+            out: Outbox::default(),
+            poisoned: false,
+        };
+        if id < self.slots.len() {
+            self.slots[id] = slot;
+        } else {
+            self.slots.push(slot);
+        }
+        caps
+    }
+
+    /// Agent `id`'s type name, for the report.
+    pub(crate) fn type_name(&self, id: AgentId) -> &'static str {
+        self.slots.get(id).map_or("unknown", |s| s.type_name)
+    }
+
+    /// Whether agent `id` is a user's agent.
+    pub(crate) fn is_user(&self, id: AgentId) -> bool {
+        self.slots.get(id).is_some_and(|s| s.user)
+    }
+
+    /// Calls `hook` on agent `id` with a context over `market` and `portfolio` as of `now_us`
+    /// (market time `t_ms`); `None` if it panicked (now or before).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn call<R>(
+        &mut self,
+        id: AgentId,
+        role: Role,
+        hook: &'static str,
+        now_us: u64,
+        t_ms: u64,
+        market: &mut Market,
+        portfolio: &Portfolio,
+        topology: &Topology,
+        f: impl FnOnce(&mut dyn Agent, &mut AgentCtx<'_>) -> R,
+    ) -> Option<R> {
+        let slot = self.slots.get_mut(id)?;
+        if slot.poisoned {
+            return None;
+        }
+        let Slot {
+            agent, rng, out, ..
+        } = slot;
+        let mut ctx = AgentCtx::new(id, role, now_us, t_ms, rng, market, portfolio, topology, out);
+        match catch_unwind(AssertUnwindSafe(|| f(agent.as_mut(), &mut ctx))) {
+            Ok(r) => Some(r),
+            Err(payload) => {
+                slot.poisoned = true;
+                self.fresh_panics.push(id);
+                self.panics.push(AgentPanic {
+                    agent: id,
+                    type_name: slot.type_name.to_owned(),
+                    message: panic_message(payload.as_ref()),
+                    hook,
+                });
+                None
+            }
+        }
+    }
+
+    /// Every panic of the run, as failure lines (`agent 2 (Breakout) panicked in on_trade: …`).
+    pub(crate) fn panic_lines(&self) -> Vec<String> {
+        self.panics
+            .iter()
+            .map(|p| {
+                format!(
+                    "agent {} ({}) panicked in {}: {}",
+                    p.agent, p.type_name, p.hook, p.message
+                )
+            })
+            .collect()
+    }
+
+    /// Agent `id`'s decision about `symbol`, as the desk books it; `Err` with the agent's
+    /// message for an error answer, or with the panic for a panic.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn trade(
+        &mut self,
+        id: AgentId,
+        role: Role,
+        now_us: u64,
+        t_ms: u64,
+        market: &mut Market,
+        portfolio: &Portfolio,
+        topology: &Topology,
+        symbol: &str,
+    ) -> Result<Decision, String> {
+        match self.call(id, role, "on_trade", now_us, t_ms, market, portfolio, topology, |a, ctx| {
+            a.on_trade(ctx, symbol)
+        }) {
+            Some(Ok(d)) => Ok(d),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err(format!("agent {id} panicked")),
+        }
+    }
+}
+
+/// Agent `id`'s random stream in a run with `seed` (the same in the controller, in mock mode
+/// and in the agent's own process).
+pub(crate) fn agent_rng(seed: u64, id: AgentId) -> AgentRng {
+    AgentRng::for_agent(seed ^ crate::rng::fnv1a(b"agents"), id)
+}
+
+/// A panic payload's message (`panic!("...")` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a non-string panic payload".to_owned()
+    }
+}
