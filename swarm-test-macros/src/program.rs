@@ -49,9 +49,18 @@ mod tests {
         let open: LitStr = syn::parse_quote!("node 'arb.js");
         assert_eq!(argv(&open, &mut errors), None);
         let messages = errors.messages();
-        assert!(messages[0].starts_with("the program command is empty"), "{messages:?}");
-        assert!(messages[1].contains("unclosed single quote"), "{messages:?}");
+        assert!(
+            messages[0].starts_with("the program command is empty"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].contains("unclosed single quote"),
+            "{messages:?}"
+        );
         let built = build(&["node".into(), "arb.js".into()], quote!(id)).to_string();
-        assert!(built.contains("program_agent (& [\"node\" , \"arb.js\"]"), "{built}");
+        assert!(
+            built.contains("program_agent (& [\"node\" , \"arb.js\"]"),
+            "{built}"
+        );
     }
 }

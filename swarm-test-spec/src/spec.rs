@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::factory::AgentFactory;
 use crate::choice::unknown;
 use crate::deploy::{DeployKeys, DeploySpec, DEPLOY_KEYS};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::{backticked, SpecError};
+use crate::factory::AgentFactory;
 use crate::scale::{ScaleKeys, ScaleSpec, SCALE_KEYS};
 use crate::types::{
     FaultSpec, MarketSpec, Millis, Regime, Roster, SnapshotSetting, Strategy, Target, TopologyKind,

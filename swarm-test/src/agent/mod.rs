@@ -10,10 +10,10 @@ mod error;
 mod vocab;
 
 pub(crate) use ctx::Outbox;
-pub(crate) use vocab::interned_list;
 pub use ctx::{AgentCtx, AgentRng, MarketView};
 pub use decision::Decision;
 pub use error::AgentError;
+pub(crate) use vocab::interned_list;
 pub use vocab::{Capability, Payload, TimerId};
 
 use crate::core::{Proposal, Vote};

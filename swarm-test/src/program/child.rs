@@ -10,7 +10,7 @@
 //! nothing about how long the program took enters the run.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{ChildStdin, ChildStdout};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -275,6 +275,7 @@ fn too_long(n: u64, len: usize, expected: Expected) -> ProgramError {
 mod tests {
     use super::*;
     use crate::program::message::PROTOCOL_VERSION;
+    use std::path::PathBuf;
 
     fn examples() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/agents")

@@ -55,7 +55,11 @@ impl fmt::Debug for Agents {
 }
 
 /// Builds agent `id`: the factory's user agent, if it has one for `id`, else `role`'s.
-pub(crate) fn build(factory: Option<&AgentFactory>, id: AgentId, role: Role) -> (Box<dyn Agent>, bool) {
+pub(crate) fn build(
+    factory: Option<&AgentFactory>,
+    id: AgentId,
+    role: Role,
+) -> (Box<dyn Agent>, bool) {
     let user = factory
         .and_then(|f| f.build(id))
         .and_then(|any| any.downcast::<Box<dyn Agent>>().ok())
@@ -146,7 +150,9 @@ impl Agents {
         let Slot {
             agent, rng, out, ..
         } = slot;
-        let mut ctx = AgentCtx::new(id, role, now_us, t_ms, rng, market, portfolio, topology, out);
+        let mut ctx = AgentCtx::new(
+            id, role, now_us, t_ms, rng, market, portfolio, topology, out,
+        );
         match catch_unwind(AssertUnwindSafe(|| f(agent.as_mut(), &mut ctx))) {
             Ok(r) => Some(r),
             Err(payload) => {
@@ -190,9 +196,17 @@ impl Agents {
         topology: &Topology,
         symbol: &str,
     ) -> Result<Decision, String> {
-        match self.call(id, role, "on_trade", now_us, t_ms, market, portfolio, topology, |a, ctx| {
-            a.on_trade(ctx, symbol)
-        }) {
+        match self.call(
+            id,
+            role,
+            "on_trade",
+            now_us,
+            t_ms,
+            market,
+            portfolio,
+            topology,
+            |a, ctx| a.on_trade(ctx, symbol),
+        ) {
             Some(Ok(d)) => Ok(d),
             Some(Err(e)) => Err(e.to_string()),
             None => Err(format!("agent {id} panicked")),

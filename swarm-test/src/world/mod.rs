@@ -521,7 +521,9 @@ impl World {
                     &mut self.work_rng,
                     |market, portfolio| {
                         agents
-                            .trade(agent, role, now_us, decided, market, portfolio, topology, &symbol)
+                            .trade(
+                                agent, role, now_us, decided, market, portfolio, topology, &symbol,
+                            )
                             .map(|d| d.into_intent(role, decided, market))
                     },
                 );
