@@ -161,14 +161,20 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
                 _ => None,
             };
             let Some(n) = n else {
-                errors.push(b.right.span(), "write a positive count after `*`, like `Breakout * 2`");
+                errors.push(
+                    b.right.span(),
+                    "write a positive count after `*`, like `Breakout * 2`",
+                );
                 return None;
             };
             if let Some(program) = program_call(&b.left, errors) {
                 return program.map(|argv| Entry::User(Build::Program(argv), n));
             }
             let Some(build) = build_of(&b.left) else {
-                errors.push(b.left.span(), "expected a type that implements `Agent`, like `Breakout * 2`");
+                errors.push(
+                    b.left.span(),
+                    "expected a type that implements `Agent`, like `Breakout * 2`",
+                );
                 return None;
             };
             Some(Entry::User(build, n))
@@ -177,7 +183,11 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
             program_call(other, errors)?.map(|argv| Entry::User(Build::Program(argv), 1))
         }
         other => build_of(other).map(|b| Entry::User(b, 1)).or_else(|| {
-            errors.push(other.span(), "a `roles` entry is a role name (`\"risk_manager\"`), a type (`Breakout * 2`) or a program (`program(\"node agents/arb.js\") * 2`)");
+            errors.push(
+                other.span(),
+                "a `roles` entry is a role name (`\"risk_manager\"`), a type (`Breakout * 2`) or a \
+                 program (`program(\"node agents/arb.js\") * 2`)",
+            );
             None
         }),
     }

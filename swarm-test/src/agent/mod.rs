@@ -53,7 +53,18 @@ use crate::topology::AgentId;
 ///     }
 /// }
 ///
-/// // Agents are built per agent and kept as trait objects.
+/// // Every agent a Breakout (built with Default; `agent = Breakout::new(20)` takes an
+/// // expression, evaluated once per agent).
+/// #[swarm_test(topology = "ring", agents = 5, agent = Breakout, inject = "crash(random) @ 1s")]
+/// fn breakout_survives_a_crash(report: &Report) {
+///     assert_eq!(report.tasks.lost, 0);
+/// }
+///
+/// // A mixed roster: user types and built-in roles.
+/// #[swarm_test(topology = "star", agents = 4, roles = [Breakout * 2, "risk_manager", "momentum_trader"])]
+/// fn mixed_roster() {}
+///
+/// // The swarm builds one per agent and keeps it as a trait object; the report names its type.
 /// let agent: Box<dyn Agent> = Box::new(Breakout::default());
 /// assert_eq!(agent.type_name(), "Breakout");
 /// ```

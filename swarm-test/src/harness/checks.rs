@@ -17,6 +17,8 @@ pub(super) struct Digest {
     pub(super) now_us: u64,
     pub(super) trace_hash: u64,
     pub(super) report: String,
+    /// Every agent's type and answers: (run time µs, hash) per hook call.
+    pub(super) answers: Vec<(String, Vec<(u64, u64)>)>,
 }
 
 /// The determinism check: two runs of one seed must agree on the trace and the report.
@@ -24,6 +26,7 @@ pub(super) fn compare(first: &Digest, second: &Digest) -> Option<Failure> {
     if first.events == second.events
         && first.trace_hash == second.trace_hash
         && first.report == second.report
+        && first.answers == second.answers
     {
         return None;
     }
@@ -32,6 +35,15 @@ pub(super) fn compare(first: &Digest, second: &Digest) -> Option<Failure> {
          run 1: {} trace events, trace hash {:#018x}\n  run 2: {} trace events, trace hash {:#018x}",
         first.events, first.trace_hash, second.events, second.trace_hash
     );
+    if let Some((agent, type_name, at_us)) =
+        crate::world::first_divergent(&first.answers, &second.answers)
+    {
+        message.push_str(&format!(
+            "\n  the first agent whose answers differ: agent {agent} ({type_name}), at {:.3} ms \
+             (does it read the wall clock or OS randomness? use `ctx.now()` and `ctx.rng()`)",
+            at_us as f64 / 1_000.0
+        ));
+    }
     let (a, b): (Vec<&str>, Vec<&str>) = (
         first.report.lines().collect(),
         second.report.lines().collect(),

@@ -184,6 +184,14 @@ impl Run {
 
     /// The trace's tail, event count, clock (µs) and hash (0 in live mode, where the trace
     /// is not deterministic and the determinism check does not apply).
+    /// Every agent's type and answers (mock; empty live), for the determinism check.
+    pub(super) fn answers(&mut self) -> Vec<(String, Vec<(u64, u64)>)> {
+        match self.driver.as_mut() {
+            Some(Engine::Mock { sim, .. }) => sim.world().agents.answers(),
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn trace(&mut self) -> (Vec<String>, u64, u64, u64) {
         match self.driver.as_mut() {
             Some(Engine::Mock { sim, .. }) => (

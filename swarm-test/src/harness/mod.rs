@@ -336,6 +336,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     }
     teardown_errors.extend(teardown.run());
     let (trace, events, now_us, trace_hash) = run.trace();
+    let answers = run.answers();
     drop(run);
     let mut message = match result {
         Ok(report) if teardown_errors.is_empty() => {
@@ -346,6 +347,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
                 events,
                 now_us,
                 trace_hash,
+                answers,
             })
         }
         Ok(_) => String::new(),
@@ -381,15 +383,21 @@ fn scenario<F: Fn(&SnapshotRequest)>(
     // The built-in trade flow, or the spec's autoscaling / deployment pattern.
     let patterns = match body {
         Body::Swarm(f) => {
-            drive(ctx, seed, run, teardown, f)?;
+            let driven = drive(ctx, seed, run, teardown, f);
+            // An agent's panic explains whatever else went wrong after it.
+            run.agent_errors()?;
+            driven?;
             if let Some((fault, now_us, ready_us)) = run.unplayed_fault() {
                 return Err(unplayed(&fault, now_us, ready_us, run.mode));
             }
             crate::patterns::PatternLog::default()
         }
-        _ => run.flow(spec, seed)?,
+        _ => {
+            let flowed = run.flow(spec, seed);
+            run.agent_errors()?;
+            flowed?
+        }
     };
-    run.agent_errors()?;
     run.with_core(check_coordination)?;
     let mut report = run.capture(&ctx.report_name(), seed);
     patterns.fill(&mut report);

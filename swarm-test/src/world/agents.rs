@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use swarm_test_spec::{AgentFactory, Role};
 
-use crate::agent::{Agent, AgentCtx, AgentRng, Decision, Outbox};
+use crate::agent::{Agent, AgentCtx, AgentRng, Decision, Outbox, Payload, TimerId};
 use crate::market::{Market, Portfolio};
 use crate::topology::{AgentId, Topology};
 
@@ -40,10 +40,34 @@ pub(crate) struct Agents {
     slots: Vec<Slot>,
     factory: Option<AgentFactory>,
     seed: u64,
+    /// Agents whose outbox has something, in the order they filled it.
+    sending: Vec<AgentId>,
     /// Panics not yet acted on by the world (the agent is killed at the next drain).
     pub(crate) fresh_panics: Vec<AgentId>,
     /// Every panic of the run, in order.
     pub(crate) panics: Vec<AgentPanic>,
+    /// Per agent: what each hook call returned, as (run time µs, hash of the answer), for
+    /// the determinism check to name the first agent whose answers differ.
+    pub(crate) outputs: Vec<Vec<(u64, u64)>>,
+}
+
+/// The first agent whose answers differ between two runs of one seed: its id, its type, and
+/// the run time of its first differing answer, µs.
+pub(crate) fn first_divergent(
+    a: &[(String, Vec<(u64, u64)>)],
+    b: &[(String, Vec<(u64, u64)>)],
+) -> Option<(AgentId, String, u64)> {
+    let mut first: Option<(AgentId, String, u64)> = None;
+    for (id, ((name, x), (_, y))) in a.iter().zip(b).enumerate() {
+        let at = (0..x.len().max(y.len())).find(|&i| x.get(i) != y.get(i));
+        if let Some(i) = at {
+            let t = x.get(i).or(y.get(i)).map_or(0, |o| o.0);
+            if first.as_ref().is_none_or(|f| t < f.2) {
+                first = Some((id, name.clone(), t));
+            }
+        }
+    }
+    first
 }
 
 impl fmt::Debug for Agents {
@@ -83,8 +107,10 @@ impl Agents {
             slots: Vec::with_capacity(roles.len()),
             factory,
             seed,
+            sending: Vec::new(),
             fresh_panics: Vec::new(),
             panics: Vec::new(),
+            outputs: Vec::new(),
         };
         let mut caps = Vec::new();
         for (id, role) in roles.iter_mut().enumerate() {
@@ -118,6 +144,37 @@ impl Agents {
         caps
     }
 
+    /// What each agent sent and set since the last call, in the order they did: (agent,
+    /// messages, timers).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn take_outboxes(
+        &mut self,
+    ) -> Vec<(AgentId, Vec<(AgentId, Payload)>, Vec<(TimerId, u64)>)> {
+        std::mem::take(&mut self.sending)
+            .into_iter()
+            .filter_map(|id| {
+                let out = &mut self.slots.get_mut(id)?.out;
+                Some((
+                    id,
+                    std::mem::take(&mut out.messages),
+                    std::mem::take(&mut out.timers),
+                ))
+            })
+            .collect()
+    }
+
+    /// Every agent's type and answers, for the determinism check.
+    pub(crate) fn answers(&self) -> Vec<(String, Vec<(u64, u64)>)> {
+        (0..self.slots.len())
+            .map(|id| {
+                (
+                    self.type_name(id).to_owned(),
+                    self.outputs.get(id).cloned().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
     /// Agent `id`'s type name, for the report.
     pub(crate) fn type_name(&self, id: AgentId) -> &'static str {
         self.slots.get(id).map_or("unknown", |s| s.type_name)
@@ -131,7 +188,7 @@ impl Agents {
     /// Calls `hook` on agent `id` with a context over `market` and `portfolio` as of `now_us`
     /// (market time `t_ms`); `None` if it panicked (now or before).
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn call<R>(
+    pub(crate) fn call<R: fmt::Debug>(
         &mut self,
         id: AgentId,
         role: Role,
@@ -150,11 +207,23 @@ impl Agents {
         let Slot {
             agent, rng, out, ..
         } = slot;
+        let had = !out.messages.is_empty() || !out.timers.is_empty();
         let mut ctx = AgentCtx::new(
             id, role, now_us, t_ms, rng, market, portfolio, topology, out,
         );
-        match catch_unwind(AssertUnwindSafe(|| f(agent.as_mut(), &mut ctx))) {
-            Ok(r) => Some(r),
+        let result = catch_unwind(AssertUnwindSafe(|| f(agent.as_mut(), &mut ctx)));
+        if !had && (!slot.out.messages.is_empty() || !slot.out.timers.is_empty()) {
+            self.sending.push(id);
+        }
+        match result {
+            Ok(r) => {
+                if self.outputs.len() <= id {
+                    self.outputs.resize(id + 1, Vec::new());
+                }
+                let answer = format!("{hook} {r:?}");
+                self.outputs[id].push((now_us, crate::rng::fnv1a(answer.as_bytes())));
+                Some(r)
+            }
             Err(payload) => {
                 slot.poisoned = true;
                 self.fresh_panics.push(id);

@@ -26,6 +26,8 @@ pub(crate) enum Timer {
     Arrival,
     /// A consensus round's deadline.
     RoundTimeout(RoundId),
+    /// A timer an agent set ([`AgentCtx::set_timer`](crate::AgentCtx::set_timer)).
+    Agent(AgentId, crate::agent::TimerId),
 }
 
 /// A piece of work the core gave an agent: the driver carries it out (a modelled service time

@@ -51,7 +51,7 @@ use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 use crate::wire::MarketEvent;
 
-pub(crate) use agents::{agent_rng, build as build_agent, Agents};
+pub(crate) use agents::{agent_rng, build as build_agent, first_divergent, panic_message, Agents};
 pub(crate) use effects::{Booking, Effects, Timer, Work};
 pub(crate) use faults::{delays, errs, hangs, kills, loses, slows, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};
@@ -62,6 +62,10 @@ pub(crate) use model::MS;
 pub(crate) use playout::Pending;
 pub(crate) use recovery::Recovery;
 pub use trace::{Trace, TRACE_TAIL};
+
+/// How many rounds of agent-to-agent messages one event carries out; a longer exchange goes
+/// on at the next event. The default value is 64.
+pub(crate) const AGENT_MESSAGE_ROUNDS: usize = 64;
 
 /// Share of agents that must become ready during setup. The default value is 0.8.
 pub const READY_QUORUM: f64 = 0.8;
@@ -294,11 +298,29 @@ impl World {
                 }
             }
             Timer::RoundTimeout(round) => self.core.handle_round_timeout(now, round),
+            Timer::Agent(agent, timer) => {
+                if fx.is_alive(agent) {
+                    let role = self.core.agents()[agent].role;
+                    let desk = &mut self.desk;
+                    self.agents.call(
+                        agent,
+                        role,
+                        "on_timer",
+                        now,
+                        market_ms(now),
+                        &mut desk.market,
+                        &desk.portfolio,
+                        self.core.topology(),
+                        |a, ctx| a.on_timer(ctx, timer),
+                    );
+                }
+            }
         }
     }
 
     /// Carries out the core's outputs, until it has none.
     pub(crate) fn drain(&mut self, fx: &mut (impl Effects + ?Sized)) {
+        self.carry_out_agents(fx);
         // An agent whose code panicked dies, as its process would.
         for agent in std::mem::take(&mut self.agents.fresh_panics) {
             self.kill(fx, agent, "its code panicked");
@@ -551,6 +573,45 @@ impl World {
             format_args!("agent {agent} executed {task} on {symbol}: {outcome:?}"),
         );
         Ok(())
+    }
+
+    /// What the agents' hooks sent and set: timers are scheduled; a message reaches a live
+    /// neighbour's `on_message` at once (mock mode: not yet through the network model), in
+    /// the order sent, and what that sends is carried out in turn, up to
+    /// [`AGENT_MESSAGE_ROUNDS`] rounds per event (the rest at the next).
+    fn carry_out_agents(&mut self, fx: &mut (impl Effects + ?Sized)) {
+        let now = fx.now_us();
+        for _ in 0..AGENT_MESSAGE_ROUNDS {
+            let sent = self.agents.take_outboxes();
+            if sent.is_empty() {
+                return;
+            }
+            for (from, messages, timers) in sent {
+                for (timer, after_us) in timers {
+                    fx.schedule(now + after_us, Timer::Agent(from, timer));
+                }
+                for (to, payload) in messages {
+                    if !fx.is_alive(to) {
+                        self.dropped += 1;
+                        continue;
+                    }
+                    self.delivered += 1;
+                    let role = self.core.agents()[to].role;
+                    let desk = &mut self.desk;
+                    self.agents.call(
+                        to,
+                        role,
+                        "on_message",
+                        now,
+                        market_ms(now),
+                        &mut desk.market,
+                        &desk.portfolio,
+                        self.core.topology(),
+                        |a, ctx| a.on_message(ctx, from, &payload),
+                    );
+                }
+            }
+        }
     }
 
     /// Kills `agent` (if its process runs): the process dies, its silence begins, the trace

@@ -149,8 +149,25 @@ pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>)
                     if matches!(message, ToAgent::Work(_)) {
                         planted_crash(env.agent);
                     }
-                    if let Some(reply) = agent.handle(message) {
-                        send(&mut out, &reply);
+                    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        agent.handle(message)
+                    })) {
+                        Ok(Some(reply)) => send(&mut out, &reply),
+                        Ok(None) => {}
+                        Err(panic) => {
+                            // A panic in the agent's code: say who and what to the controller
+                            // (which fails the run with it), then die as a panicking process
+                            // does, without unwinding into the test harness.
+                            let message = format!(
+                                "agent {} ({}) panicked in its code: {}",
+                                env.agent,
+                                agent.code.type_name(),
+                                crate::world::panic_message(panic.as_ref())
+                            );
+                            eprintln!("{message}");
+                            send(&mut out, &FromAgent::Failed { message });
+                            std::process::exit(101);
+                        }
                     }
                 }
                 Ok(None) => break,

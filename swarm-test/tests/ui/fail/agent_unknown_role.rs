@@ -1,0 +1,19 @@
+//! A misspelt built-in role in a mixed roster: did-you-mean, on the string.
+use swarm_test::prelude::*;
+
+#[derive(Debug, Default)]
+struct Hold;
+
+impl Agent for Hold {
+    fn capabilities(&self) -> Vec<Capability> {
+        vec![Capability::new("trade_execution")]
+    }
+    fn on_trade(&mut self, _: &mut AgentCtx<'_>, _: &str) -> Result<Decision, AgentError> {
+        Ok(Decision::hold())
+    }
+}
+
+#[swarm_test(topology = "star", agents = 3, roles = [Hold * 2, "risk_manger"])]
+fn t() {}
+
+fn main() {}
