@@ -191,7 +191,7 @@ impl Child {
 
     fn exchange(&mut self, request: &Request, expected: Expected) -> Result<Answer, ProgramError> {
         // Anything already waiting was written while no request was outstanding.
-        while let Ok(ReadLine(n, kind)) = self.lines.try_recv() {
+        if let Ok(ReadLine(n, kind)) = self.lines.try_recv() {
             self.line_no = n;
             match kind {
                 ReadKind::Line(text) => {
