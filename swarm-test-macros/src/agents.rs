@@ -22,6 +22,8 @@ pub(crate) enum Build {
     Default(syn::Path),
     /// An expression, evaluated once per agent.
     Expr(Expr),
+    /// `program = "CMD"` / `program("CMD")`: an external program, by its command's words.
+    Program(Vec<String>),
 }
 
 /// Agents `from..to` of a roster, and how each is built.
@@ -59,7 +61,24 @@ pub(crate) fn take(args: TokenStream, errors: &mut Errors) -> (TokenStream, Opti
                     continue;
                 }
             };
+            if let Some((span, Build::Program(_))) = &agent {
+                errors.push(*span, "`program` and `agent` cannot be combined: each makes every agent one kind; to mix them, list them in `roles = [Breakout * 2, program(\"python3 agents/m.py\") * 2]`");
+                errors.push(nv.path.span(), "`agent` and `program` cannot be combined: each makes every agent one kind; to mix them, list them in `roles = [Breakout * 2, program(\"python3 agents/m.py\") * 2]`");
+                continue;
+            }
             agent = Some((nv.path.span(), build));
+            continue;
+        }
+        if nv.path.is_ident("program") {
+            let Some(argv) = program_command(&nv.value, errors) else {
+                continue;
+            };
+            if let Some((span, _)) = &agent {
+                errors.push(*span, "`agent` and `program` cannot be combined: each makes every agent one kind; to mix them, list them in `roles = [Breakout * 2, program(\"python3 agents/m.py\") * 2]`");
+                errors.push(nv.path.span(), "`program` and `agent` cannot be combined: each makes every agent one kind; to mix them, list them in `roles = [Breakout * 2, program(\"python3 agents/m.py\") * 2]`");
+                continue;
+            }
+            agent = Some((nv.path.span(), Build::Program(argv)));
             continue;
         }
         if nv.path.is_ident("roles") {
@@ -91,6 +110,15 @@ pub(crate) fn take(args: TokenStream, errors: &mut Errors) -> (TokenStream, Opti
         rest.push(meta.to_token_stream());
     }
     let users = match (agent, roster) {
+        (Some((span, Build::Program(_))), Some(_)) => {
+            errors.push(
+                span,
+                "`program` and `roles` cannot be combined: `program` makes every agent that \
+                 program; to mix, list it in `roles = [program(\"python3 agents/m.py\") * 2, \
+                 \"risk_manager\"]`",
+            );
+            None
+        }
         (Some((span, _)), Some(_)) => {
             errors.push(
                 span,
@@ -117,7 +145,7 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
     match unwrap_group(elem) {
         Expr::Lit(lit) => {
             let Lit::Str(s) = &lit.lit else {
-                errors.push(lit.span(), "a `roles` entry is a role name (`\"risk_manager\"`) or a type (`Breakout * 2`)");
+                errors.push(lit.span(), "a `roles` entry is a role name (`\"risk_manager\"`), a type (`Breakout * 2`) or a program (`program(\"node agents/arb.js\") * 2`)");
                 return None;
             };
             match Roster::parse(&s.value()) {
@@ -142,6 +170,9 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
                 );
                 return None;
             };
+            if let Some(program) = program_call(&b.left, errors) {
+                return program.map(|argv| Entry::User(Build::Program(argv), n));
+            }
             let Some(build) = build_of(&b.left) else {
                 errors.push(
                     b.left.span(),
@@ -151,14 +182,61 @@ fn entry(elem: &Expr, errors: &mut Errors) -> Option<Entry> {
             };
             Some(Entry::User(build, n))
         }
+        other if program_call(other, &mut Errors::default()).is_some() => {
+            program_call(other, errors)?.map(|argv| Entry::User(Build::Program(argv), 1))
+        }
         other => build_of(other).map(|b| Entry::User(b, 1)).or_else(|| {
             errors.push(
                 other.span(),
-                "a `roles` entry is a role name (`\"risk_manager\"`) or a type (`Breakout * 2`)",
+                "a `roles` entry is a role name (`\"risk_manager\"`), a type (`Breakout * 2`) or a \
+                 program (`program(\"node agents/arb.js\") * 2`)",
             );
             None
         }),
     }
+}
+
+/// The words of `program = "CMD"`'s command, or `None` after an error on the value.
+fn program_command(value: &Expr, errors: &mut Errors) -> Option<Vec<String>> {
+    match unwrap_group(value) {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => crate::program::argv(lit, errors),
+        other => {
+            errors.push(
+                other.span(),
+                "`program` takes the program's command as a string, like \
+                 `program = \"python3 agents/momentum.py\"`",
+            );
+            None
+        }
+    }
+}
+
+/// `program("CMD")` in a roster: `None` when `expr` is not a call of `program`, else the
+/// command's words (`None` inside after an error).
+fn program_call(expr: &Expr, errors: &mut Errors) -> Option<Option<Vec<String>>> {
+    let Expr::Call(call) = unwrap_group(expr) else {
+        return None;
+    };
+    let Expr::Path(func) = unwrap_group(&call.func) else {
+        return None;
+    };
+    if !func.path.is_ident("program") {
+        return None;
+    }
+    let mut args = call.args.iter();
+    Some(match (args.next(), args.next()) {
+        (Some(arg), None) => program_command(arg, errors),
+        _ => {
+            errors.push(
+                call.span(),
+                "`program(…)` takes one string, the program's command: \
+                 `program(\"node agents/arb.js\") * 2`",
+            );
+            None
+        }
+    })
 }
 
 /// A path is a type built with `Default`; any other expression is evaluated per agent.
@@ -190,6 +268,10 @@ impl Build {
             Build::Expr(e) => quote_spanned! {e.span()=>
                 ::core::option::Option::Some(::swarm_test::__private::user_agent(#e))
             },
+            Build::Program(argv) => {
+                let build = crate::program::build(argv, quote!(id));
+                quote!(::core::option::Option::Some(#build))
+            }
         }
     }
 }
@@ -228,7 +310,8 @@ impl UserAgents {
                 quote!(match id { #(#arms)* _ => ::core::option::Option::None })
             }
         };
-        let unused = matches!(self, UserAgents::All(_)).then(|| quote!(let _ = id;));
+        let unused = matches!(self, UserAgents::All(Build::Default(_) | Build::Expr(_)))
+            .then(|| quote!(let _ = id;));
         quote! {
             fn __swarm_test_agent(id: usize) -> ::swarm_test::__private::BuiltAgent {
                 #unused

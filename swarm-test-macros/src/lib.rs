@@ -11,6 +11,7 @@ mod attr;
 mod emit;
 mod entry;
 mod errors;
+mod program;
 mod sig;
 
 use proc_macro::TokenStream;

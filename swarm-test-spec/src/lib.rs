@@ -97,6 +97,7 @@
 
 mod args;
 mod choice;
+mod command;
 mod deploy;
 mod duration;
 mod error;
@@ -115,6 +116,7 @@ mod types;
 mod value;
 
 pub use choice::did_you_mean;
+pub use command::{split_command, CommandError};
 pub use deploy::{Analysis, DeployKind, DeploySpec, DEPLOY_KEYS};
 pub use duration::{format_duration, parse_duration, MAX_DURATION_MS};
 pub use error::SpecError;

@@ -45,6 +45,7 @@ mod harness;
 mod market;
 pub(crate) mod metrics;
 mod patterns;
+mod program;
 mod report;
 mod review;
 mod rng;
@@ -149,6 +150,10 @@ pub mod internals {
     /// The summary table and plots over many runs' reports (`cargo scenarios`).
     pub mod summary {
         pub use crate::summary::*;
+    }
+    /// Agent programs in any language: the protocol of `PROTOCOL.md` and its decoder.
+    pub mod program {
+        pub use crate::program::*;
     }
     /// The agent protocol: frames and messages.
     pub mod wire {

@@ -159,3 +159,11 @@ pub fn with_swarm(f: impl for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a> + 'static)
 pub fn outcome<R: TestResult>(r: R) -> Outcome {
     r.into_outcome()
 }
+
+/// Agent `id` as the program `argv` started in `cwd` (`program = "CMD"` and roster entries
+/// `program("CMD") * n`), boxed for an agent factory as the world unwraps it
+/// (`Box<dyn Agent>` inside `Box<dyn Any + Send>`).
+pub fn program_agent(argv: &[&str], cwd: &str, id: usize) -> Box<dyn std::any::Any + Send> {
+    let agent: Box<dyn crate::Agent> = Box::new(crate::program::ProgramAgent::new(argv, cwd, id));
+    Box::new(agent)
+}

@@ -22,7 +22,7 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -75,47 +75,13 @@ impl Backend for ProcessBackend {
         let mut command = Command::new(&launch.program);
         command
             .args(&launch.args)
-            .envs(launch.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0);
-        let parent = std::process::id();
-        // SAFETY: the closure runs in the child between fork and exec and calls only
-        // async-signal-safe functions (prctl, getppid, _exit).
-        unsafe {
-            command.pre_exec(move || {
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                if libc::getppid() as u32 != parent {
-                    libc::_exit(1); // The test died before we could arm the death signal.
-                }
-                Ok(())
-            });
-        }
-        let mut child = command.spawn().map_err(|e| {
+            .envs(launch.env.iter().map(|(k, v)| (k, v)));
+        let (stdin, stdout, control) = spawn(command, agent).map_err(|e| {
             format!(
                 "could not start agent {agent} as a process of {}: {e}",
                 launch.program.display()
             )
         })?;
-        reaper::register(child.id());
-        let tail = Tail::default();
-        if let Some(stderr) = child.stderr.take() {
-            follow_stderr(stderr, tail.clone());
-        }
-        let mut control = ProcessControl {
-            pid: child.id(),
-            child: None,
-            tail,
-            grace: Duration::ZERO,
-        };
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            control.child = Some(child);
-            return Err(format!("agent {agent}'s stdin/stdout were not piped"));
-        };
-        control.child = Some(child);
         let input = tokio::net::unix::pipe::Sender::from_owned_fd(stdin.into())
             .map_err(|e| format!("agent {agent}'s stdin cannot be driven by tokio: {e}"))?;
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(stdout.into())
@@ -128,9 +94,56 @@ impl Backend for ProcessBackend {
     }
 }
 
+/// Starts `command` as the process of agent `agent` with the guarantees of the module docs
+/// (own process group, parent-death signal, reaper registration, stderr followed): its stdin,
+/// its stdout and its control (which kills and reaps it on drop). Agent programs of any
+/// language (`crate::program`) are started here too.
+pub(crate) fn spawn(
+    mut command: Command,
+    agent: AgentId,
+) -> Result<(ChildStdin, ChildStdout, ProcessControl), String> {
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let parent = std::process::id();
+    // SAFETY: the closure runs in the child between fork and exec and calls only
+    // async-signal-safe functions (prctl, getppid, _exit).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            if libc::getppid() as u32 != parent {
+                libc::_exit(1); // The test died before we could arm the death signal.
+            }
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().map_err(|e| e.to_string())?;
+    reaper::register(child.id());
+    let tail = Tail::default();
+    if let Some(stderr) = child.stderr.take() {
+        follow_stderr(stderr, tail.clone());
+    }
+    let mut control = ProcessControl {
+        pid: child.id(),
+        child: None,
+        tail,
+        grace: Duration::ZERO,
+    };
+    let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        control.child = Some(child);
+        return Err(format!("agent {agent}'s stdin/stdout were not piped"));
+    };
+    control.child = Some(child);
+    Ok((stdin, stdout, control))
+}
+
 /// A child process; killed and reaped on drop (the guard).
 #[derive(Debug)]
-struct ProcessControl {
+pub(crate) struct ProcessControl {
     pid: u32,
     child: Option<Child>,
     tail: Tail,
