@@ -34,7 +34,9 @@
 //! assert_eq!(d.suspected_by(0), vec![1]);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
 
 use serde::{Deserialize, Serialize};
 
@@ -111,11 +113,16 @@ pub enum Heard {
     Restarted,
 }
 
+/// A monitor's clocks on its peers.
+type Clocks = HashMap<AgentId, u64, BuildHasherDefault<DefaultHasher>>;
+
 /// Heartbeat bookkeeping: who heard whom when, and who suspects whom.
 #[derive(Debug, Clone, Default)]
 pub struct Detector {
-    /// Per monitor: peer → when last heard (or when watching started), µs.
-    heard: Vec<BTreeMap<AgentId, u64>>,
+    /// Per monitor: peer → when last heard (or when watching started), µs. Only ever looked
+    /// up, never iterated, so a hash map (a hub hears every spoke) cannot reach the output;
+    /// its hasher has fixed keys all the same.
+    heard: Vec<Clocks>,
     /// Per agent: the monitors that suspect it.
     suspects: Vec<BTreeSet<AgentId>>,
     /// Per agent: the highest incarnation heard.
@@ -127,7 +134,7 @@ impl Detector {
     /// A detector for `agents` agents, no heartbeat heard yet.
     pub fn new(agents: usize) -> Self {
         Detector {
-            heard: vec![BTreeMap::new(); agents],
+            heard: vec![Clocks::default(); agents],
             suspects: vec![BTreeSet::new(); agents],
             incarnation: vec![0; agents],
             heartbeats: 0,
@@ -136,7 +143,7 @@ impl Detector {
 
     /// Makes room for one more agent (it joined the running swarm).
     pub fn grow(&mut self) {
-        self.heard.push(BTreeMap::new());
+        self.heard.push(Clocks::default());
         self.suspects.push(BTreeSet::new());
         self.incarnation.push(0);
     }
