@@ -39,7 +39,7 @@ mod coordination_tests;
 pub(crate) mod testing;
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 use swarm_test_spec::{FaultKind, FaultSpec, Role, Spec};
 
@@ -100,6 +100,10 @@ struct Io {
     /// ever taken; the events themselves wait in `slots`, reused, so queueing one allocates
     /// nothing once the run is warm.
     queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// Events due after a fixed delay (none, or one heartbeat interval: every heartbeat
+    /// timer): each lane is in `(time, sequence)` order as it is filled, since the clock
+    /// never goes back, so they bypass the heap, which then holds only what is in flight.
+    lanes: [VecDeque<(u64, u64, u32)>; 2],
     slots: Vec<Option<Event>>,
     free: Vec<u32>,
     deadline_us: u64,
@@ -138,17 +142,40 @@ impl Io {
         };
         // Sequences are unique, so the slot never decides the order: it is the same on
         // every run.
-        self.queue.push(Reverse((at_us, self.seq, slot)));
+        let key = (at_us, self.seq, slot);
+        match at_us.checked_sub(self.now_us) {
+            Some(0) => self.lanes[0].push_back(key),
+            Some(HEARTBEAT_INTERVAL_US) => self.lanes[1].push_back(key),
+            _ => self.queue.push(Reverse(key)),
+        }
+    }
+
+    /// The earliest key: the heap's top or a lane's front. `None` when nothing is queued;
+    /// `Some(None)` names the heap, `Some(Some(i))` lane `i`.
+    fn earliest(&self) -> Option<((u64, u64, u32), Option<usize>)> {
+        let mut best = self.queue.peek().map(|&Reverse(key)| (key, None));
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(&key) = lane.front() {
+                if best.is_none_or(|(b, _)| key < b) {
+                    best = Some((key, Some(i)));
+                }
+            }
+        }
+        best
     }
 
     /// When the next event is due, if any.
     fn next_at(&self) -> Option<u64> {
-        self.queue.peek().map(|&Reverse((at, _, _))| at)
+        self.earliest().map(|((at, _, _), _)| at)
     }
 
     /// Takes the earliest event out of the queue.
     fn pop(&mut self) -> Option<Event> {
-        let Reverse((_, _, slot)) = self.queue.pop()?;
+        let (_, from) = self.earliest()?;
+        let (_, _, slot) = match from {
+            None => self.queue.pop().map(|Reverse(key)| key),
+            Some(i) => self.lanes[i].pop_front(),
+        }?;
         self.free.push(slot);
         self.slots[slot as usize].take()
     }
@@ -302,6 +329,7 @@ impl Sim {
                 now_us: 0,
                 seq: 0,
                 queue: BinaryHeap::new(),
+                lanes: Default::default(),
                 slots: Vec::new(),
                 free: Vec::new(),
                 deadline_us: spec.timeout_ms.saturating_mul(MS),
