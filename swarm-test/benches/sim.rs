@@ -14,7 +14,8 @@
 //! `-- --flow` runs, instead, the user's workload at scale: the built-in flow of 2,000 trades
 //! (`trades = 2000`, as `#[swarm_test]` runs it) over ring, star and hierarchical swarms of
 //! 10 to 100,000 agents (or `--sizes`) and a 2,000-agent mesh, each size in a child process of
-//! its own so that its peak RSS (`VmHWM`) is its own; `--trades N` changes the trade count.
+//! its own so that its peak RSS (`VmHWM`) is its own; `--trades N` changes the trade count,
+//! `--limit S` the wall-time limit of each child (default 300 s).
 //! `setup s` is the wall time of `Sim::setup` (every agent started and ready), apart from the
 //! workload's. Figures vary with the machine; ratios are what to compare.
 //!
@@ -157,8 +158,9 @@ fn flow_child(shape: &str, agents: usize, trades: u64) {
     );
 }
 
-/// The flow at every size, each in a child process (see the module docs).
-fn flow(sizes: &[usize], trades: u64) {
+/// The flow at every size, each in a child process (see the module docs) of at most
+/// `limit_s` seconds (`timeout(1)`).
+fn flow(sizes: &[usize], trades: u64, limit_s: u64) {
     println!(
         "workload: the built-in flow, {trades} trades (round_robin), one child process per row"
     );
@@ -181,7 +183,9 @@ fn flow(sizes: &[usize], trades: u64) {
         .flat_map(|shape| sizes.iter().map(move |&n| (*shape, n)))
         .chain([("mesh", 2_000)]);
     for (shape, n) in rows {
-        let out = Command::new(&me)
+        let out = Command::new("timeout")
+            .arg(limit_s.to_string())
+            .arg(&me)
             .args(["--flow-child", shape, &n.to_string(), &trades.to_string()])
             .output()
             .expect("the bench runs itself");
@@ -190,6 +194,10 @@ fn flow(sizes: &[usize], trades: u64) {
             .split_whitespace()
             .filter_map(|x| x.parse().ok())
             .collect();
+        if out.status.code() == Some(124) {
+            println!("{:<6} {n:>7} > {limit_s} s", &shape[..4]);
+            continue;
+        }
         if !out.status.success() || f.len() != 6 {
             println!(
                 "{:<6} {n:>7} failed: {}",
@@ -261,7 +269,12 @@ fn main() {
             true => sizes,
             false => vec![10, 100, 1_000, 10_000, 100_000],
         };
-        return flow(&sizes, trades);
+        let limit_s = args
+            .iter()
+            .position(|a| a == "--limit")
+            .and_then(|i| args.get(i + 1))
+            .map_or(300, |m| m.parse::<u64>().expect("--limit takes seconds"));
+        return flow(&sizes, trades, limit_s);
     }
     let hops = 100u32;
     println!("workload: ring, {messages} messages × {hops} hops; mesh, 10,000 trades");
