@@ -10,6 +10,7 @@
 //! against the graph in force when the message is sent.
 
 use std::collections::{BTreeSet, VecDeque};
+use std::sync::OnceLock;
 
 use swarm_test_spec::TopologyKind;
 
@@ -38,12 +39,78 @@ pub const HIERARCHY_FANOUT: usize = 4;
 /// assert_eq!(star.degree(0), 6);
 /// assert_eq!(star.articulation_points(), vec![0]);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Topology {
     kind: TopologyKind,
     adjacency: Vec<BTreeSet<AgentId>>,
     /// Agents taken out of the swarm (no edges left); see `membership.rs`.
     retired: BTreeSet<AgentId>,
+    /// The graph as rooted trees, if it is a forest (star, hierarchy), built on first use and
+    /// dropped by every change of edges: a path in a tree is a walk up to the common
+    /// ancestor, not a search of the swarm.
+    forest: OnceLock<Option<Forest>>,
+}
+
+/// A forest rooted at the lowest id of each component: parent and depth of every agent.
+#[derive(Debug, Clone)]
+struct Forest {
+    /// `usize::MAX` for a root.
+    parent: Vec<AgentId>,
+    depth: Vec<u32>,
+}
+
+impl Forest {
+    /// The one path from `from` to `to`, if they share a tree and every agent on it but
+    /// `from` is `usable`: what a breadth-first search finds in a tree, without the search.
+    fn path(
+        &self,
+        from: AgentId,
+        to: AgentId,
+        usable: impl Fn(AgentId) -> bool,
+    ) -> Option<Vec<AgentId>> {
+        let (mut a, mut b) = (from, to);
+        let mut up = Vec::new();
+        let mut down = Vec::new();
+        while self.depth[a] > self.depth[b] {
+            up.push(a);
+            a = self.parent[a];
+        }
+        while self.depth[b] > self.depth[a] {
+            down.push(b);
+            b = self.parent[b];
+        }
+        while a != b {
+            if self.parent[a] == usize::MAX {
+                return None; // Two trees.
+            }
+            up.push(a);
+            down.push(b);
+            a = self.parent[a];
+            b = self.parent[b];
+        }
+        up.push(a);
+        up.extend(down.into_iter().rev());
+        up[1..].iter().all(|&x| usable(x)).then_some(up)
+    }
+}
+
+impl PartialEq for Topology {
+    fn eq(&self, other: &Self) -> bool {
+        (self.kind, &self.adjacency, &self.retired)
+            == (other.kind, &other.adjacency, &other.retired)
+    }
+}
+
+impl Eq for Topology {}
+
+impl std::fmt::Debug for Topology {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Topology")
+            .field("kind", &self.kind)
+            .field("adjacency", &self.adjacency)
+            .field("retired", &self.retired)
+            .finish()
+    }
 }
 
 impl Topology {
@@ -57,6 +124,7 @@ impl Topology {
             kind,
             adjacency: vec![BTreeSet::new(); agents],
             retired: BTreeSet::new(),
+            forest: OnceLock::new(),
         };
         match kind {
             TopologyKind::Mesh => {
@@ -89,8 +157,47 @@ impl Topology {
     }
 
     fn connect(&mut self, a: AgentId, b: AgentId) {
+        self.forest = OnceLock::new();
         self.adjacency[a].insert(b);
         self.adjacency[b].insert(a);
+    }
+
+    fn disconnect(&mut self, a: AgentId, b: AgentId) {
+        self.forest = OnceLock::new();
+        self.adjacency[a].remove(&b);
+        self.adjacency[b].remove(&a);
+    }
+
+    /// The graph as a rooted forest, or `None` if it has a cycle.
+    fn forest(&self) -> Option<&Forest> {
+        self.forest
+            .get_or_init(|| {
+                let n = self.len();
+                let edges: usize = self.adjacency.iter().map(BTreeSet::len).sum::<usize>() / 2;
+                let mut parent = vec![usize::MAX; n];
+                let mut depth = vec![u32::MAX; n];
+                let mut components = 0;
+                let mut queue = VecDeque::new();
+                for root in 0..n {
+                    if depth[root] != u32::MAX {
+                        continue;
+                    }
+                    components += 1;
+                    depth[root] = 0;
+                    queue.push_back(root);
+                    while let Some(node) = queue.pop_front() {
+                        for next in self.neighbours(node) {
+                            if depth[next] == u32::MAX {
+                                depth[next] = depth[node] + 1;
+                                parent[next] = node;
+                                queue.push_back(next);
+                            }
+                        }
+                    }
+                }
+                (edges + components == n).then_some(Forest { parent, depth })
+            })
+            .as_ref()
     }
 
     /// `successor` takes `failed`'s place: every edge of `failed` except the one between them
@@ -113,8 +220,7 @@ impl Topology {
             .filter(|&x| x != successor)
             .collect();
         for &x in &moved {
-            self.adjacency[failed].remove(&x);
-            self.adjacency[x].remove(&failed);
+            self.disconnect(failed, x);
             self.connect(successor, x);
         }
         self.connect(failed, successor);
@@ -130,8 +236,7 @@ impl Topology {
         to: AgentId,
     ) {
         for &x in from {
-            self.adjacency[agent].remove(&x);
-            self.adjacency[x].remove(&agent);
+            self.disconnect(agent, x);
         }
         self.connect(agent, to);
     }
@@ -172,6 +277,7 @@ impl Topology {
             kind: self.kind,
             adjacency,
             retired: self.retired.clone(),
+            forest: OnceLock::new(),
         }
     }
 
@@ -230,6 +336,9 @@ impl Topology {
             // a hub reaches its spoke (and a spoke its hub) without a walk over the swarm.
             return usable(to).then(|| vec![from, to]);
         }
+        if let Some(forest) = self.forest() {
+            return forest.path(from, to, usable);
+        }
         let mut previous = vec![usize::MAX; self.len()];
         previous[from] = from;
         let mut queue = VecDeque::from([from]);
@@ -274,7 +383,36 @@ impl Topology {
 
     /// The longest shortest path between two agents, in hops; `None` if the graph is
     /// disconnected. Retired agents do not count.
+    ///
+    /// Linear in the graph's size for the shapes swarms have (a complete graph, a tree, a
+    /// cycle); quadratic only for other graphs.
     pub fn diameter(&self) -> Option<usize> {
+        let live: Vec<AgentId> = self.live().collect();
+        let Some(&first) = live.first() else {
+            return Some(0);
+        };
+        let m = live.len();
+        let reach = self.distances(first);
+        if live.iter().any(|&a| reach[a].is_none()) {
+            return None;
+        }
+        // Retired agents have no edges, so these are the live graph's edges.
+        let edges = self.adjacency.iter().map(BTreeSet::len).sum::<usize>() / 2;
+        if edges == m * (m - 1) / 2 {
+            return Some(usize::from(m > 1));
+        }
+        if edges == m - 1 {
+            // A tree: the farthest agent from any agent is an end of a longest path.
+            let far = live
+                .iter()
+                .copied()
+                .max_by_key(|&a| (reach[a], std::cmp::Reverse(a)))
+                .unwrap_or(first);
+            return self.distances(far).into_iter().flatten().max();
+        }
+        if edges == m && live.iter().all(|&a| self.degree(a) == 2) {
+            return Some(m / 2); // A cycle.
+        }
         let mut diameter = 0;
         for from in (0..self.len()).filter(|a| !self.retired.contains(a)) {
             for (to, d) in self.distances(from).into_iter().enumerate() {
@@ -465,6 +603,98 @@ mod tests {
                     .filter(|&a| t.components_without(a).len() > 1)
                     .collect();
                 assert_eq!(t.articulation_points(), brute, "{kind:?} with {n} agents");
+            }
+        }
+    }
+
+    /// The breadth-first search every answer must agree with: shortest path, lower ids first.
+    fn searched_path(
+        t: &Topology,
+        from: AgentId,
+        to: AgentId,
+        usable: impl Fn(AgentId) -> bool,
+    ) -> Option<Vec<AgentId>> {
+        if from == to {
+            return Some(vec![from]);
+        }
+        let mut previous = vec![usize::MAX; t.len()];
+        previous[from] = from;
+        let mut queue = VecDeque::from([from]);
+        while let Some(node) = queue.pop_front() {
+            for next in t.neighbours(node) {
+                if previous[next] != usize::MAX || !usable(next) {
+                    continue;
+                }
+                previous[next] = node;
+                if next == to {
+                    let mut path = vec![to];
+                    while *path.last().unwrap() != from {
+                        path.push(previous[*path.last().unwrap()]);
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(next);
+            }
+        }
+        None
+    }
+
+    /// Every pair's distance, the longest wins.
+    fn searched_diameter(t: &Topology) -> Option<usize> {
+        let live: Vec<AgentId> = t.live().collect();
+        let mut diameter = 0;
+        for &a in &live {
+            let d = t.distances(a);
+            for &b in &live {
+                diameter = diameter.max(d[b]?);
+            }
+        }
+        Some(diameter)
+    }
+
+    proptest::proptest! {
+        /// Paths and diameters by shape (a tree's walk to the common ancestor, a cycle's
+        /// half) agree with a search of the whole graph, through promotions, joins and
+        /// retirements and with agents unusable.
+        #[test]
+        fn shortcuts_agree_with_a_search(
+            kind in 0..4usize,
+            n in 1..40usize,
+            changes in proptest::collection::vec((0..3u8, 0..64usize, 0..64usize), 0..6),
+            down in proptest::collection::vec(0..64usize, 0..4),
+        ) {
+            let kind = [
+                TopologyKind::Mesh,
+                TopologyKind::Star,
+                TopologyKind::Ring,
+                TopologyKind::Hierarchical,
+            ][kind];
+            let mut t = Topology::new(kind, n);
+            for (what, a, b) in changes {
+                let (a, b) = (a % t.len(), b % t.len());
+                match what {
+                    0 if t.is_edge(a, b) => {
+                        t.promote(a, b);
+                    }
+                    1 => {
+                        t.add_agent();
+                    }
+                    2 if t.live_len() > 1 => t.retire(a),
+                    _ => {}
+                }
+            }
+            proptest::prop_assert_eq!(t.diameter(), searched_diameter(&t));
+            let down: Vec<AgentId> = down.into_iter().map(|d| d % t.len()).collect();
+            let usable = |a: AgentId| !down.contains(&a);
+            for from in 0..t.len() {
+                for to in 0..t.len() {
+                    proptest::prop_assert_eq!(
+                        t.path(from, to, usable),
+                        searched_path(&t, from, to, usable),
+                        "{} to {}", from, to
+                    );
+                }
             }
         }
     }

@@ -34,7 +34,8 @@
 //! assert_eq!(d.suspected_by(0), vec![1]);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -111,11 +112,37 @@ pub enum Heard {
     Restarted,
 }
 
+/// A monitor's clocks on its peers.
+type Clocks = HashMap<AgentId, u64, BuildHasherDefault<IdHasher>>;
+
+/// Hashes an agent id by one multiplication (ids are small and dense; nothing here faces
+/// untrusted keys), where the default hasher would spend a SipHash per heartbeat.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, id: usize) {
+        self.0 = (id as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// Heartbeat bookkeeping: who heard whom when, and who suspects whom.
 #[derive(Debug, Clone, Default)]
 pub struct Detector {
-    /// Per monitor: peer → when last heard (or when watching started), µs.
-    heard: Vec<BTreeMap<AgentId, u64>>,
+    /// Per monitor: peer → when last heard (or when watching started), µs. Only ever looked
+    /// up, never iterated, so a hash map (a hub hears every spoke) cannot reach the output;
+    /// its hasher is a fixed function all the same.
+    heard: Vec<Clocks>,
     /// Per agent: the monitors that suspect it.
     suspects: Vec<BTreeSet<AgentId>>,
     /// Per agent: the highest incarnation heard.
@@ -127,7 +154,7 @@ impl Detector {
     /// A detector for `agents` agents, no heartbeat heard yet.
     pub fn new(agents: usize) -> Self {
         Detector {
-            heard: vec![BTreeMap::new(); agents],
+            heard: vec![Clocks::default(); agents],
             suspects: vec![BTreeSet::new(); agents],
             incarnation: vec![0; agents],
             heartbeats: 0,
@@ -136,7 +163,7 @@ impl Detector {
 
     /// Makes room for one more agent (it joined the running swarm).
     pub fn grow(&mut self) {
-        self.heard.push(BTreeMap::new());
+        self.heard.push(Clocks::default());
         self.suspects.push(BTreeSet::new());
         self.incarnation.push(0);
     }

@@ -225,6 +225,11 @@ impl Core {
                 .find(|&&s| self.agents[s].can(c))
                 .ok_or_else(|| self.missing_capability(now_us, task, c))?,
         };
+        // Membership by index: the path search asks it for every hop of the ring.
+        let mut is_live = vec![false; n];
+        for &s in &live {
+            is_live[s] = true;
+        }
         let stages: Vec<AgentId> = live.iter().copied().filter(|&s| s <= executor).collect();
         self.stages_skipped += (executor + 1 - stages.len()) as u64;
         let step = |agent: AgentId| {
@@ -242,9 +247,9 @@ impl Core {
             let (from, to) = (pair[0], pair[1]);
             let path = self
                 .topology
-                .path(from, to, |a| live.contains(&a))
+                .path(from, to, |a| is_live[a])
                 .ok_or_else(|| {
-                    let down: Vec<AgentId> = (0..n).filter(|s| !live.contains(s)).collect();
+                    let down: Vec<AgentId> = (0..n).filter(|&s| !is_live[s]).collect();
                     format!(
                         "no agent is available: stage {to} cannot be reached from stage {from} in either direction round the ring, because stages {down:?} are failed or have their circuit breakers open"
                     )

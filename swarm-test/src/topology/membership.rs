@@ -27,6 +27,7 @@ impl Topology {
     pub fn add_agent(&mut self) -> AgentId {
         let id = self.adjacency.len();
         self.adjacency.push(Default::default());
+        self.forest = Default::default();
         let live: Vec<AgentId> = self.live().filter(|&a| a != id).collect();
         match self.kind {
             TopologyKind::Mesh => {
@@ -102,11 +103,6 @@ impl Topology {
     /// Number of agents not retired.
     pub fn live_len(&self) -> usize {
         self.len() - self.retired.len()
-    }
-
-    fn disconnect(&mut self, a: AgentId, b: AgentId) {
-        self.adjacency[a].remove(&b);
-        self.adjacency[b].remove(&a);
     }
 }
 

@@ -38,7 +38,8 @@ mod coordination_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 use swarm_test_spec::{FaultKind, FaultSpec, Role, Spec};
 
@@ -95,7 +96,16 @@ pub struct Sim {
 struct Io {
     now_us: u64,
     seq: u64,
-    queue: BTreeMap<(u64, u64), Event>,
+    /// Events due, by `(time, sequence)`: a heap of small keys, since only the earliest is
+    /// ever taken; the events themselves wait in `slots`, reused, so queueing one allocates
+    /// nothing once the run is warm.
+    queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    /// Events due after a fixed delay (none, or one heartbeat interval: every heartbeat
+    /// timer): each lane is in `(time, sequence)` order as it is filled, since the clock
+    /// never goes back, so they bypass the heap, which then holds only what is in flight.
+    lanes: [VecDeque<(u64, u64, u32)>; 2],
+    slots: Vec<Option<Event>>,
+    free: Vec<u32>,
     deadline_us: u64,
     /// Per agent: alive, and a restart epoch that voids work from before a crash.
     alive: Vec<bool>,
@@ -120,7 +130,54 @@ impl Io {
             self.pending_work += 1;
         }
         self.seq += 1;
-        self.queue.insert((at_us, self.seq), event);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        // Sequences are unique, so the slot never decides the order: it is the same on
+        // every run.
+        let key = (at_us, self.seq, slot);
+        match at_us.checked_sub(self.now_us) {
+            Some(0) => self.lanes[0].push_back(key),
+            Some(HEARTBEAT_INTERVAL_US) => self.lanes[1].push_back(key),
+            _ => self.queue.push(Reverse(key)),
+        }
+    }
+
+    /// The earliest key: the heap's top or a lane's front. `None` when nothing is queued;
+    /// `Some(None)` names the heap, `Some(Some(i))` lane `i`.
+    fn earliest(&self) -> Option<((u64, u64, u32), Option<usize>)> {
+        let mut best = self.queue.peek().map(|&Reverse(key)| (key, None));
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(&key) = lane.front() {
+                if best.is_none_or(|(b, _)| key < b) {
+                    best = Some((key, Some(i)));
+                }
+            }
+        }
+        best
+    }
+
+    /// When the next event is due, if any.
+    fn next_at(&self) -> Option<u64> {
+        self.earliest().map(|((at, _, _), _)| at)
+    }
+
+    /// Takes the earliest event out of the queue.
+    fn pop(&mut self) -> Option<Event> {
+        let (_, from) = self.earliest()?;
+        let (_, _, slot) = match from {
+            None => self.queue.pop().map(|Reverse(key)| key),
+            Some(i) => self.lanes[i].pop_front(),
+        }?;
+        self.free.push(slot);
+        self.slots[slot as usize].take()
     }
 }
 
@@ -271,7 +328,10 @@ impl Sim {
             io: Io {
                 now_us: 0,
                 seq: 0,
-                queue: BTreeMap::new(),
+                queue: BinaryHeap::new(),
+                lanes: Default::default(),
+                slots: Vec::new(),
+                free: Vec::new(),
                 deadline_us: spec.timeout_ms.saturating_mul(MS),
                 alive: vec![true; n],
                 epoch: vec![0; n],
@@ -460,7 +520,7 @@ impl Sim {
 
     /// Runs every event up to virtual time `t_us`, then sets the clock to it.
     pub fn run_until(&mut self, t_us: u64) -> Result<(), RunError> {
-        while self.io.queue.keys().next().is_some_and(|&(t, _)| t <= t_us) {
+        while self.io.next_at().is_some_and(|t| t <= t_us) {
             self.step_any()?;
         }
         self.check_deadline(t_us)?;
@@ -576,11 +636,13 @@ impl Sim {
 
     /// Processes the next event, background or not. `Ok(false)` when there is none.
     fn step_any(&mut self) -> Result<bool, RunError> {
-        let Some((&(at, seq), _)) = self.io.queue.iter().next() else {
+        let Some(at) = self.io.next_at() else {
             return Ok(false);
         };
         self.check_deadline(at)?;
-        let event = self.io.queue.remove(&(at, seq)).expect("key just seen");
+        let Some(event) = self.io.pop() else {
+            return Ok(false);
+        };
         if !is_background(&event) {
             self.io.pending_work -= 1;
         }
