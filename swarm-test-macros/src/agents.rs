@@ -290,7 +290,7 @@ impl UserAgents {
                 let _ = ::swarm_test::__private::user_agent::<#ty>;
                 let _ = <#ty as ::core::default::Default>::default;
             }),
-            Build::Expr(_) => None,
+            Build::Expr(_) | Build::Program(_) => None,
         });
         quote!(const _: () = { #(#checks)* };)
     }
