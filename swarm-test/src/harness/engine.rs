@@ -62,7 +62,8 @@ impl Run {
                     .to_vec(),
                     env: Vec::new(),
                 };
-                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)?;
+                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)
+                    .map_err(|e| crate::error::chain(&e))?;
                 let live = Live::new(spec, seed, &ctx.test_path, backend, launch)?;
                 Ok(Run {
                     driver: Some(Engine::Live(Box::new(live))),

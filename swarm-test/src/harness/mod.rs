@@ -42,7 +42,7 @@ use crate::live::AgentEnv;
 use crate::report::Report;
 use crate::swarm::{Engine, Swarm};
 
-pub use body::{Body, BodyFuture, Outcome, TestResult};
+pub use body::{Body, BodyError, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
 pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest};
 pub use sometimes::sometimes;
@@ -400,13 +400,14 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
     });
-    outcome?.map_err(|e| format!("the test body returned Err: {e}"))?;
+    outcome?.map_err(|e| e.to_string())?;
     // Written after the body, so it carries the body's sometimes-conditions (a failed run's
     // is written by `failure_page`).
     if let Some(dir) = &ctx.config.report_dir {
         let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
         let conditions = sometimes::current();
-        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)?;
+        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)
+            .map_err(|e| crate::error::chain(&e))?;
     }
     let snapshotted = !matches!(spec.snapshot, SnapshotSetting::Off | SnapshotSetting::Bands);
     if snapshot && seed == ctx.base_seed && snapshotted {
@@ -477,7 +478,7 @@ fn drive(
     let (driver, steps) = swarm.into_parts();
     run.driver = Some(driver);
     teardown.extend(steps);
-    outcome??.map_err(|e| format!("the test body returned Err: {e}"))
+    outcome??.map_err(|e| e.to_string())
 }
 
 /// Writes a failed run's report file and timeline page into `dir` (see
@@ -495,7 +496,7 @@ fn failure_page(
         let conditions = sometimes::current();
         crate::review::file::write_failure(dir, &ctx.spec, &report, timeline, &conditions)
     });
-    match written.and_then(|w| w) {
+    match written.and_then(|w| w.map_err(|e| crate::error::chain(&e))) {
         Ok(lines) => lines,
         Err(e) => format!("\n  (no timeline: {e})\n"),
     }
