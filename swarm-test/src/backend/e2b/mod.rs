@@ -11,7 +11,7 @@
 //! sandbox's `/proc` by a helper once a second; CPU and memory faults run inside the agent, as
 //! with local processes, and network faults in the controller.
 //!
-//! Leases and cleanup ([`lease`]): each sandbox is created with a short timeout
+//! Leases and cleanup (`lease`): each sandbox is created with a short timeout
 //! (`SWARM_TEST_E2B_LEASE`) that a heartbeat renews while the run lasts; teardown deletes
 //! every sandbox of the run, also after a panic or a timeout (the backend's drop) and on
 //! SIGINT/SIGTERM (the reaper's hook); a SIGKILLed run's sandboxes end when their lease does;

@@ -120,7 +120,7 @@ pub enum WorkResult {
 pub enum Output {
     /// Deliver this message (after the link's latency, or never if the network drops it).
     Transmit(Envelope),
-    /// Let `agent` do its `step` of `task`, then call [`Core::handle_work_done`].
+    /// Let `agent` do its `step` of `task`, then call [`Core::handle_work_done`](super::Core::handle_work_done).
     Execute {
         /// Who works.
         agent: AgentId,
@@ -133,7 +133,7 @@ pub enum Output {
         /// Position of `agent` in `plan`.
         hop: usize,
     },
-    /// Call [`Core::handle_timeout`] for `task` at `at_us` (if it has not ended by then).
+    /// Call [`Core::handle_timeout`](super::Core::handle_timeout) for `task` at `at_us` (if it has not ended by then).
     Timer {
         /// Which task.
         task: TaskId,
@@ -142,7 +142,7 @@ pub enum Output {
     },
     /// The task ended (completed or failed); drivers wake whoever waits on it.
     Ended(TaskId),
-    /// Let `agent` decide its vote on `symbol`, then call [`Core::handle_vote_cast`].
+    /// Let `agent` decide its vote on `symbol`, then call [`Core::handle_vote_cast`](super::Core::handle_vote_cast).
     CastVote {
         /// The voter.
         agent: AgentId,
@@ -151,14 +151,14 @@ pub enum Output {
         /// What it votes on.
         symbol: String,
     },
-    /// Call [`Core::handle_round_timeout`] for `round` at `at_us`.
+    /// Call [`Core::handle_round_timeout`](super::Core::handle_round_timeout) for `round` at `at_us`.
     RoundTimer {
         /// The round.
         round: RoundId,
         /// When, µs.
         at_us: u64,
     },
-    /// The round was decided ([`Core::decision`]).
+    /// The round was decided ([`Core::decision`](super::Core::decision)).
     Decided(RoundId),
     /// Something changed in the swarm's health (for traces and metrics).
     Health(HealthEvent),
