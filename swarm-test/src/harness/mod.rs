@@ -19,10 +19,10 @@ mod bands;
 mod body;
 mod checks;
 mod context;
-mod engine;
 mod failure;
 mod redact;
 pub(crate) mod regressions;
+mod rig;
 mod seeds;
 mod shrink;
 mod snapshot;
@@ -40,7 +40,7 @@ use crate::config::{
 };
 use crate::live::AgentEnv;
 use crate::report::Report;
-use crate::swarm::{Engine, Swarm};
+use crate::swarm::{AnyDriver, Swarm};
 
 pub use body::{Body, BodyError, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
@@ -49,9 +49,9 @@ pub use sometimes::sometimes;
 
 use checks::{check_coordination, check_shape, compare, Digest};
 use context::Context;
-use engine::Run;
 use failure::{bare, explain, guarded, replay, Failure};
 use regressions::Origin;
+use rig::Rig;
 use seeds::test_path;
 use snapshot::{bands_request, snapshot_request};
 use teardown::TeardownGuard;
@@ -296,11 +296,11 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     assert_snapshot: &F,
     snapshot: bool,
 ) -> Result<Digest, Failure> {
-    let mut run = match Run::new(ctx, seed) {
+    let mut run = match Rig::new(ctx, seed) {
         Ok(run) => run,
         Err(message) => return Err(bare(message)),
     };
-    if let (Some(bug), Some(Engine::Mock { sim, .. })) =
+    if let (Some(bug), Some(AnyDriver::Mock { sim, .. })) =
         (ctx.config.inject_bug, run.driver.as_mut())
     {
         sim.inject_bug(bug);
@@ -368,7 +368,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
@@ -447,14 +447,14 @@ fn unplayed(fault: &crate::world::Pending, now_us: u64, ready_us: u64, mode: Mod
 fn drive(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     teardown: &mut TeardownGuard,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
     let Some(mut driver) = run.driver.take() else {
         return Err("the swarm is gone".into());
     };
-    if let Engine::Mock { started, .. } = &mut driver {
+    if let AnyDriver::Mock { started, .. } = &mut driver {
         *started = run.runtime.block_on(async { tokio::time::Instant::now() });
     }
     let clock = match run.mode {
@@ -486,7 +486,7 @@ fn drive(
 fn failure_page(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     captured: Option<Report>,
     dir: &std::path::Path,
 ) -> String {
