@@ -6,7 +6,8 @@
 # Builds a throwaway downstream crate under target/compile-cost/ with two test files of 20
 # tests each: `swarm.rs` (#[swarm_test] tests) and `plain.rs` (#[tokio::test] tests). After a
 # warm-up build, it adds one test to a file and times `cargo test --no-run --test FILE`
-# (debug), three times per file, and prints the means and their ratio. With REV (a commit),
+# (debug), COMPILE_COST_EDITS times per file (default 7, interleaved), and prints the
+# medians and their ratio. With REV (a commit),
 # the crate uses that commit's swarm-test (exported with `git archive`), so a before/after
 # comparison runs the same script.
 #
@@ -96,16 +97,22 @@ rebuild() {
     echo "$end - $start" | bc -l
 }
 
-declare -A total=([swarm]=0 [plain]=0)
-for edit in 1 2 3; do
+# Edits interleave the two files, so a change in the machine's load hits both alike; the
+# median of each file's rebuilds is robust to a rebuild that a neighbour's build slowed.
+edits="${COMPILE_COST_EDITS:-7}"
+median() {
+    sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+declare -A times=([swarm]="" [plain]="")
+for edit in $(seq 1 "$edits"); do
     for file in swarm plain; do
         t=$(rebuild "$file" $((20 + edit)))
         printf 'edit %d, %s.rs: %.2f s\n' "$edit" "$file" "$t"
-        total[$file]=$(echo "${total[$file]} + $t" | bc -l)
+        times[$file]+="$t"$'\n'
     done
 done
-swarm_mean=$(echo "${total[swarm]} / 3" | bc -l)
-plain_mean=$(echo "${total[plain]} / 3" | bc -l)
+swarm_median=$(printf '%s' "${times[swarm]}" | median)
+plain_median=$(printf '%s' "${times[plain]}" | median)
 printf 'swarm-test at %s\n' "${rev:-the work tree}"
-printf 'mean rebuild after adding one test: #[swarm_test] %.2f s, #[tokio::test] %.2f s, ratio %.2f\n' \
-    "$swarm_mean" "$plain_mean" "$(echo "$swarm_mean / $plain_mean" | bc -l)"
+printf 'median rebuild after adding one test (%d edits each): #[swarm_test] %.2f s, #[tokio::test] %.2f s, ratio %.2f\n' \
+    "$edits" "$swarm_median" "$plain_median" "$(echo "$swarm_median / $plain_median" | bc -l)"

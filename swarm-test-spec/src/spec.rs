@@ -68,6 +68,17 @@ pub const DEFAULT_TIMEOUT_MS: Millis = 60_000;
 /// Everything one swarm test run needs to know, as plain data.
 ///
 /// Built by a [`SpecBuilder`]; serialisable so reports can carry it.
+///
+/// ```
+/// use swarm_test_spec::{SpecBuilder, TopologyKind};
+///
+/// let spec = SpecBuilder::new("ring_runs", "tests")
+///     .with("topology", "ring")
+///     .with("agents", 5u64)
+///     .build()
+///     .unwrap();
+/// assert_eq!((spec.topology, spec.agents), (TopologyKind::Ring, 5));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Spec {
     /// The test function's name.

@@ -9,6 +9,14 @@ use serde::{Deserialize, Serialize};
 pub type Millis = u64;
 
 /// The shape of the swarm's communication graph.
+///
+/// ```
+/// use swarm_test_spec::TopologyKind;
+///
+/// assert_eq!(TopologyKind::parse("star").unwrap(), TopologyKind::Star);
+/// assert_eq!(TopologyKind::Hierarchical.as_str(), "hierarchical");
+/// assert!(TopologyKind::parse("tree").unwrap_err().to_string().contains("mesh"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TopologyKind {
@@ -23,6 +31,14 @@ pub enum TopologyKind {
 }
 
 /// How the coordination layer picks the agent that executes a task.
+///
+/// ```
+/// use swarm_test_spec::Strategy;
+///
+/// let s: Strategy = "least_loaded".parse().unwrap();
+/// assert_eq!(s, Strategy::LeastLoaded);
+/// assert_eq!(Strategy::NAMES.len(), Strategy::ALL.len());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
@@ -39,6 +55,13 @@ pub enum Strategy {
 }
 
 /// A market regime for the seeded price paths.
+///
+/// ```
+/// use swarm_test_spec::Regime;
+///
+/// assert_eq!(Regime::parse("volatile").unwrap(), Regime::Volatile);
+/// assert_eq!(Regime::Crash.to_string(), "crash");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Regime {
@@ -63,6 +86,13 @@ pub enum MarketSpec {
 }
 
 /// An agent's trading role; it decides the agent's capabilities and logic.
+///
+/// ```
+/// use swarm_test_spec::Role;
+///
+/// assert_eq!(Role::parse("risk_manager").unwrap(), Role::RiskManager);
+/// assert!(Role::ALL.contains(&Role::MomentumTrader));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -193,6 +223,14 @@ pub enum FaultKind {
 }
 
 /// A fault with its schedule: `NAME[(ARGS)] [@ START] [for DURATION]`.
+///
+/// ```
+/// use swarm_test_spec::FaultSpec;
+///
+/// let crash = FaultSpec::parse("crash(1) @ 2s for 500ms").unwrap();
+/// assert_eq!((crash.at_ms, crash.for_ms), (2_000, Some(500)));
+/// assert_eq!(crash.text, "crash(1) @ 2s for 500ms");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaultSpec {
     /// The fault.

@@ -96,9 +96,6 @@ pub enum SetupError {
         /// Agents in the topology.
         agents: usize,
     },
-    /// The routing strategy cannot route this swarm.
-    #[error("{0}")]
-    Routing(String),
     /// The market could not be built (a bar file that does not read, say).
     #[error("{0}")]
     Market(String),
@@ -216,4 +213,17 @@ pub enum InjectError {
         /// The role named.
         role: &'static str,
     },
+}
+
+/// `e` and its sources, `: `-separated, for the places that keep an error as text (the
+/// failure of a test, a line on stderr).
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
 }

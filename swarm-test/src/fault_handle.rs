@@ -74,7 +74,7 @@ impl IntoFaultSpec for String {
 /// #[swarm_test(topology = "mesh", agents = 4, snapshot = false)]
 /// async fn heal_it(swarm: &mut Swarm) -> Result<(), SwarmError> {
 ///     let hang: swarm_test::FaultHandle = swarm.inject("hang(1)").await?;
-///     let index = hang.index;
+///     let index = hang.index();
 ///     swarm.heal(hang).await?;
 ///     assert!(swarm.report().faults[index].healed_at_ms.is_some());
 ///     Ok(())

@@ -38,7 +38,8 @@
 
 pub use crate::config::{InjectedBug, INJECT_BUG_VAR};
 pub use crate::harness::{
-    run, Body, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest, TestResult,
+    run, Body, BodyError, BodyFuture, Outcome, ScenarioInfo, SnapshotBody, SnapshotRequest,
+    TestResult,
 };
 pub use crate::live::agent::run_if_agent;
 pub use crate::site::Site;
@@ -92,7 +93,8 @@ impl LiveBench {
             args: Vec::new(),
             env: Vec::new(),
         };
-        let backend = crate::backend::process::ProcessBackend::new().map_err(failed)?;
+        let backend = crate::backend::process::ProcessBackend::new()
+            .map_err(|e| failed(crate::error::chain(&e)))?;
         let mut live = crate::live::Live::new(spec, seed, "bench", Box::new(backend), launch)
             .map_err(failed)?;
         let started = std::time::Instant::now();

@@ -81,6 +81,15 @@ impl Report {
 }
 
 /// The communication graph, as reported.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn ring_has_no_single_point_of_failure(report: &Report) {
+///     let t: &swarm_test::TopologyReport = &report.topology;
+///     assert_eq!((t.kind, t.edges), (TopologyKind::Ring, t.agents));
+///     assert!(t.single_points_of_failure.is_empty());
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopologyReport {
     /// Mesh, hierarchical, ring or star.
@@ -96,6 +105,15 @@ pub struct TopologyReport {
 }
 
 /// An articulation point of the graph.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn star_hangs_on_its_hub(report: &Report) {
+///     let spof: &swarm_test::SinglePointOfFailure = &report.topology.single_points_of_failure[0];
+///     assert_eq!(spof.agent, 0);
+///     assert_eq!(spof.splits_into.len(), report.agents.len() - 1);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SinglePointOfFailure {
     /// The agent.
@@ -105,6 +123,16 @@ pub struct SinglePointOfFailure {
 }
 
 /// One agent at the end of the run.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn every_agent_worked(report: &Report) {
+///     for agent in &report.agents {
+///         let agent: &swarm_test::AgentReport = agent;
+///         assert!(agent.executed > 0, "agent {} ({:?}) did nothing", agent.id, agent.role);
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentReport {
     /// Index.
@@ -138,6 +166,15 @@ impl AgentReport {
 }
 
 /// Task accounting.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn exactly_once(report: &Report) {
+///     let t: swarm_test::TasksReport = report.tasks;
+///     assert_eq!((t.lost, t.duplicated), (0, 0));
+///     assert_eq!(t.completed + t.failed, t.dispatched);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TasksReport {
     /// Handed to the swarm.
@@ -157,6 +194,15 @@ pub struct TasksReport {
 }
 
 /// Latency percentiles from a histogram (3 significant digits), ms.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn fast_enough(report: &Report) {
+///     let l: swarm_test::LatencyReport = report.latency;
+///     assert!(l.p50_ms <= l.p95_ms && l.p95_ms <= l.p99_ms && l.p99_ms <= l.max_ms);
+///     assert!(l.p99_ms < 250.0);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct LatencyReport {
     /// Median.
@@ -172,6 +218,15 @@ pub struct LatencyReport {
 }
 
 /// Message counts.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn nothing_dropped(report: &Report) {
+///     let m: swarm_test::MessagesReport = report.messages;
+///     assert!(m.heartbeats <= m.sent);
+///     assert_eq!(m.dropped, 0);
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessagesReport {
     /// Messages sent between agents: tasks, results, votes and heartbeats.
@@ -232,6 +287,15 @@ pub struct FaultReport {
 }
 
 /// One scaling decision.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn scaled_out_once(report: &Report) {
+///     let out: Vec<&swarm_test::ScaleEvent> =
+///         report.scaling.iter().filter(|e| e.to > e.from).collect();
+///     assert_eq!(out.len(), 1, "{}", out.iter().map(|e| e.reason.as_str()).collect::<String>());
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScaleEvent {
     /// When, ms.
@@ -246,6 +310,15 @@ pub struct ScaleEvent {
 
 /// One step of a progressive delivery. Per-version lists are `[old, new]`: blue and green,
 /// or stable and canary (see `versions`).
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn canary_promoted(report: &Report) {
+///     let last: &swarm_test::DeployStep = report.deploy.last().expect("a deployment");
+///     assert_eq!(last.outcome, "promoted", "{}: {}", last.phase, last.reason);
+///     assert_eq!(last.weights, [0, 100]);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeployStep {
     /// When the step was decided, ms after setup.
@@ -271,6 +344,17 @@ pub struct DeployStep {
 }
 
 /// The strategy weights after one rotation window. Maps are keyed by strategy (role) name.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn weights_add_up(report: &Report) {
+///     for window in &report.rotation {
+///         let window: &swarm_test::RotationWindow = window;
+///         let total: f64 = window.weights.values().sum();
+///         assert!((total - 1.0).abs() < 1e-3, "at {} ms: {total}", window.at_ms);
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RotationWindow {
     /// End of the window, ms after setup.
@@ -286,6 +370,17 @@ pub struct RotationWindow {
 }
 
 /// One consensus round.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn every_round_reached(report: &Report) {
+///     for round in &report.consensus {
+///         let round: &swarm_test::ConsensusRound = round;
+///         assert!(round.reached, "{}: {}", round.proposal, round.reason);
+///         assert!(round.agreeing.len() as u64 >= round.quorum);
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConsensusRound {
     /// What was proposed.
@@ -320,6 +415,15 @@ pub struct ConsensusRound {
 }
 
 /// The swarm's health over the run: what failure detection saw and what it did about it.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn hub_replaced(report: &Report) {
+///     let h: &swarm_test::HealthReport = &report.health;
+///     assert_eq!(h.promotions.len(), 1);
+///     assert_eq!(h.root, Some(h.promotions[0].promoted));
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HealthReport {
     /// How often agents send heartbeats, ms.
@@ -348,6 +452,15 @@ pub struct HealthReport {
 }
 
 /// An agent declared failed.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn crash_detected_quickly(report: &Report) {
+///     let d: &swarm_test::DetectionReport = &report.health.detections[0];
+///     assert_eq!(d.agent, 1);
+///     assert!(d.detected_after_ms.is_some_and(|ms| ms < report.health.failure_timeout_ms * 2.0));
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionReport {
     /// The agent.
@@ -363,6 +476,14 @@ pub struct DetectionReport {
 }
 
 /// An agent heard from again.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn came_back_as_a_new_process(report: &Report) {
+///     let r: &swarm_test::RecoveryReport = &report.health.recoveries[0];
+///     assert!(r.restarted && r.was_failed, "agent {} at {} ms", r.agent, r.at_ms);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecoveryReport {
     /// The agent.
@@ -376,6 +497,14 @@ pub struct RecoveryReport {
 }
 
 /// A replacement of a failed hub, coordinator or parent.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn lowest_child_takes_over(report: &Report) {
+///     let p: &swarm_test::PromotionReport = &report.health.promotions[0];
+///     assert_eq!((p.failed, p.promoted, p.role.as_str()), (0, 1, "hub"));
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromotionReport {
     /// When, ms after setup.
@@ -391,6 +520,16 @@ pub struct PromotionReport {
 }
 
 /// A circuit breaker's state change.
+///
+/// ```
+/// # use swarm_test::prelude::*;
+/// fn breakers_logged(report: &Report) {
+///     for b in &report.health.breakers {
+///         let b: &swarm_test::BreakerReport = b;
+///         assert_ne!(b.from, b.to, "agent {} at {} ms: {}", b.agent, b.at_ms, b.reason);
+///     }
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreakerReport {
     /// Whose breaker.

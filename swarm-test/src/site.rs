@@ -41,7 +41,7 @@ pub struct Site {
     /// workspace root), if it was set.
     pub workspace_root: Option<&'static str>,
     /// The test is an `#[rstest]`: rstest generates one test function per case, and the
-    /// case's name is read at run time from the test thread's name (see [`Site::case`]).
+    /// case's name is read at run time from the test thread's name.
     pub rstest: bool,
 }
 

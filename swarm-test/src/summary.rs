@@ -8,7 +8,7 @@ use crate::report::Report;
 /// Reads the report of every `*.json` report file in `dir` (as written with
 /// `SWARM_TEST_REPORT`), sorted by file name. A file that is not a report is an error naming
 /// it. (The files' event traces are in [`crate::review::file::read_dir`].)
-pub fn read_reports(dir: &Path) -> Result<Vec<Report>, String> {
+pub fn read_reports(dir: &Path) -> Result<Vec<Report>, crate::review::ReadError> {
     Ok(crate::review::file::read_dir(dir)?
         .into_iter()
         .map(|f| f.report)
@@ -98,7 +98,7 @@ mod tests {
             "{table}"
         );
         std::fs::write(dir.join("junk.json"), "{}").unwrap();
-        let err = read_reports(&dir).unwrap_err();
+        let err = read_reports(&dir).unwrap_err().to_string();
         assert!(
             err.contains("junk.json is not a swarm-test report"),
             "{err}"

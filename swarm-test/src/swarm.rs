@@ -44,7 +44,7 @@ use crate::world::{Effects, World};
 /// ```
 #[derive(Debug)]
 pub struct Swarm {
-    driver: Engine,
+    driver: AnyDriver,
     name: String,
     seed: u64,
     teardown: Vec<Teardown>,
@@ -52,7 +52,7 @@ pub struct Swarm {
 
 /// What runs the swarm: the simulator in virtual time, or the live controller.
 #[derive(Debug)]
-pub(crate) enum Engine {
+pub(crate) enum AnyDriver {
     /// Mock mode: the simulator, with tokio's (paused) clock at the start of the body.
     Mock {
         sim: Box<Sim>,
@@ -97,7 +97,7 @@ pub struct Completed {
 }
 
 impl Swarm {
-    pub(crate) fn new(driver: Engine, name: String, seed: u64) -> Swarm {
+    pub(crate) fn new(driver: AnyDriver, name: String, seed: u64) -> Swarm {
         Swarm {
             driver,
             name,
@@ -106,7 +106,7 @@ impl Swarm {
         }
     }
 
-    pub(crate) fn into_parts(self) -> (Engine, Vec<Teardown>) {
+    pub(crate) fn into_parts(self) -> (AnyDriver, Vec<Teardown>) {
         (self.driver, self.teardown)
     }
 
@@ -227,8 +227,8 @@ impl Swarm {
     /// Time since the run started (virtual in mock mode).
     pub fn now(&self) -> Duration {
         match &self.driver {
-            Engine::Mock { sim, .. } => Duration::from_micros(sim.now_us()),
-            Engine::Live(live) => live.now(),
+            AnyDriver::Mock { sim, .. } => Duration::from_micros(sim.now_us()),
+            AnyDriver::Live(live) => live.now(),
         }
     }
 
@@ -264,8 +264,8 @@ impl Swarm {
     /// ```
     pub fn topology(&self) -> &Topology {
         match &self.driver {
-            Engine::Mock { sim, .. } => sim.core().topology(),
-            Engine::Live(live) => live.topology(),
+            AnyDriver::Mock { sim, .. } => sim.core().topology(),
+            AnyDriver::Live(live) => live.topology(),
         }
     }
 
@@ -283,16 +283,16 @@ impl Swarm {
     /// ```
     pub fn agents(&self) -> &[AgentRecord] {
         match &self.driver {
-            Engine::Mock { sim, .. } => sim.agents(),
-            Engine::Live(live) => live.agents(),
+            AnyDriver::Mock { sim, .. } => sim.agents(),
+            AnyDriver::Live(live) => live.agents(),
         }
     }
 
     /// `mock` or `live`.
     pub fn mode(&self) -> Mode {
         match &self.driver {
-            Engine::Mock { .. } => Mode::Mock,
-            Engine::Live(_) => Mode::Live,
+            AnyDriver::Mock { .. } => Mode::Mock,
+            AnyDriver::Live(_) => Mode::Live,
         }
     }
 
@@ -301,8 +301,8 @@ impl Swarm {
     /// where agents are not processes.
     pub fn pids(&self) -> Vec<Option<u32>> {
         match &self.driver {
-            Engine::Mock { sim, .. } => vec![None; sim.agents().len()],
-            Engine::Live(live) => live.pids(),
+            AnyDriver::Mock { sim, .. } => vec![None; sim.agents().len()],
+            AnyDriver::Live(live) => live.pids(),
         }
     }
 
@@ -325,8 +325,8 @@ impl Swarm {
     /// ```
     pub fn report(&mut self) -> Report {
         match &mut self.driver {
-            Engine::Mock { sim, .. } => metrics::capture(sim.as_mut(), &self.name, self.seed),
-            Engine::Live(live) => {
+            AnyDriver::Mock { sim, .. } => metrics::capture(sim.as_mut(), &self.name, self.seed),
+            AnyDriver::Live(live) => {
                 live.with_state(|s| metrics::report(&mut s.world, &s.io, &self.name, self.seed))
             }
         }
@@ -353,11 +353,11 @@ impl Swarm {
     /// ```
     pub fn set_regime(&mut self, regime: swarm_test_spec::Regime) -> Result<(), SwarmError> {
         match &mut self.driver {
-            Engine::Mock { sim, .. } => {
+            AnyDriver::Mock { sim, .. } => {
                 sim.set_regime(regime);
                 Ok(())
             }
-            Engine::Live(live) => {
+            AnyDriver::Live(live) => {
                 live.with_state(|s| s.set_regime(regime));
                 Ok(())
             }
@@ -436,7 +436,7 @@ impl Swarm {
     }
 }
 
-/// The async face, written once over the two engines.
+/// The async face, written once over the two drivers.
 impl Swarm {
     /// Runs `f` on the world and the driver's effects now: in mock mode after the simulator
     /// caught up with tokio's clock (the body may have slept on it); live under the
@@ -446,19 +446,19 @@ impl Swarm {
         f: impl FnOnce(&mut World, &mut dyn Effects) -> R,
     ) -> Result<R, SwarmError> {
         match &mut self.driver {
-            Engine::Mock { sim, started } => {
+            AnyDriver::Mock { sim, started } => {
                 catch_up(sim, *started)?;
                 Ok(sim.with(f))
             }
-            Engine::Live(live) => Ok(live.act(f)),
+            AnyDriver::Live(live) => Ok(live.act(f)),
         }
     }
 
     /// Reads the world now.
     fn view<R>(&self, f: impl FnOnce(&World) -> R) -> R {
         match &self.driver {
-            Engine::Mock { sim, .. } => sim.view(|w, _| f(w)),
-            Engine::Live(live) => live.with_state(|s| f(&s.world)),
+            AnyDriver::Mock { sim, .. } => sim.view(|w, _| f(w)),
+            AnyDriver::Live(live) => live.with_state(|s| f(&s.world)),
         }
     }
 
@@ -466,7 +466,7 @@ impl Swarm {
     /// follows), real time live.
     async fn wait(&mut self, until: Until) -> Result<(), SwarmError> {
         match &mut self.driver {
-            Engine::Mock { sim, started } => {
+            AnyDriver::Mock { sim, started } => {
                 let ran = match until {
                     Until::Ended(ids) => ids.iter().try_for_each(|&id| sim.run_until_ended(id)),
                     Until::Decided(round) => sim.run_until_decided(round),
@@ -476,7 +476,7 @@ impl Swarm {
                 sync_clock(sim, *started).await;
                 Ok(ran?)
             }
-            Engine::Live(live) => live.wait_for(until).await.map_err(SwarmError::Live),
+            AnyDriver::Live(live) => live.wait_for(until).await.map_err(SwarmError::Live),
         }
     }
 }

@@ -332,6 +332,13 @@ fn errors_name_the_problem_and_the_fix() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {all}");
         assert!(all.contains(fix), "{args:?} should say {fix}: {all}");
     }
+    // The error's sources follow it: here the OS's reason the directory cannot be read.
+    let out = bin().arg("report").arg(&missing).output().unwrap();
+    let all = text(&out);
+    assert!(
+        all.contains("cannot read the report directory") && all.contains("(os error 2)"),
+        "{all}"
+    );
     let empty = fresh("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = bin().arg("diff").arg(&empty).arg(&empty).output().unwrap();

@@ -10,8 +10,11 @@
 
 #[cfg(feature = "e2b")]
 pub mod e2b;
+mod error;
 pub mod process;
 pub(crate) mod reaper;
+
+pub use error::BackendError;
 
 use std::fmt;
 
@@ -38,7 +41,7 @@ pub fn e2b_unavailable() -> Option<&'static str> {
 pub(crate) fn select(
     backend: crate::config::Backend,
     test_path: &str,
-) -> Result<Box<dyn Backend>, String> {
+) -> Result<Box<dyn Backend>, BackendError> {
     match backend {
         crate::config::Backend::Process => Ok(Box::new(process::ProcessBackend::new()?)),
         #[cfg(feature = "e2b")]
@@ -46,7 +49,7 @@ pub(crate) fn select(
         #[cfg(not(feature = "e2b"))]
         crate::config::Backend::E2b => {
             let _ = test_path;
-            Err(e2b_unavailable().expect("without the feature").to_owned())
+            Err(BackendError::E2bUnavailable)
         }
     }
 }
@@ -139,7 +142,7 @@ mod tests {
             assert!(why.contains("`e2b` feature") && why.contains("--features swarm-test/e2b"));
             assert!(why.contains("never falls back"));
             let err = select(crate::config::Backend::E2b, "t").unwrap_err();
-            assert_eq!(err, why);
+            assert_eq!(err.to_string(), why);
         }
     }
 }

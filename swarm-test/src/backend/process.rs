@@ -64,7 +64,15 @@ pub struct ProcessBackend {
 impl ProcessBackend {
     /// A backend for this machine. Installs the SIGINT/SIGTERM handler that kills every live
     /// agent of this process before the signal ends it.
-    pub fn new() -> Result<ProcessBackend, String> {
+    ///
+    /// ```
+    /// use swarm_test::internals::backend::process::ProcessBackend;
+    ///
+    /// let backend = ProcessBackend::new()?;
+    /// # drop(backend);
+    /// # Ok::<(), swarm_test::internals::backend::BackendError>(())
+    /// ```
+    pub fn new() -> Result<ProcessBackend, super::BackendError> {
         reaper::install_signal_handler()?;
         Ok(ProcessBackend { _private: () })
     }

@@ -86,7 +86,7 @@ pub(crate) fn kill_all() -> usize {
 
 /// Installs the SIGINT/SIGTERM handler once per process. The handler runs on its own thread:
 /// it kills every registered agent, then ends the process with the signal's default action.
-pub(crate) fn install_signal_handler() -> Result<(), String> {
+pub(crate) fn install_signal_handler() -> Result<(), super::BackendError> {
     let mut result = Ok(());
     HANDLER.call_once(|| {
         result = start_handler();
@@ -94,9 +94,9 @@ pub(crate) fn install_signal_handler() -> Result<(), String> {
     result
 }
 
-fn start_handler() -> Result<(), String> {
+fn start_handler() -> Result<(), super::BackendError> {
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
-        .map_err(|e| format!("could not install the SIGINT/SIGTERM handler: {e}"))?;
+        .map_err(super::BackendError::SignalHandler)?;
     std::thread::Builder::new()
         .name("swarm-test-reaper".into())
         .spawn(move || {
@@ -117,7 +117,7 @@ fn start_handler() -> Result<(), String> {
                 std::process::exit(128 + signal);
             }
         })
-        .map_err(|e| format!("could not start the signal handler thread: {e}"))?;
+        .map_err(super::BackendError::SignalThread)?;
     Ok(())
 }
 

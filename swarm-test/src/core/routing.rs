@@ -26,7 +26,7 @@
 //! agents[0].in_flight = 2;
 //! agents[1].in_flight = 1;
 //! let candidates: Vec<&Agent> = agents.iter().collect();
-//! let mut router = router_for(Strategy::LeastLoaded).unwrap();
+//! let mut router = router_for(Strategy::LeastLoaded);
 //! assert_eq!(router.pick_for(&Task::trade("SPY"), &candidates), Some(2));
 //! ```
 
@@ -192,18 +192,16 @@ impl Router for Adaptive {
     }
 }
 
-/// The router for a strategy (see the module docs for what each picks).
-///
-/// Every strategy is available; the `Result` is kept so a future strategy that needs
-/// configuration can refuse with a message instead of silently routing differently.
-pub fn router_for(strategy: Strategy) -> Result<Box<dyn Router + Send>, String> {
-    Ok(match strategy {
+/// The router for a strategy (see the module docs for what each picks). Every strategy has
+/// one.
+pub fn router_for(strategy: Strategy) -> Box<dyn Router + Send> {
+    match strategy {
         Strategy::RoundRobin => Box::new(RoundRobin::default()),
         Strategy::LeastLoaded | Strategy::Specialized | Strategy::Consensus => {
             Box::new(LeastLoaded)
         }
         Strategy::Adaptive => Box::new(Adaptive),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -228,7 +226,7 @@ mod tests {
         ] {
             let a = agents(2);
             let c: Vec<&Agent> = a.iter().collect();
-            let mut r = router_for(s).unwrap();
+            let mut r = router_for(s);
             assert_eq!(r.pick_for(&Task::trade("SPY"), &c), Some(0), "{s:?}");
             assert_eq!(r.pick_for(&Task::trade("SPY"), &[]), None, "{s:?}");
         }

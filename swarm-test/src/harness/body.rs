@@ -7,8 +7,23 @@ use std::pin::Pin;
 use crate::report::Report;
 use crate::swarm::Swarm;
 
-/// What a test body came to: `Ok`, or the `Err` it returned, formatted.
-pub type Outcome = Result<(), String>;
+/// What a test body came to: `Ok`, or the `Err` it returned.
+pub type Outcome = Result<(), BodyError>;
+
+/// The `Err` a test body returned, in its `Debug` form (all a body's error type promises).
+///
+/// ```
+/// use swarm_test::__private::{BodyError, TestResult};
+///
+/// let e: BodyError = Err::<(), _>("boom").into_outcome().unwrap_err();
+/// assert_eq!(e.to_string(), "the test body returned Err: \"boom\"");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the test body returned Err: {debug}")]
+pub struct BodyError {
+    /// The error's `Debug` form.
+    pub debug: String,
+}
 
 /// A boxed future of a test body.
 pub type BodyFuture<'a> = Pin<Box<dyn Future<Output = Outcome> + 'a>>;
@@ -31,7 +46,9 @@ impl TestResult for () {
 
 impl<E: std::fmt::Debug> TestResult for Result<(), E> {
     fn into_outcome(self) -> Outcome {
-        self.map_err(|e| format!("{e:?}"))
+        self.map_err(|e| BodyError {
+            debug: format!("{e:?}"),
+        })
     }
 }
 
@@ -56,7 +73,9 @@ mod tests {
         assert_eq!(().into_outcome(), Ok(()));
         assert_eq!(
             Err::<(), _>("boom").into_outcome(),
-            Err("\"boom\"".to_owned())
+            Err(BodyError {
+                debug: "\"boom\"".to_owned()
+            })
         );
     }
 }

@@ -19,10 +19,10 @@ mod bands;
 mod body;
 mod checks;
 mod context;
-mod engine;
 mod failure;
 mod redact;
 pub(crate) mod regressions;
+mod rig;
 mod seeds;
 mod shrink;
 mod snapshot;
@@ -40,18 +40,18 @@ use crate::config::{
 };
 use crate::live::AgentEnv;
 use crate::report::Report;
-use crate::swarm::{Engine, Swarm};
+use crate::swarm::{AnyDriver, Swarm};
 
-pub use body::{Body, BodyFuture, Outcome, TestResult};
+pub use body::{Body, BodyError, BodyFuture, Outcome, TestResult};
 pub use seeds::{derive_seed, nth_seed};
 pub use snapshot::{ScenarioInfo, SnapshotBody, SnapshotRequest};
 pub use sometimes::sometimes;
 
 use checks::{check_coordination, check_shape, compare, Digest};
 use context::Context;
-use engine::Run;
 use failure::{bare, explain, guarded, replay, Failure};
 use regressions::Origin;
+use rig::Rig;
 use seeds::test_path;
 use snapshot::{bands_request, snapshot_request};
 use teardown::TeardownGuard;
@@ -296,11 +296,11 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
     assert_snapshot: &F,
     snapshot: bool,
 ) -> Result<Digest, Failure> {
-    let mut run = match Run::new(ctx, seed) {
+    let mut run = match Rig::new(ctx, seed) {
         Ok(run) => run,
         Err(message) => return Err(bare(message)),
     };
-    if let (Some(bug), Some(Engine::Mock { sim, .. })) =
+    if let (Some(bug), Some(AnyDriver::Mock { sim, .. })) =
         (ctx.config.inject_bug, run.driver.as_mut())
     {
         sim.inject_bug(bug);
@@ -370,7 +370,7 @@ fn run_seed<F: Fn(&SnapshotRequest)>(
 fn scenario<F: Fn(&SnapshotRequest)>(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     teardown: &mut TeardownGuard,
     body: &Body,
     assert_snapshot: &F,
@@ -408,13 +408,14 @@ fn scenario<F: Fn(&SnapshotRequest)>(
         Body::ReportAsync(f) => run.runtime.block_on(f(&report)),
         Body::Swarm(_) => Ok(()),
     });
-    outcome?.map_err(|e| format!("the test body returned Err: {e}"))?;
+    outcome?.map_err(|e| e.to_string())?;
     // Written after the body, so it carries the body's sometimes-conditions (a failed run's
     // is written by `failure_page`).
     if let Some(dir) = &ctx.config.report_dir {
         let timeline = run.with_core(|core| crate::review::Timeline::build(core, &report));
         let conditions = sometimes::current();
-        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)?;
+        crate::review::file::write(dir, spec, &report, Some(timeline), &conditions)
+            .map_err(|e| crate::error::chain(&e))?;
     }
     let snapshotted = !matches!(spec.snapshot, SnapshotSetting::Off | SnapshotSetting::Bands);
     if snapshot && seed == ctx.base_seed && snapshotted {
@@ -454,14 +455,14 @@ fn unplayed(fault: &crate::world::Pending, now_us: u64, ready_us: u64, mode: Mod
 fn drive(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     teardown: &mut TeardownGuard,
     f: &dyn for<'a> Fn(&'a mut Swarm) -> BodyFuture<'a>,
 ) -> Result<(), String> {
     let Some(mut driver) = run.driver.take() else {
         return Err("the swarm is gone".into());
     };
-    if let Engine::Mock { started, .. } = &mut driver {
+    if let AnyDriver::Mock { started, .. } = &mut driver {
         *started = run.runtime.block_on(async { tokio::time::Instant::now() });
     }
     let clock = match run.mode {
@@ -485,7 +486,7 @@ fn drive(
     let (driver, steps) = swarm.into_parts();
     run.driver = Some(driver);
     teardown.extend(steps);
-    outcome??.map_err(|e| format!("the test body returned Err: {e}"))
+    outcome??.map_err(|e| e.to_string())
 }
 
 /// Writes a failed run's report file and timeline page into `dir` (see
@@ -493,7 +494,7 @@ fn drive(
 fn failure_page(
     ctx: &Context,
     seed: u64,
-    run: &mut Run,
+    run: &mut Rig,
     captured: Option<Report>,
     dir: &std::path::Path,
 ) -> String {
@@ -503,7 +504,7 @@ fn failure_page(
         let conditions = sometimes::current();
         crate::review::file::write_failure(dir, &ctx.spec, &report, timeline, &conditions)
     });
-    match written.and_then(|w| w) {
+    match written.and_then(|w| w.map_err(|e| crate::error::chain(&e))) {
         Ok(lines) => lines,
         Err(e) => format!("\n  (no timeline: {e})\n"),
     }

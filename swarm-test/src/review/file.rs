@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use swarm_test_spec::Spec;
 
 use super::trace::Timeline;
+use super::{ReadError, WriteError};
 use crate::config::Mode;
 use crate::report::Report;
 
@@ -83,7 +84,7 @@ pub fn write(
     report: &Report,
     timeline: Option<Timeline>,
     sometimes: &BTreeMap<String, bool>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, WriteError> {
     let file = stem(dir, report).with_extension("json");
     let body = ReportFile {
         report: report.clone(),
@@ -91,14 +92,15 @@ pub fn write(
         timeline,
         sometimes: sometimes.clone(),
     };
-    let json = serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&body).map_err(|source| WriteError::Encode {
+        name: report.name.clone(),
+        source,
+    })?;
     std::fs::create_dir_all(dir)
         .and_then(|()| std::fs::write(&file, json))
-        .map_err(|e| {
-            format!(
-                "could not write the report to {} (SWARM_TEST_REPORT): {e}",
-                file.display()
-            )
+        .map_err(|source| WriteError::Report {
+            path: file.clone(),
+            source,
         })?;
     Ok(file)
 }
@@ -111,7 +113,7 @@ pub fn write_failure(
     report: &Report,
     timeline: Timeline,
     sometimes: &BTreeMap<String, bool>,
-) -> Result<String, String> {
+) -> Result<String, WriteError> {
     let json = write(dir, spec, report, Some(timeline.clone()), sometimes)?;
     let page = json.with_extension("html");
     let file = ReportFile {
@@ -120,8 +122,10 @@ pub fn write_failure(
         timeline: Some(timeline),
         sometimes: sometimes.clone(),
     };
-    std::fs::write(&page, super::timeline::html(&file))
-        .map_err(|e| format!("could not write the timeline to {}: {e}", page.display()))?;
+    std::fs::write(&page, super::timeline::html(&file)).map_err(|source| WriteError::File {
+        path: page.clone(),
+        source,
+    })?;
     Ok(format!(
         "\n  timeline: {} (open it in a browser; one lane per agent)\n  report: {}\n  redraw: swarm-test timeline {} --out FILE.html\n",
         page.display(),
@@ -131,27 +135,23 @@ pub fn write_failure(
 }
 
 /// Reads one report file.
-pub fn read(path: &Path) -> Result<ReportFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{} is not a swarm-test report file ({e}); write report files with \
-             SWARM_TEST_REPORT=DIR cargo test",
-            path.display()
-        )
+pub fn read(path: &Path) -> Result<ReportFile, ReadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::File {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ReadError::NotAReport {
+        path: path.to_owned(),
+        source,
     })
 }
 
 /// Reads every `*.json` report file in `dir`, sorted by file name. A file that is not a
 /// report is an error naming it.
-pub fn read_dir(dir: &Path) -> Result<Vec<ReportFile>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        format!(
-            "cannot read the report directory {}: {e}; write one with SWARM_TEST_REPORT={} cargo test",
-            dir.display(),
-            dir.display()
-        )
+pub fn read_dir(dir: &Path) -> Result<Vec<ReportFile>, ReadError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| ReadError::Dir {
+        dir: dir.to_owned(),
+        source,
     })?;
     let mut paths: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))

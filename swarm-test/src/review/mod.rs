@@ -9,12 +9,14 @@
 //! - [`timeline`]: `swarm-test timeline FILE.json --out FILE.html`, one lane per agent.
 
 pub mod diff;
+mod error;
 pub mod file;
 pub mod plots;
 pub mod report;
 pub mod timeline;
 pub mod trace;
 
+pub use error::{PlotError, ReadError, WriteError};
 pub use file::ReportFile;
 pub use trace::{Recorder, Timeline, TRACE_CAP};
 

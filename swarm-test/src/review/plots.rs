@@ -7,6 +7,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::PlotError;
+
 /// Series colours, in order; a live series takes the same colour as its mock twin.
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(66, 133, 244),
@@ -19,8 +21,11 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(121, 85, 72),
 ];
 
-fn fail(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> String + '_ {
-    move |e| format!("cannot draw {}: {e}", path.display())
+fn fail(path: &Path) -> impl Fn(&dyn std::fmt::Display) -> PlotError + '_ {
+    move |e| PlotError {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
 }
 
 /// A horizontal grouped bar chart: one group per name (top to bottom), one bar per series,
@@ -31,7 +36,7 @@ pub fn bars(
     names: &[String],
     series: &[(&str, Vec<f64>)],
     unit: &str,
-) -> Result<(), String> {
+) -> Result<(), PlotError> {
     let fail = fail(path);
     let groups = names.len().max(1);
     let label_width = 7 * names.iter().map(|n| n.len()).max().unwrap_or(8) as u32 + 20;
@@ -139,7 +144,7 @@ pub fn lines(
     (x_desc, y_desc): (&str, &str),
     lines: &[Line],
     log_x: bool,
-) -> Result<(), String> {
+) -> Result<(), PlotError> {
     let fail = fail(path);
     let root = SVGBackend::new(path, (1000, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
@@ -184,8 +189,8 @@ fn draw_lines<'a, X>(
     >,
     lines: &[Line],
     (x_desc, y_desc): (&str, &str),
-    fail: &dyn Fn(&dyn std::fmt::Display) -> String,
-) -> Result<(), String>
+    fail: &dyn Fn(&dyn std::fmt::Display) -> PlotError,
+) -> Result<(), PlotError>
 where
     X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
 {
@@ -257,7 +262,7 @@ pub struct Rollout {
 
 /// One panel per rollout: the new version's weight per step (bars) against each version's
 /// error rate in that step (lines), both in percent.
-pub fn rollouts(path: &Path, title: &str, rollouts: &[Rollout]) -> Result<(), String> {
+pub fn rollouts(path: &Path, title: &str, rollouts: &[Rollout]) -> Result<(), PlotError> {
     let fail = fail(path);
     let n = rollouts.len().max(1);
     let root = SVGBackend::new(path, (1000, 60 + 300 * n as u32)).into_drawing_area();

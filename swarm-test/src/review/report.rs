@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::file::ReportFile;
 use super::plots::{self, Line, Rollout};
+use super::{PlotError, WriteError};
 use crate::config::Mode;
 use crate::report::Report;
 
@@ -94,15 +95,16 @@ pub fn summary(files: &[ReportFile]) -> String {
 }
 
 /// Writes `out/REPORT.md` and its plots from `files` (read from `source`).
-pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written, String> {
+pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written, WriteError> {
     if files.is_empty() {
-        return Err(format!(
-            "no report files in {}: run the tests with SWARM_TEST_REPORT={} first (or `swarm-test run`)",
-            source.display(),
-            source.display()
-        ));
+        return Err(WriteError::NoReports {
+            dir: source.to_owned(),
+        });
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    std::fs::create_dir_all(out).map_err(|source| WriteError::File {
+        path: out.to_owned(),
+        source,
+    })?;
     let runs = sorted(files);
     let names = labels(&runs);
     let reports: Vec<&Report> = runs.iter().map(|f| &f.report).collect();
@@ -269,8 +271,10 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
         plots.push(path);
     }
     let markdown = out.join("REPORT.md");
-    std::fs::write(&markdown, md)
-        .map_err(|e| format!("cannot write {}: {e}", markdown.display()))?;
+    std::fs::write(&markdown, md).map_err(|source| WriteError::File {
+        path: markdown.clone(),
+        source,
+    })?;
     Ok(Written { markdown, plots })
 }
 
@@ -360,7 +364,7 @@ fn recovery(
     names: &[String],
     out: &Path,
     md: &mut String,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, PlotError> {
     type Times = (Vec<f64>, Vec<f64>, usize);
     let mut by_kind: BTreeMap<(String, &str), Times> = BTreeMap::new();
     let mut rows = String::new();
@@ -448,7 +452,7 @@ fn scaling(
     names: &[String],
     out: &Path,
     md: &mut String,
-) -> Result<Option<PathBuf>, String> {
+) -> Result<Option<PathBuf>, PlotError> {
     let mut lines = Vec::new();
     let mut table = String::new();
     for (k, (f, name)) in runs
@@ -510,7 +514,7 @@ fn rollouts(
     names: &[String],
     out: &Path,
     md: &mut String,
-) -> Result<Option<PathBuf>, String> {
+) -> Result<Option<PathBuf>, PlotError> {
     let mut panels = Vec::new();
     let mut table = String::new();
     for (f, name) in runs.iter().zip(names) {

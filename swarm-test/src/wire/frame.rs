@@ -131,6 +131,28 @@ pub enum WireError {
     },
 }
 
+/// Why a message could not be made into a frame.
+///
+/// ```
+/// use swarm_test::internals::wire::{encode, EncodeError, MAX_FRAME};
+///
+/// let big = "x".repeat(MAX_FRAME);
+/// assert!(matches!(encode(&big), Err(EncodeError::Oversized { .. })));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The message does not serialize to JSON (a map with non-string keys, say).
+    #[error("a message could not be encoded")]
+    Json(#[source] serde_json::Error),
+    /// The encoded message is longer than a frame may be.
+    #[error("a message of {len} bytes is above the frame limit of {MAX_FRAME} bytes")]
+    Oversized {
+        /// The payload's length, bytes.
+        len: usize,
+    },
+}
+
 /// One message as a frame: header plus JSON payload.
 ///
 /// ```
@@ -143,15 +165,12 @@ pub enum WireError {
 /// assert_eq!(decoder.next_frame::<Vec<u32>>().unwrap(), Some(vec![1, 2, 3]));
 /// assert_eq!(bytes.len(), HEADER_LEN + "[1,2,3]".len());
 /// ```
-pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, String> {
+pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, EncodeError> {
     let mut bytes = vec![MAGIC[0], MAGIC[1], MAGIC[2], VERSION, 0, 0, 0, 0];
-    serde_json::to_writer(&mut bytes, message)
-        .map_err(|e| format!("a message could not be encoded: {e}"))?;
+    serde_json::to_writer(&mut bytes, message).map_err(EncodeError::Json)?;
     let len = bytes.len() - HEADER_LEN;
     if len > MAX_FRAME {
-        return Err(format!(
-            "a message of {len} bytes is above the frame limit of {MAX_FRAME} bytes"
-        ));
+        return Err(EncodeError::Oversized { len });
     }
     bytes[4..8].copy_from_slice(&(len as u32).to_be_bytes());
     Ok(bytes)
@@ -611,6 +630,9 @@ mod tests {
     #[test]
     fn oversized_messages_are_refused_when_encoding() {
         let big = "x".repeat(MAX_FRAME + 1);
-        assert!(encode(&big).unwrap_err().contains("above the frame limit"));
+        assert!(encode(&big)
+            .unwrap_err()
+            .to_string()
+            .contains("above the frame limit"));
     }
 }

@@ -10,7 +10,9 @@
 pub mod frame;
 pub mod message;
 
-pub use frame::{encode, Decoder, WireError, HEADER_LEN, MAGIC, MAX_FRAME, MAX_PREAMBLE, VERSION};
+pub use frame::{
+    encode, Decoder, EncodeError, WireError, HEADER_LEN, MAGIC, MAX_FRAME, MAX_PREAMBLE, VERSION,
+};
 pub use message::{
     AgentFault, FromAgent, MarketEvent, ToAgent, TradeRequest, WorkOrder, WorkOutcome,
 };

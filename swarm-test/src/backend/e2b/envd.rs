@@ -2,9 +2,9 @@
 //!
 //! Every request carries `E2b-Sandbox-Id` and `E2b-Sandbox-Port` (so header routing works
 //! through `E2B_SANDBOX_URL` as well as the per-sandbox host) and `X-Access-Token` when the
-//! sandbox has one. `Start` is a server stream of envelopes ([`super::envelope`]): a `start`
+//! sandbox has one. `Start` is a server stream of envelopes (`envelope`): a `start`
 //! event, `data` and `keepalive` events, one `end` event, the end-of-stream envelope. A stream
-//! that stops sending, even keepalives, for [`IDLE_LIMIT`] is taken for dead.
+//! that stops sending, even keepalives, for `IDLE_LIMIT` is taken for dead.
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -185,7 +185,7 @@ fn delete_everything() -> usize {
 }
 
 /// Hooks the deletes into the reaper's SIGINT/SIGTERM handler, once per process.
-pub(crate) fn install_signal_hook() -> Result<(), String> {
+pub(crate) fn install_signal_hook() -> Result<(), crate::backend::BackendError> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| reaper::on_signal("E2B sandbox(es)", delete_everything));
     reaper::install_signal_handler()

@@ -11,7 +11,7 @@
 //! sandbox's `/proc` by a helper once a second; CPU and memory faults run inside the agent, as
 //! with local processes, and network faults in the controller.
 //!
-//! Leases and cleanup ([`lease`]): each sandbox is created with a short timeout
+//! Leases and cleanup (`lease`): each sandbox is created with a short timeout
 //! (`SWARM_TEST_E2B_LEASE`) that a heartbeat renews while the run lasts; teardown deletes
 //! every sandbox of the run, also after a panic or a timeout (the backend's drop) and on
 //! SIGINT/SIGTERM (the reaper's hook); a SIGKILLed run's sandboxes end when their lease does;
@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Backend, Control, Launch, Started, Usage};
+use super::{Backend, BackendError, Control, Launch, Started, Usage};
 use crate::topology::AgentId;
 use envd::{Envd, Exit, ProcessEvent, ProcessSpec, Signal};
 pub use error::E2bError;
@@ -133,15 +133,15 @@ pub struct E2bBackend {
 
 impl E2bBackend {
     /// A backend for the test at `test_path`, with the settings from the environment.
-    pub fn new(test_path: &str) -> Result<E2bBackend, String> {
-        let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    pub fn new(test_path: &str) -> Result<E2bBackend, BackendError> {
+        let settings = Settings::from_env()?;
         E2bBackend::with_settings(settings, test_path)
     }
 
     /// A backend with explicit settings.
-    pub fn with_settings(settings: Settings, test_path: &str) -> Result<E2bBackend, String> {
+    pub fn with_settings(settings: Settings, test_path: &str) -> Result<E2bBackend, BackendError> {
         lease::install_signal_hook()?;
-        let rest = Rest::new(Arc::new(settings)).map_err(|e| e.to_string())?;
+        let rest = Rest::new(Arc::new(settings))?;
         let lease = Lease::start(rest.clone());
         Ok(E2bBackend {
             rest,

@@ -2,7 +2,7 @@
 //!
 //! [`Secret`] has no `Display`, and its `Debug` shows only that a value is there, so a secret
 //! inside any struct, error, panic message or log line reads `Secret(<redacted>)`. The value
-//! leaves the type only through [`Secret::expose`], at the one place a header is built.
+//! leaves the type only through `Secret::expose`, at the one place a header is built.
 
 use std::fmt;
 

@@ -12,6 +12,7 @@
 //! Exit status: 0 on success; 1 when the tests failed (`run`) or a metric moved past
 //! `--fail-above` (`diff`); 2 on a usage error or a file that cannot be read or written.
 
+mod error;
 mod gc;
 mod progress;
 
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
+use error::{chain, CliError};
 use swarm_test::internals::review::{self, file};
 
 /// Deterministic tests for swarms of trading agents: the review tools.
@@ -116,18 +118,18 @@ fn main() -> ExitCode {
             out,
         } => diff(&base, &head, fail_above, limit, out.as_deref()),
         Cmd::Timeline { report, out } => timeline(&report, &out).map(|()| ExitCode::SUCCESS),
-        Cmd::Gc { yes } => gc::gc(yes).map(|listing| {
+        Cmd::Gc { yes } => gc::gc(yes).map_err(CliError::from).map(|listing| {
             print!("{listing}");
             ExitCode::SUCCESS
         }),
     };
     outcome.unwrap_or_else(|e| {
-        eprintln!("swarm-test: {e}");
+        eprintln!("swarm-test: {}", chain(&e));
         ExitCode::from(2)
     })
 }
 
-fn report(dir: &Path, out: &Path) -> Result<(), String> {
+fn report(dir: &Path, out: &Path) -> Result<(), CliError> {
     let files = file::read_dir(dir)?;
     let written = review::report::write(&files, dir, out)?;
     print!("{}", review::report::summary(&files));
@@ -144,23 +146,23 @@ fn diff(
     fail_above: Option<f64>,
     limit: usize,
     out: Option<&Path>,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     let (b, h) = (file::read_dir(base)?, file::read_dir(head)?);
     for (dir, files) in [(base, &b), (head, &h)] {
         if files.is_empty() {
-            return Err(format!(
-                "no report files in {}: write them with SWARM_TEST_REPORT={} cargo test (or swarm-test run --out {})",
-                dir.display(),
-                dir.display(),
-                dir.display()
-            ));
+            return Err(CliError::NoReports {
+                dir: dir.to_owned(),
+            });
         }
     }
     let d = review::diff::diff(&b, &h);
     let table = review::diff::markdown(&d, limit);
     print!("{table}");
     if let Some(out) = out {
-        std::fs::write(out, &table).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        std::fs::write(out, &table).map_err(|source| CliError::File {
+            path: out.to_owned(),
+            source,
+        })?;
     }
     match fail_above {
         Some(p) if d.above(p).next().is_some() => {
@@ -185,21 +187,23 @@ fn percent(text: &str) -> Result<f64, String> {
     }
 }
 
-fn timeline(report: &Path, out: &Path) -> Result<(), String> {
+fn timeline(report: &Path, out: &Path) -> Result<(), CliError> {
     if report.is_dir() {
-        return Err(format!(
-            "{} is a directory: give one report file from it, e.g. {}/NAME-SEED.json",
-            report.display(),
-            report.display()
-        ));
+        return Err(CliError::IsDir {
+            path: report.to_owned(),
+        });
     }
     let f = file::read(report)?;
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| CliError::File {
+            path: parent.to_owned(),
+            source,
+        })?;
     }
-    std::fs::write(out, review::timeline::html(&f))
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    std::fs::write(out, review::timeline::html(&f)).map_err(|source| CliError::File {
+        path: out.to_owned(),
+        source,
+    })?;
     if f.timeline.is_none() {
         eprintln!(
             "swarm-test timeline: {} has no event trace (`timeline`), so the page shows only the report's \
@@ -211,7 +215,7 @@ fn timeline(report: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn run(out: Option<PathBuf>, cargo_args: &[String]) -> Result<ExitCode, String> {
+fn run(out: Option<PathBuf>, cargo_args: &[String]) -> Result<ExitCode, CliError> {
     let dir = match out {
         Some(dir) => dir,
         None => std::env::var_os("CARGO_TARGET_DIR")
@@ -220,8 +224,10 @@ fn run(out: Option<PathBuf>, cargo_args: &[String]) -> Result<ExitCode, String> 
             .join("swarm-test-reports"),
     };
     // Absolute: cargo runs each test binary in its own package's directory.
-    let dir = std::path::absolute(&dir)
-        .map_err(|e| format!("cannot resolve the report directory {}: {e}", dir.display()))?;
+    let dir = std::path::absolute(&dir).map_err(|source| CliError::Resolve {
+        dir: dir.clone(),
+        source,
+    })?;
     let _ = std::fs::remove_dir_all(&dir);
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut child = Command::new(cargo)
@@ -229,16 +235,14 @@ fn run(out: Option<PathBuf>, cargo_args: &[String]) -> Result<ExitCode, String> 
         .args(cargo_args)
         .env(swarm_test::internals::REPORT_VAR, &dir)
         .spawn()
-        .map_err(|e| format!("could not start cargo (is it on PATH, or CARGO set?): {e}"))?;
+        .map_err(CliError::Cargo)?;
     let watch = progress::Progress::start(dir.clone());
-    let status = child
-        .wait()
-        .map_err(|e| format!("cargo test did not finish: {e}"))?;
+    let status = child.wait().map_err(CliError::Wait)?;
     watch.stop();
     println!("\nSummary of the runs (reports in {}):\n", dir.display());
     let drawn = report(&dir, &dir);
     if let Err(e) = &drawn {
-        eprintln!("swarm-test run: {e}");
+        eprintln!("swarm-test run: {}", chain(e));
     }
     match (status.success(), drawn) {
         (true, Ok(())) => Ok(ExitCode::SUCCESS),

@@ -44,7 +44,7 @@ impl<'a> Blocking<'a> {
 
     /// Runs `f` on the controller's state, then wakes the actor (the state may have new
     /// timers or outputs to carry out). Runs inside the runtime's context.
-    fn change<R>(&mut self, f: impl FnOnce(&mut super::State) -> R) -> R {
+    fn change<R>(&mut self, f: impl FnOnce(&mut super::Locked) -> R) -> R {
         // Starting an agent spawns its reader and writer on the runtime.
         let _context = self.runtime.enter();
         let r = self.live.with_state(f);
@@ -84,7 +84,7 @@ impl<'a> Blocking<'a> {
     }
 
     /// Lets real time pass while `busy` holds (checked every [`SETTLE_POLL`]).
-    fn run_while(&mut self, busy: impl Fn(&super::State) -> bool) -> Result<(), String> {
+    fn run_while(&mut self, busy: impl Fn(&super::Locked) -> bool) -> Result<(), String> {
         loop {
             self.check()?;
             if !self.live.with_state(|s| busy(s)) {

@@ -54,7 +54,7 @@ impl Controller {
         match crate::wire::encode(message) {
             Ok(bytes) => link.frames.send(bytes).is_ok(),
             Err(e) => {
-                self.errors.push(e);
+                self.errors.push(crate::error::chain(&e));
                 false
             }
         }

@@ -18,12 +18,12 @@ use std::time::Instant;
 use swarm_test_spec::FaultKind;
 use tokio::sync::oneshot;
 
-use super::state::{State, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
+use super::state::{Locked, CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 use crate::topology::AgentId;
 use crate::wire::ToAgent;
 use crate::world::MEMORY_LIMIT_MB;
 
-impl State {
+impl Locked {
     /// Heartbeats and resource sampling.
     pub(crate) fn tick(&mut self) {
         let now = self.now_us();

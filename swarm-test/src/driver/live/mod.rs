@@ -51,14 +51,14 @@ pub use state::{CPU_WINDOW_US, MISSED_HEARTBEATS, TICK_US};
 
 pub(crate) use blocking::Blocking;
 use state::Inbound;
-pub(crate) use state::State;
+pub(crate) use state::Locked;
 
 /// How long setup waits for agents to become ready. The default value is 10 s (or the test's
 /// timeout, if shorter).
 pub const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Shared {
-    state: Mutex<State>,
+    state: Mutex<Locked>,
     /// Something changed that the actor must look at (new timers, new tasks, stop).
     wake: Notify,
     /// An agent became ready or went away (setup waits on it).
@@ -66,7 +66,7 @@ struct Shared {
 }
 
 impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, Locked> {
         // A panic inside the controller poisons the lock; the state is still the best record
         // of what happened, and teardown must still reach the processes.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -122,7 +122,7 @@ impl Live {
             seed,
             test: test_path.to_owned(),
         };
-        let state = State::new(spec, seed, backend, launch, env, tx)?;
+        let state = Locked::new(spec, seed, backend, launch, env, tx)?;
         let topology = state.world.core.topology().clone();
         let agents = state.world.core.agents().to_vec();
         Ok(Live {
@@ -140,7 +140,7 @@ impl Live {
     }
 
     /// Runs `f` on the controller's state (for reports and checks).
-    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut Locked) -> R) -> R {
         f(&mut self.shared.lock())
     }
 
@@ -329,7 +329,7 @@ async fn actor(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<Inbound>)
             if s.io.stopping {
                 return;
             }
-            guard(&mut s, State::fire_due_timers);
+            guard(&mut s, Locked::fire_due_timers);
             s.next_deadline_us()
                 .map(|at| s.io.start + Duration::from_micros(at))
         };
@@ -364,7 +364,7 @@ async fn actor(shared: Arc<Shared>, mut inbox: mpsc::UnboundedReceiver<Inbound>)
 
 /// Runs one step of the controller; a panic in it is recorded as a run error, and every
 /// waiter is released (so the test fails with the message instead of hanging).
-fn guard(state: &mut State, f: impl FnOnce(&mut State)) {
+fn guard(state: &mut Locked, f: impl FnOnce(&mut Locked)) {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(state)));
     if let Err(panic) = result {
         let message = panic

@@ -83,7 +83,7 @@ pub(crate) struct PendingWork {
 
 /// Everything the controller knows: the run's [`World`] and the controller's [`Controller`].
 #[derive(Debug)]
-pub(crate) struct State {
+pub(crate) struct Locked {
     pub(crate) world: World,
     pub(crate) io: Controller,
 }
@@ -122,7 +122,7 @@ pub(crate) struct Controller {
     pub(crate) stopping: bool,
 }
 
-impl State {
+impl Locked {
     pub(crate) fn new(
         spec: &Spec,
         seed: u64,
@@ -130,11 +130,11 @@ impl State {
         launch: Launch,
         env: AgentEnv,
         inbox: mpsc::UnboundedSender<Inbound>,
-    ) -> Result<State, String> {
+    ) -> Result<Locked, String> {
         // The same world as the simulator's, with the same RNG splits: the agents rebuild the
         // market from the seed with the first one.
         let world = World::new(spec, seed).map_err(|e| e.to_string())?;
-        Ok(State {
+        Ok(Locked {
             world,
             io: Controller {
                 start: Instant::now(),
@@ -553,7 +553,7 @@ mod tests {
 
     /// A controller state for a 3-agent mesh whose agent program is `sleep 30` (started, never
     /// ready: enough to see membership without the handshake).
-    fn state() -> State {
+    fn state() -> Locked {
         let spec = SpecBuilder::new("t", "live::membership")
             .with("topology", "mesh")
             .with("agents", 3u64)
@@ -572,7 +572,7 @@ mod tests {
         };
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
         let backend = Box::new(ProcessBackend::new().unwrap());
-        State::new(&spec, 1, backend, launch, env, tx).unwrap()
+        Locked::new(&spec, 1, backend, launch, env, tx).unwrap()
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The engine of one seed's run: the mock simulator or the live controller, and the tokio
+//! The rig of one seed's run: the mock simulator or the live controller, and the tokio
 //! runtime it lives on. Each step of the pipeline asks it for one thing.
 
 use swarm_test_spec::{FaultKind, Spec};
@@ -10,29 +10,29 @@ use crate::live::Live;
 use crate::metrics;
 use crate::report::Report;
 use crate::sim::Sim;
-use crate::swarm::Engine;
+use crate::swarm::AnyDriver;
 use crate::topology::Topology;
 
 use super::context::Context;
 
 /// The driver of one seed's run and the tokio runtime it lives on.
-pub(super) struct Run {
+pub(super) struct Rig {
     // Dropped before the runtime: the live controller's tasks and pipes belong to it.
-    pub(super) driver: Option<Engine>,
+    pub(super) driver: Option<AnyDriver>,
     pub(super) runtime: tokio::runtime::Runtime,
     pub(super) mode: Mode,
 }
 
-impl Run {
-    pub(super) fn new(ctx: &Context, seed: u64) -> Result<Run, String> {
+impl Rig {
+    pub(super) fn new(ctx: &Context, seed: u64) -> Result<Rig, String> {
         let spec = &ctx.spec;
         match ctx.config.mode {
             Mode::Mock => {
                 let sim = Sim::new(spec, seed).map_err(|e| e.to_string())?;
                 let runtime = paused_runtime()?;
                 let started = runtime.block_on(async { tokio::time::Instant::now() });
-                Ok(Run {
-                    driver: Some(Engine::Mock {
+                Ok(Rig {
+                    driver: Some(AnyDriver::Mock {
                         sim: Box::new(sim),
                         started,
                     }),
@@ -62,10 +62,11 @@ impl Run {
                     .to_vec(),
                     env: Vec::new(),
                 };
-                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)?;
+                let backend = crate::backend::select(ctx.config.backend, &ctx.test_path)
+                    .map_err(|e| crate::error::chain(&e))?;
                 let live = Live::new(spec, seed, &ctx.test_path, backend, launch)?;
-                Ok(Run {
-                    driver: Some(Engine::Live(Box::new(live))),
+                Ok(Rig {
+                    driver: Some(AnyDriver::Live(Box::new(live))),
                     runtime,
                     mode: Mode::Live,
                 })
@@ -73,7 +74,7 @@ impl Run {
         }
     }
 
-    pub(super) fn driver(&mut self) -> &mut Engine {
+    pub(super) fn driver(&mut self) -> &mut AnyDriver {
         self.driver
             .as_mut()
             .expect("the driver is only taken while the body runs")
@@ -81,23 +82,23 @@ impl Run {
 
     pub(super) fn setup(&mut self) -> Result<(), String> {
         match self.driver.as_mut() {
-            Some(Engine::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
-            Some(Engine::Live(live)) => self.runtime.block_on(live.setup()),
+            Some(AnyDriver::Mock { sim, .. }) => sim.setup().map_err(|e| e.to_string()),
+            Some(AnyDriver::Live(live)) => self.runtime.block_on(live.setup()),
             None => Err("the swarm is gone".into()),
         }
     }
 
     pub(super) fn topology(&mut self) -> Topology {
         match self.driver() {
-            Engine::Mock { sim, .. } => sim.core().topology().clone(),
-            Engine::Live(live) => live.topology().clone(),
+            AnyDriver::Mock { sim, .. } => sim.core().topology().clone(),
+            AnyDriver::Live(live) => live.topology().clone(),
         }
     }
 
     pub(super) fn with_core<R>(&mut self, f: impl FnOnce(&Core) -> R) -> R {
         match self.driver() {
-            Engine::Mock { sim, .. } => f(sim.core()),
-            Engine::Live(live) => live.with_state(|s| f(&s.world.core)),
+            AnyDriver::Mock { sim, .. } => f(sim.core()),
+            AnyDriver::Live(live) => live.with_state(|s| f(&s.world.core)),
         }
     }
 
@@ -111,8 +112,8 @@ impl Run {
         let timeout_ms = spec.timeout_ms;
         let runtime = &self.runtime;
         match self.driver.as_mut() {
-            Some(Engine::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
-            Some(Engine::Live(live)) => {
+            Some(AnyDriver::Mock { sim, .. }) => crate::patterns::run(spec, seed, sim.as_mut()),
+            Some(AnyDriver::Live(live)) => {
                 // The same flow and pattern code as mock mode, in wall time (see
                 // `live::Blocking`).
                 let mut host = crate::live::Blocking::new(runtime, live, timeout_ms);
@@ -132,8 +133,8 @@ impl Run {
                 .map(|p| (p, now_us, w.ready_at_us.unwrap_or(0)))
         };
         match self.driver() {
-            Engine::Mock { sim, .. } => first(sim.world(), sim.now_us()),
-            Engine::Live(live) => live.with_state(|s| first(&s.world, s.now_us())),
+            AnyDriver::Mock { sim, .. } => first(sim.world(), sim.now_us()),
+            AnyDriver::Live(live) => live.with_state(|s| first(&s.world, s.now_us())),
         }
     }
 
@@ -148,15 +149,15 @@ impl Run {
                 .collect()
         };
         match self.driver() {
-            Engine::Mock { sim, .. } => typed(sim.world()),
-            Engine::Live(live) => live.with_state(|s| typed(&s.world)),
+            AnyDriver::Mock { sim, .. } => typed(sim.world()),
+            AnyDriver::Live(live) => live.with_state(|s| typed(&s.world)),
         }
     }
 
     pub(super) fn capture(&mut self, name: &str, seed: u64) -> Report {
         match self.driver() {
-            Engine::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
-            Engine::Live(live) => {
+            AnyDriver::Mock { sim, .. } => metrics::capture(sim.as_mut(), name, seed),
+            AnyDriver::Live(live) => {
                 live.with_state(|s| metrics::report(&mut s.world, &s.io, name, seed))
             }
         }
@@ -166,8 +167,8 @@ impl Run {
     /// each fails the run.
     pub(super) fn agent_errors(&mut self) -> Result<(), String> {
         let (errors, what) = match self.driver() {
-            Engine::Mock { sim, .. } => (sim.world().agents.panic_lines(), "agents failed"),
-            Engine::Live(live) => (live.errors(), "live agents failed or broke the protocol"),
+            AnyDriver::Mock { sim, .. } => (sim.world().agents.panic_lines(), "agents failed"),
+            AnyDriver::Live(live) => (live.errors(), "live agents failed or broke the protocol"),
         };
         if errors.is_empty() {
             return Ok(());
@@ -177,7 +178,7 @@ impl Run {
 
     /// Kills every live agent (mock: nothing to do). Idempotent.
     pub(super) fn shutdown(&mut self) {
-        if let Some(Engine::Live(live)) = self.driver.as_mut() {
+        if let Some(AnyDriver::Live(live)) = self.driver.as_mut() {
             live.shutdown();
         }
     }
@@ -187,20 +188,20 @@ impl Run {
     /// Every agent's type and answers (mock; empty live), for the determinism check.
     pub(super) fn answers(&mut self) -> Vec<(String, Vec<(u64, u64)>)> {
         match self.driver.as_mut() {
-            Some(Engine::Mock { sim, .. }) => sim.world().agents.answers(),
+            Some(AnyDriver::Mock { sim, .. }) => sim.world().agents.answers(),
             _ => Vec::new(),
         }
     }
 
     pub(super) fn trace(&mut self) -> (Vec<String>, u64, u64, u64) {
         match self.driver.as_mut() {
-            Some(Engine::Mock { sim, .. }) => (
+            Some(AnyDriver::Mock { sim, .. }) => (
                 sim.trace().tail().map(str::to_owned).collect(),
                 sim.trace().events(),
                 sim.now_us(),
                 sim.trace().hash(),
             ),
-            Some(Engine::Live(live)) => {
+            Some(AnyDriver::Live(live)) => {
                 let (tail, events, now_us) = live.trace_tail();
                 (tail, events, now_us, 0)
             }
