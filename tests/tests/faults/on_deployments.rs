@@ -6,8 +6,6 @@
 
 use swarm_test::prelude::*;
 
-use super::check;
-
 /// The autoscaler kept to its bounds under the fault: every scale event lands in
 /// `min_agents..=max_agents` (2..=6 here).
 fn within_bounds(report: &Report) {
@@ -24,7 +22,6 @@ fn rolled_out(report: &Report) {
 
 /// A fault on agent 1: it was measured on agent 1, and exactly-once held.
 fn hit_agent_1(report: &Report) {
-    check(report);
     assert_eq!(report.faults[0].targets, vec![1], "{:?}", report.faults[0]);
     assert!(report.faults[0].at_ms.is_some());
 }
@@ -73,7 +70,6 @@ fn autoscaling_memory_leak(report: &Report) {
     inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn autoscaling_network_issue(report: &Report) {
-    check(report);
     assert!(report.messages.dropped > 0, "{:?}", report.messages);
     within_bounds(report);
 }
@@ -123,7 +119,6 @@ fn blue_green_memory_leak(report: &Report) {
     inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn blue_green_network_issue(report: &Report) {
-    check(report);
     assert!(report.messages.dropped > 0, "{:?}", report.messages);
     rolled_out(report);
 }
@@ -168,7 +163,6 @@ fn canary_memory_leak(report: &Report) {
     inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn canary_network_issue(report: &Report) {
-    check(report);
     assert!(report.messages.dropped > 0, "{:?}", report.messages);
     rolled_out(report);
 }
