@@ -63,3 +63,29 @@ fn adaptive_routing_blind_to_health_fails_adaptive() {
         );
     }
 }
+
+/// The check can fail too: a case the bug leaves alone (a mesh whose agents all have
+/// `trade_execution`, so `specialized` has nothing to filter) passes with it planted, and
+/// `fails_with_bug` says so.
+#[test]
+fn a_case_that_passes_with_the_bug_planted_is_reported() {
+    if swarm_test::Config::from_env().is_ok_and(|c| c.mode == swarm_test::Mode::Live) {
+        return; // `fails_with_bug` plants bugs in mock mode only.
+    }
+    let caught = std::panic::catch_unwind(|| {
+        fails_with_bug(
+            "strategy_matrix::specialized::mesh",
+            "specialized_ignores_capability",
+            "without `trade_execution`",
+        )
+    });
+    let message = caught.expect_err("a passing case went unnoticed");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(
+        message.contains("every `strategy_matrix::specialized::mesh` test must fail"),
+        "{message}"
+    );
+}

@@ -27,7 +27,7 @@ fn round_robin(report: &Report) {
         // so their turns come late: each surviving worker still gets turns, none more than a
         // third of the trades (an even share is a quarter).
         TopologyKind::Hierarchical => {
-            let counts = survivors_counts(report, true);
+            let counts = survivors_counts(report);
             assert!(
                 counts.iter().all(|&n| n > 0 && 3 * n <= 30),
                 "turns are taken by every surviving worker: {counts:?}"
@@ -38,7 +38,7 @@ fn round_robin(report: &Report) {
     }
     // Every executor that did not crash, including one that got nothing (a star's agent 0 is
     // the hub, which routes).
-    let counts = survivors_counts(report, true);
+    let counts = survivors_counts(report);
     let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
     assert!(max - min <= 2, "turns are even: {counts:?}");
 }
@@ -170,14 +170,13 @@ fn one_execution_stage(report: &Report) {
     );
 }
 
-/// Trades executed by each agent that did not crash and does not route (with `workers`,
-/// excluding the root).
-fn survivors_counts(report: &Report, workers: bool) -> Vec<u64> {
+/// Trades executed by each agent that did not crash and does not route (the root).
+fn survivors_counts(report: &Report) -> Vec<u64> {
     let crashed = &report.faults[0].targets;
     report
         .agents
         .iter()
-        .filter(|a| !crashed.contains(&a.id) && !(workers && root(report) == Some(a.id)))
+        .filter(|a| !crashed.contains(&a.id) && root(report) != Some(a.id))
         .map(|a| a.executed)
         .collect()
 }

@@ -1,7 +1,11 @@
 //! Fault injection: every fault on every topology (`matrix`), the original suite's four
 //! failure kinds on each deployment pattern (`seed_failures`), and faults injected by a test
 //! body at run time (`imperative`). Each run is checked by the harness (nothing lost, nothing
-//! done twice, hops along edges) and snapshotted under `snapshots/`, one file per case.
+//! done twice, hops along edges) and snapshotted under `snapshots/`, one file per case. The
+//! bodies check what each fault measurably does (detection within the heartbeat detector's
+//! bound, reroutes, revival, the delay on every link, drops across a cut, the load, the
+//! leak's kill), and `planted` re-runs each fault kind's matrix test with that fault made
+//! inert (`SWARM_TEST_FAULT_INJECT_BUG=inert_<kind>`) and sees every case fail.
 //!
 //! Every test is written to pass live too (`SWARM_TEST_MODE=live cargo test -p tests --test
 //! faults`: real processes, real signals, real CPU and memory); CI runs this binary in mock
