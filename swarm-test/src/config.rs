@@ -116,8 +116,9 @@ pub enum Shrink {
     Off,
 }
 
-/// A deliberate bug planted by `SWARM_TEST_FAULT_INJECT_BUG`, so the harness's tests can
-/// prove it is caught. Not for users.
+/// A deliberate bug planted by `SWARM_TEST_FAULT_INJECT_BUG`, so the harness's tests (and the
+/// tests of each strategy and each fault kind) can prove it is caught. Mock mode only, but for
+/// the live agents' own `agent_*` bugs. Not for users.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InjectedBug {
@@ -130,16 +131,81 @@ pub enum InjectedBug {
     /// `agent_segfaults`: live agent 1 writes through a null pointer on the first trade it
     /// is given (SIGSEGV), as a memory-unsafe agent would.
     AgentSegfaults,
+    /// `inert_<fault>` (`inert_crash`, `inert_latency`, … one per fault kind): every fault of
+    /// that kind starts on its targets and is reported and traced as usual, but does nothing,
+    /// as a fault injector that never struck would.
+    Inert(&'static str),
+    /// `round_robin_sticks`: `round_robin` gives every task to the first candidate by id.
+    RoundRobinSticks,
+    /// `least_loaded_lowest_id`: `least_loaded` breaks ties by the lowest id (the tie-break
+    /// issue 13 found), so a flow of tasks that find every agent idle piles onto one.
+    LeastLoadedLowestId,
+    /// `specialized_ignores_capability`: `specialized` forgets the capability a task needs.
+    SpecializedIgnoresCapability,
+    /// `consensus_ignores_quorum`: every consensus round is reached, whatever its votes.
+    ConsensusIgnoresQuorum,
+    /// `adaptive_ignores_health`: `adaptive` scores load alone, blind to each agent's recent
+    /// errors and latency.
+    AdaptiveIgnoresHealth,
 }
+
+/// Every bug but the `inert_<fault>` ones, by the name written in the variable.
+const BUGS: [(&str, InjectedBug); 8] = [
+    ("drop_rerouted", InjectedBug::DropRerouted),
+    ("agent_panics", InjectedBug::AgentPanics),
+    ("agent_segfaults", InjectedBug::AgentSegfaults),
+    ("round_robin_sticks", InjectedBug::RoundRobinSticks),
+    ("least_loaded_lowest_id", InjectedBug::LeastLoadedLowestId),
+    (
+        "specialized_ignores_capability",
+        InjectedBug::SpecializedIgnoresCapability,
+    ),
+    (
+        "consensus_ignores_quorum",
+        InjectedBug::ConsensusIgnoresQuorum,
+    ),
+    (
+        "adaptive_ignores_health",
+        InjectedBug::AdaptiveIgnoresHealth,
+    ),
+];
+
+/// The `inert_<fault>` names, in [`swarm_test_spec::FAULT_NAMES`]' order.
+const INERT: [&str; 10] = [
+    "inert_cpu_spike",
+    "inert_memory_leak",
+    "inert_latency",
+    "inert_packet_loss",
+    "inert_network_issue",
+    "inert_partition",
+    "inert_crash",
+    "inert_hang",
+    "inert_error_rate",
+    "inert_volatility",
+];
 
 impl InjectedBug {
     /// The name as written in the variable.
     pub fn as_str(self) -> &'static str {
-        match self {
-            InjectedBug::DropRerouted => "drop_rerouted",
-            InjectedBug::AgentPanics => "agent_panics",
-            InjectedBug::AgentSegfaults => "agent_segfaults",
+        if let InjectedBug::Inert(fault) = self {
+            return INERT
+                .iter()
+                .find(|n| n.strip_prefix("inert_") == Some(fault))
+                .copied()
+                .unwrap_or("inert");
         }
+        BUGS.iter()
+            .find(|(_, bug)| *bug == self)
+            .map_or("none", |(name, _)| name)
+    }
+
+    /// The bug named `name`, if there is one.
+    pub fn parse(name: &str) -> Option<InjectedBug> {
+        if let Some(fault) = name.strip_prefix("inert_") {
+            let fault = swarm_test_spec::FAULT_NAMES.iter().find(|&&f| f == fault)?;
+            return Some(InjectedBug::Inert(fault));
+        }
+        BUGS.iter().find(|(n, _)| *n == name).map(|(_, bug)| *bug)
     }
 }
 
@@ -373,16 +439,20 @@ impl Config {
             };
         let inject_bug = match get(INJECT_BUG_VAR).as_deref().map(str::trim) {
             None | Some("none") => None,
-            Some("drop_rerouted") => Some(InjectedBug::DropRerouted),
-            Some("agent_panics") => Some(InjectedBug::AgentPanics),
-            Some("agent_segfaults") => Some(InjectedBug::AgentSegfaults),
-            Some(other) => {
-                return Err(bad(
-                    INJECT_BUG_VAR,
-                    other,
-                    "expected one of `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)",
-                ))
-            }
+            Some(name) => match InjectedBug::parse(name) {
+                Some(bug) => Some(bug),
+                None => {
+                    let names: Vec<&str> = BUGS.iter().map(|(n, _)| *n).chain(INERT).collect();
+                    return Err(bad(
+                        INJECT_BUG_VAR,
+                        name,
+                        &format!(
+                            "expected one of `{}`, `none` (unset means `none`)",
+                            names.join("`, `")
+                        ),
+                    ));
+                }
+            },
         };
         let shard = match get(SEED_SHARD_VAR) {
             None => None,
@@ -510,6 +580,24 @@ mod tests {
     }
 
     #[test]
+    fn every_planted_bug_reads_back_by_its_name() {
+        for name in BUGS.iter().map(|(n, _)| *n).chain(INERT) {
+            let c = with(&[(INJECT_BUG_VAR, name)]).unwrap();
+            let bug = c.inject_bug.unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(bug.as_str(), name);
+        }
+        assert_eq!(
+            InjectedBug::parse("inert_crash"),
+            Some(InjectedBug::Inert("crash"))
+        );
+        assert_eq!(INERT.len(), swarm_test_spec::FAULT_NAMES.len());
+        let e = with(&[(INJECT_BUG_VAR, "inert_meteor")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`inert_volatility`, `none`"), "{e}");
+    }
+
+    #[test]
     fn determinism_check_and_regressions_have_defaults_and_words() {
         let c = with(&[]).unwrap();
         assert!(!c.check_determinism);
@@ -554,10 +642,12 @@ mod tests {
         let e = with(&[(INJECT_BUG_VAR, "drop_everything")])
             .unwrap_err()
             .to_string();
-        assert_eq!(
-            e,
-            "SWARM_TEST_FAULT_INJECT_BUG=\"drop_everything\" is not valid: expected one of \
-             `drop_rerouted`, `agent_panics`, `agent_segfaults`, `none` (unset means `none`)"
+        assert!(
+            e.starts_with(
+                "SWARM_TEST_FAULT_INJECT_BUG=\"drop_everything\" is not valid: expected one of \
+                 `drop_rerouted`, `agent_panics`, `agent_segfaults`, `round_robin_sticks`, "
+            ) && e.ends_with("`inert_volatility`, `none` (unset means `none`)"),
+            "{e}"
         );
     }
 

@@ -35,9 +35,7 @@ pub fn tied_to_parent(cmd: &mut Command) -> &mut Command {
 /// the caller sets exactly the environment it tests). The child dies with its parent
 /// ([`tied_to_parent`]).
 pub fn subject(name: &str) -> Command {
-    let exe = std::env::current_exe().expect("the test binary knows its path");
-    let mut cmd = Command::new(exe);
-    tied_to_parent(&mut cmd);
+    let mut cmd = this_binary();
     cmd.args([
         "--exact",
         &format!("subjects::{name}"),
@@ -46,12 +44,69 @@ pub fn subject(name: &str) -> Command {
         "--test-threads",
         "1",
     ]);
+    cmd
+}
+
+/// The current test binary as a command, with every `SWARM_TEST_*` variable of this process
+/// removed; the child dies with its parent ([`tied_to_parent`]).
+fn this_binary() -> Command {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    let mut cmd = Command::new(exe);
+    tied_to_parent(&mut cmd);
     for (key, _) in std::env::vars() {
         if key.starts_with("SWARM_TEST_") {
             cmd.env_remove(key);
         }
     }
     cmd
+}
+
+/// Runs the tests of the current binary whose names start with `prefix` again in a child
+/// process, in mock mode, with the deliberate bug `bug` planted
+/// (`SWARM_TEST_FAULT_INJECT_BUG`), and fails unless at least one ran and every one of them
+/// failed saying `promise` (each failure's own output, its replay command naming the bug).
+/// Nothing is written: no snapshot (`INSTA_UPDATE=no`), no regression seed. Returns at once
+/// inside a live run (the bugs are planted in mock mode).
+///
+/// This is how each strategy's and each fault kind's test proves it can fail: the same test,
+/// the one thing it promises broken.
+pub fn fails_with_bug(prefix: &str, bug: &str, promise: &str) {
+    if std::env::var("SWARM_TEST_MODE").as_deref() == Ok("live") {
+        return;
+    }
+    let out = this_binary()
+        .env("SWARM_TEST_FAULT_INJECT_BUG", bug)
+        .env("SWARM_TEST_REGRESSIONS", "off")
+        .env("INSTA_UPDATE", "no")
+        .env_remove("INSTA_FORCE_PASS")
+        .env_remove("SWARM_TEST_REPORT")
+        .args([prefix, "--test-threads", "2"])
+        .output()
+        .expect("the test binary runs");
+    let all = printed(&out);
+    let ran: Vec<&str> = all
+        .lines()
+        .filter_map(|l| l.strip_prefix("test ")?.split_once(" ... "))
+        .filter(|(name, _)| name.starts_with(prefix))
+        .map(|(_, verdict)| verdict)
+        .collect();
+    assert!(!ran.is_empty(), "no test starts with `{prefix}`:\n{all}");
+    assert!(
+        ran.iter().all(|v| v.trim() == "FAILED"),
+        "with `{bug}` planted, every `{prefix}` test must fail:\n{all}"
+    );
+    let failures: Vec<&str> = all.split("\n---- ").skip(1).collect();
+    assert_eq!(failures.len(), ran.len(), "{all}");
+    for failure in failures {
+        assert!(
+            failure.contains(promise),
+            "the failure does not say `{promise}`:\n{failure}"
+        );
+        assert!(
+            failure.contains(&format!("SWARM_TEST_FAULT_INJECT_BUG={bug} ")),
+            "the replay command names the bug:\n{failure}"
+        );
+    }
 }
 
 /// Everything a child printed, stdout then stderr.

@@ -119,6 +119,8 @@ pub struct Core {
     pub(super) membership: churn::Membership,
     /// The timeline's trace of the outputs, as the driver carried them out.
     recorder: crate::review::Recorder,
+    /// A deliberate routing or voting bug (see `planted.rs`).
+    pub(super) planted: Option<crate::config::InjectedBug>,
 }
 
 impl Core {
@@ -187,6 +189,7 @@ impl Core {
             next_round: 0,
             membership: Default::default(),
             recorder: Default::default(),
+            planted: None,
         })
     }
 

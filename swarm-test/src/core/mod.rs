@@ -15,6 +15,7 @@ mod index;
 mod ledger;
 mod outcomes;
 mod planner;
+mod planted;
 mod routing;
 mod task;
 mod voting;

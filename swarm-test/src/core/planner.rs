@@ -108,6 +108,9 @@ impl Core {
             );
             fits(a)
         };
+        if let Some(planted) = self.planted_pick(capability, &fits) {
+            return planted;
+        }
         let scan = |among: &mut dyn Iterator<Item = AgentId>| {
             let candidates: Vec<&AgentRecord> = among
                 .filter(|&a| self.agents[a].state.is_available())
@@ -216,7 +219,7 @@ impl Core {
                 Self::list(why)
             ));
         }
-        let capability = self.tasks[&task].capability().map(str::to_owned);
+        let capability = self.needed_capability(task);
         let executor = match &capability {
             None => live[live.len() - 1],
             Some(c) => *live
@@ -325,7 +328,7 @@ impl Core {
                 ));
             }
         }
-        let capability = self.tasks[&task].capability().map(str::to_owned);
+        let capability = self.needed_capability(task);
         let avoid = self.avoid.get(&task);
         let fits = |core: &Core, a: AgentId| {
             core.eligible(now_us, avoid, a)

@@ -134,6 +134,7 @@ impl Core {
     }
 
     fn decided(&mut self, round: RoundId, decision: RoundOutcome) {
+        let decision = self.planted_decision(decision);
         self.decisions.insert(round, decision);
         self.outputs.push_back(Output::Decided(round));
     }

@@ -2,8 +2,9 @@
 //! same effects as the attribute's faults; and the deliberate bug the harness's own tests
 //! plant to prove it catches one.
 
-use swarm_test_spec::FaultSpec;
+use swarm_test_spec::{FaultKind, FaultSpec, Partition, Target};
 
+use super::faults::Applied;
 use super::{faults, Effects, FaultOutcome, Timer, World, MS};
 use crate::config::InjectedBug;
 use crate::core::TaskId;
@@ -81,6 +82,53 @@ impl World {
     /// Plants a deliberate bug, so tests can prove the harness catches it. Not for users.
     pub(crate) fn inject_bug(&mut self, bug: InjectedBug) {
         self.bug = Some(bug);
+        self.core.plant(bug);
+    }
+
+    /// `inert_<fault>`: a fault of that kind, as it starts, loses its effect: it hits no
+    /// agent, and its delay, loss, load, rate or level is zero; it is still reported, traced
+    /// and healed. Returns whether it did (the fault's own effects are then skipped).
+    pub(super) fn bug_inert(&mut self, now_us: u64, applied: &mut Applied) -> bool {
+        let Some(InjectedBug::Inert(kind)) = self.bug else {
+            return false;
+        };
+        if applied.spec.kind.name() != kind {
+            return false;
+        }
+        self.trace.record(
+            now_us,
+            format_args!(
+                "(injected bug inert_{kind}) fault `{}` does nothing",
+                applied.spec.text
+            ),
+        );
+        applied.targets.clear();
+        applied.spec.kind = match applied.spec.kind.clone() {
+            FaultKind::CpuSpike { target, .. } => FaultKind::CpuSpike { load: 0.0, target },
+            FaultKind::MemoryLeak { target, .. } => FaultKind::MemoryLeak {
+                rate_mb_per_s: 0.0,
+                target,
+            },
+            FaultKind::Latency { .. } => FaultKind::Latency {
+                delay_ms: 0,
+                jitter_ms: 0,
+            },
+            FaultKind::PacketLoss { .. } => FaultKind::PacketLoss { rate: 0.0 },
+            FaultKind::NetworkIssue { .. } => FaultKind::NetworkIssue {
+                delay_ms: 0,
+                jitter_ms: 0,
+                loss: 0.0,
+            },
+            // An isolated side of no agents separates nobody.
+            FaultKind::Partition { .. } => FaultKind::Partition {
+                cut: Partition::Isolate(Target::Index(0)),
+            },
+            FaultKind::ErrorRate { target, .. } => FaultKind::ErrorRate { rate: 0.0, target },
+            FaultKind::Volatility { .. } => FaultKind::Volatility { level: 0.0 },
+            // No target left: nobody dies or pauses.
+            kind @ (FaultKind::Crash { .. } | FaultKind::Hang { .. }) => kind,
+        };
+        true
     }
 
     /// `drop_rerouted`: the first rerouted attempt is dropped with its timer, as a coordinator

@@ -704,12 +704,16 @@ impl World {
         );
         self.outcomes[index].targets = targets.clone();
         self.outcomes[index].at_us = Some(now);
-        let applied = Applied {
+        let mut applied = Applied {
             index,
             spec,
             targets,
             at_us: now,
         };
+        if self.bug_inert(now, &mut applied) {
+            self.active.start(applied);
+            return;
+        }
         match &applied.spec.kind {
             FaultKind::Crash {
                 restart_after_ms, ..

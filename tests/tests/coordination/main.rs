@@ -12,6 +12,7 @@
 mod hierarchical_routing;
 mod mesh_consensus;
 mod mesh_failover;
+mod planted;
 mod ring_resilience;
 mod star_failover;
 mod strategy_matrix;

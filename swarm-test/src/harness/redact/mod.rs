@@ -43,7 +43,9 @@
 //!    what no timing can change — `name`, `seed`, `mode`; the topology's `kind`, `agents`
 //!    and `edges` (a promotion moves a star's or a tree's edges onto the successor but never
 //!    adds or removes one); each agent's `id` and `role`; `tasks.dispatched` and the
-//!    exactly-once invariants `tasks.lost` and `tasks.duplicated` (0 and 0 in a passing run);
+//!    exactly-once invariants `tasks.lost` and `tasks.duplicated` (0 and 0 in a passing run;
+//!    under `consensus` not `tasks.dispatched`: the built-in flow dispatches only the trades
+//!    whose vote reached its quorum, and that is the struck run's timing too);
 //!    each fault's `name` and `targets` (the spec and the seed choose them). Every other
 //!    field reads `"[live]"`, `null` included; a list or section not on the allow-list is
 //!    redacted whole, since its length is timing's too. An allow-list, because a struck run
@@ -141,7 +143,7 @@ pub(crate) struct RunFault<'a> {
 /// the body's, a deployment's), typed.
 pub(crate) fn live_snapshot(spec: &Spec, report: &Report, faults: &[RunFault<'_>]) -> Value {
     let mut value = serde_json::to_value(report).unwrap_or(Value::Null);
-    redact(&mut value, tier(spec.strategy, faults));
+    redact(&mut value, tier(spec.strategy, faults), spec.strategy);
     redact_patterns(spec, &mut value);
     value
 }
@@ -199,9 +201,12 @@ fn redact_patterns(spec: &Spec, value: &mut Value) {
     patterns::redact(value, run);
 }
 
-fn redact(value: &mut Value, tier: Tier) {
+fn redact(value: &mut Value, tier: Tier, strategy: Strategy) {
     if tier == Tier::Struck {
-        keep_only(value, &KEPT);
+        let voted =
+            |path: &&[&str]| strategy == Strategy::Consensus && *path == ["tasks", "dispatched"];
+        let kept: Vec<&[&str]> = KEPT.into_iter().filter(|p| !voted(p)).collect();
+        keep_only(value, &kept);
         return;
     }
     measured(value, None);
@@ -355,7 +360,7 @@ mod tests {
     #[test]
     fn a_calm_run_keeps_who_executed_and_redacts_what_time_and_the_market_decide() {
         let mut v = report();
-        redact(&mut v, Tier::Calm);
+        redact(&mut v, Tier::Calm, Strategy::RoundRobin);
         assert_eq!(v["duration_ms"], REDACTED);
         assert_eq!(v["throughput_per_s"], REDACTED);
         assert_eq!(v["latency"], json!({"p50_ms": REDACTED}));
@@ -387,7 +392,7 @@ mod tests {
     #[test]
     fn a_racy_run_redacts_who_won_each_race_and_keeps_the_structure() {
         let mut v = report();
-        redact(&mut v, Tier::Racy);
+        redact(&mut v, Tier::Racy, Strategy::LeastLoaded);
         assert_eq!(v["agents"][0]["executed"], REDACTED);
         assert_eq!(v["agents"][0]["errors"], REDACTED);
         assert_eq!(v["agents"][0]["state"], "failed");
@@ -506,7 +511,13 @@ mod tests {
         v["tasks"]["duplicated"] = json!(0);
         v["failures"] = json!(["task 3 failed: injected error"]);
         let before = v.clone();
-        redact(&mut v, Tier::Struck);
+        let mut voted = v.clone();
+        redact(&mut voted, Tier::Struck, Strategy::Consensus);
+        assert_eq!(
+            voted["tasks"]["dispatched"], REDACTED,
+            "under consensus, which trades went out is which votes were reached"
+        );
+        redact(&mut v, Tier::Struck, Strategy::RoundRobin);
         for kept in [
             "/name",
             "/seed",
