@@ -68,6 +68,11 @@ use crate::topology::AgentId;
 /// let agent: Box<dyn Agent> = Box::new(Breakout::default());
 /// assert_eq!(agent.type_name(), "Breakout");
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a swarm-test agent",
+    label = "this type does not implement `swarm_test::Agent`",
+    note = "implement `swarm_test::Agent` for it (`capabilities` and `on_trade` at least), or name a built-in role in `roles = [..]`"
+)]
 pub trait Agent: Send + 'static {
     /// What this agent can do; the router sends it only tasks whose required capability is
     /// in this list. Asked once, when the agent is built.
