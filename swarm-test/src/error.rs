@@ -217,7 +217,7 @@ pub enum InjectError {
 
 /// `e` and its sources, `: `-separated, for the places that keep an error as text (the
 /// failure of a test, a line on stderr).
-pub(crate) fn chain(e: &dyn std::error::Error) -> String {
+pub fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(e) = source {

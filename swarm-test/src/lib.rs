@@ -110,6 +110,7 @@ pub mod prelude {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub mod internals {
+    pub use crate::error::chain;
     /// Where agents run: local processes today, behind the backend traits.
     pub mod backend {
         pub use crate::backend::*;

@@ -60,15 +60,3 @@ pub enum CliError {
     #[error("cargo test did not finish")]
     Wait(#[source] std::io::Error),
 }
-
-/// `e` and its sources, `: `-separated.
-pub fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
-}

@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::{Parser, Subcommand};
-use error::{chain, CliError};
+use error::CliError;
+use swarm_test::internals::chain;
 use swarm_test::internals::review::{self, file};
 
 /// Deterministic tests for swarms of trading agents: the review tools.

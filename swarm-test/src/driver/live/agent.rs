@@ -349,27 +349,25 @@ impl Agent {
     /// message for an error answer. A panic is not caught: the process dies, and the
     /// controller fails the run naming the agent, with its stderr (the panic message).
     fn decide(&mut self, t: &TradeRequest) -> Result<Intent, String> {
-        let portfolio = self.book(t);
-        let mut ctx = AgentCtx::new(
-            self.id,
-            self.role,
-            run_us(t.at_ms),
-            t.at_ms,
-            &mut self.rng,
-            &mut self.market,
-            &portfolio,
-            &self.topology,
-            &mut self.outbox,
-        );
-        let decision = self.code.on_trade(&mut ctx, &t.symbol);
-        self.outbox.clear();
+        let decision = self.call(t, |agent, ctx| agent.on_trade(ctx, &t.symbol));
         let decision = decision.map_err(|e| e.to_string())?;
         Ok(decision.into_intent(self.role, t.at_ms, &mut self.market))
     }
 
     fn vote(&mut self, t: &TradeRequest) -> Vote {
-        let portfolio = self.book(t);
         let proposal = Proposal::trade(t.symbol.clone());
+        self.call(t, |agent, ctx| agent.on_vote(ctx, &proposal))
+    }
+
+    /// Runs one hook of the agent's code with its context as of `t`. What the hook sent or
+    /// set is dropped: live mode has no wire message for it yet (README, "Testing your own
+    /// agents").
+    fn call<R>(
+        &mut self,
+        t: &TradeRequest,
+        hook: impl FnOnce(&mut dyn crate::agent::Agent, &mut AgentCtx<'_>) -> R,
+    ) -> R {
+        let portfolio = self.book(t);
         let mut ctx = AgentCtx::new(
             self.id,
             self.role,
@@ -381,9 +379,9 @@ impl Agent {
             &self.topology,
             &mut self.outbox,
         );
-        let vote = self.code.on_vote(&mut ctx, &proposal);
+        let answer = hook(self.code.as_mut(), &mut ctx);
         self.outbox.clear();
-        vote
+        answer
     }
 
     /// The strategy's book as the controller's desk reports it in the request.
