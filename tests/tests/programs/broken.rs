@@ -4,18 +4,22 @@
 
 use std::process::Output;
 
-/// Serialises the checks that look for leftover `broken.py` processes.
-static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-/// Every process on the machine whose command line runs `broken.py`.
-fn broken_programs() -> Vec<String> {
+/// The `broken.py` processes on the machine that descend from the subject run tagged `tag`
+/// (each run's environment carries its own tag down to its programs, so tests that run at
+/// the same time, as under `cargo nextest`, do not see each other's programs).
+fn broken_programs(tag: &str) -> Vec<String> {
+    let tag = format!("{LEAK_TAG}={tag}");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        if cmdline.contains("examples/agents/broken.py") {
+        if !cmdline.contains("examples/agents/broken.py") {
+            continue;
+        }
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if environ.split(|&b| b == 0).any(|var| var == tag.as_bytes()) {
             found.push(format!(
                 "{}: {cmdline}",
                 entry.file_name().to_string_lossy()
@@ -25,12 +29,16 @@ fn broken_programs() -> Vec<String> {
     found
 }
 
+/// The variable that tags one subject run's processes.
+const LEAK_TAG: &str = "SWARM_TEST_PROGRAMS_LEAK_TAG";
+
 /// Runs subject `name` in `mode`; checks that it failed and left no program running;
 /// returns what it printed.
 fn fails(name: &str, mode: &str, env: &[(&str, &str)]) -> String {
-    let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let tag = format!("{}-{name}-{mode}", std::process::id());
     let out: Output = tests::subject(name)
         .env("SWARM_TEST_MODE", mode)
+        .env(LEAK_TAG, &tag)
         .envs(env.iter().copied())
         .output()
         .expect("the test binary runs");
@@ -40,7 +48,7 @@ fn fails(name: &str, mode: &str, env: &[(&str, &str)]) -> String {
         "{name} passed in {mode} mode:\n{all}"
     );
     assert!(all.contains("running 1 test"), "{all}");
-    let left = broken_programs();
+    let left = broken_programs(&tag);
     assert!(
         left.is_empty(),
         "{name} ({mode}) left programs behind: {left:?}\n{all}"
