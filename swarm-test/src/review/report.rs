@@ -15,7 +15,15 @@ use crate::config::Mode;
 use crate::report::Report;
 
 /// One bar chart: its file, title, where its figures come from, its series and unit.
-type BarPlot<'a> = (&'a str, &'a str, &'a str, Vec<(&'a str, Vec<f64>)>, &'a str);
+/// A bar plot: file, title, where its numbers come from, series, unit, and the bars' labels.
+type BarPlot<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    Vec<(&'a str, Vec<f64>)>,
+    &'a str,
+    Vec<String>,
+);
 
 /// What [`write()`] wrote.
 #[derive(Debug, Clone)]
@@ -210,6 +218,7 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
                 ("p99", per_run(&|r| r.latency.p99_ms)),
             ],
             "ms",
+            names.clone(),
         ),
         (
             "throughput.svg",
@@ -217,6 +226,7 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
             "`throughput_per_s`: completed tasks from the first dispatch to the last completion.",
             vec![("tasks/s", per_run(&|r| r.throughput_per_s))],
             "/s",
+            names.clone(),
         ),
         (
             "success.svg",
@@ -224,6 +234,16 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
             "`success_rate` × 100.",
             vec![("success %", per_run(&|r| r.success_rate * 100.0))],
             "%",
+            // A run that dispatched no task (consensus rounds only, a setup error) has a
+            // success rate of 0: its label says so.
+            reports
+                .iter()
+                .zip(&names)
+                .map(|(r, n)| match r.tasks.dispatched {
+                    0 => format!("{n} (no tasks)"),
+                    _ => n.clone(),
+                })
+                .collect(),
         ),
         (
             "spof.svg",
@@ -241,6 +261,7 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
                 ),
             ],
             "",
+            names.clone(),
         ),
         (
             "cost.svg",
@@ -249,11 +270,12 @@ pub fn write(files: &[ReportFile], source: &Path, out: &Path) -> Result<Written,
              without scale events counts its final `topology.agents` for the whole run).",
             vec![("agent·s", per_run(&|r| agent_seconds(r)))],
             "agent·s",
+            names.clone(),
         ),
     ];
-    for (file, title, source_note, series, unit) in bar_plots {
+    for (file, title, source_note, series, unit, labels) in bar_plots {
         let path = out.join(file);
-        plots::bars(&path, title, &names, &series, unit)?;
+        plots::bars(&path, title, &labels, &series, unit)?;
         let _ = writeln!(
             md,
             "\n## {}\n\n![{title}]({file})\n\n{source_note}",
@@ -391,9 +413,17 @@ fn recovery(
     }
     let labels: Vec<String> = by_kind
         .iter()
-        .map(|((kind, mode), (_, _, n))| match *mode {
-            "mock" => format!("{kind} ({n} faults)"),
-            _ => format!("{kind} ({mode}, {n} faults)"),
+        .map(|((kind, mode), (detected, _, n))| {
+            // A kind whose faults the swarm never noticed draws as 0 ms: the label says so.
+            let seen = match detected.len() {
+                0 => "none detected".to_owned(),
+                d if d == *n => "all detected".to_owned(),
+                d => format!("{d} detected"),
+            };
+            match *mode {
+                "mock" => format!("{kind} ({n} faults, {seen})"),
+                _ => format!("{kind} ({mode}, {n} faults, {seen})"),
+            }
         })
         .collect();
     let mean = |v: &Vec<f64>| {
