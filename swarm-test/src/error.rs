@@ -227,3 +227,15 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     }
     text
 }
+
+/// A panic payload's message (`panic!("...")` gives a `&str` or a `String`): for the failure
+/// of a test and for an agent's panic, in both modes.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(a panic with a non-string payload)".to_owned()
+    }
+}

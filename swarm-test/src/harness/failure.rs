@@ -1,7 +1,6 @@
 //! Failure text: a run's failure, explained so it can be replayed; panics turned into
 //! messages that say where they happened.
 
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::config::{Mode, CHECK_DETERMINISM_VAR, INJECT_BUG_VAR, SEED_VAR, SHRUNK_VAR};
@@ -77,15 +76,5 @@ pub(super) fn replay(ctx: &Context, seed: u64, shrunk: Option<&str>) -> String {
 /// Runs `f`, turning a panic into an error that says where it happened.
 pub(super) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
     catch_unwind(AssertUnwindSafe(f))
-        .map_err(|p| format!("{what} panicked: {}", panic_message(&*p)))
-}
-
-pub(crate) fn panic_message(panic: &(dyn Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(a panic with a non-string payload)".to_owned()
-    }
+        .map_err(|p| format!("{what} panicked: {}", crate::error::panic_message(&*p)))
 }

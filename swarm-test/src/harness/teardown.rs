@@ -25,7 +25,7 @@ impl TeardownGuard {
         let mut panics = Vec::new();
         while let Some(Teardown(step)) = self.steps.pop() {
             if let Err(panic) = catch_unwind(AssertUnwindSafe(step)) {
-                panics.push(super::failure::panic_message(&*panic));
+                panics.push(crate::error::panic_message(&*panic));
             }
         }
         panics

@@ -230,7 +230,7 @@ impl Agents {
                 self.panics.push(AgentPanic {
                     agent: id,
                     type_name: slot.type_name.to_owned(),
-                    message: panic_message(payload.as_ref()),
+                    message: crate::error::panic_message(payload.as_ref()),
                     hook,
                 });
                 None
@@ -287,15 +287,4 @@ impl Agents {
 /// and in the agent's own process).
 pub(crate) fn agent_rng(seed: u64, id: AgentId) -> AgentRng {
     AgentRng::for_agent(seed ^ crate::rng::fnv1a(b"agents"), id)
-}
-
-/// A panic payload's message (`panic!("...")` gives a `&str` or a `String`).
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a non-string panic payload".to_owned()
-    }
 }

@@ -51,7 +51,7 @@ use crate::rng::SimRng;
 use crate::topology::{AgentId, Topology};
 use crate::wire::MarketEvent;
 
-pub(crate) use agents::{agent_rng, build as build_agent, first_divergent, panic_message, Agents};
+pub(crate) use agents::{agent_rng, build as build_agent, first_divergent, Agents};
 pub(crate) use effects::{Booking, Effects, Timer, Work};
 pub(crate) use faults::{delays, errs, hangs, kills, loses, slows, Active};
 pub use faults::{Applied, BASE_MEMORY_MB, MAX_SLOWDOWN, MEMORY_LIMIT_MB};

@@ -162,7 +162,7 @@ pub fn main(env: Result<AgentEnv, AgentEnvError>, spec: Result<Spec, SpecError>)
                                 "agent {} ({}) panicked in its code: {}",
                                 env.agent,
                                 agent.code.type_name(),
-                                crate::world::panic_message(panic.as_ref())
+                                crate::error::panic_message(panic.as_ref())
                             );
                             eprintln!("{message}");
                             send(&mut out, &FromAgent::Failed { message });
