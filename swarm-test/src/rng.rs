@@ -80,17 +80,50 @@ impl SimRng {
 
 /// FNV-1a, a stable 64-bit hash for deriving seeds from names.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut hash = Fnv1a::default();
+    hash.write(bytes);
+    hash.0
+}
+
+/// FNV-1a over a stream of bytes: `write!` formats straight into the hash, so hashing what
+/// a value prints allocates nothing (the same hash as [`fnv1a`] of the printed text).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv1a(pub(crate) u64);
+
+impl Default for Fnv1a {
+    fn default() -> Self {
+        Fnv1a(0xcbf2_9ce4_8422_2325)
     }
-    hash
+}
+
+impl Fnv1a {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+}
+
+impl std::fmt::Write for Fnv1a {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.write(s.as_bytes());
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formatting_into_the_hash_is_hashing_the_text() {
+        use std::fmt::Write;
+        let mut h = Fnv1a::default();
+        let hook = "on_trade";
+        write!(h, "{hook} {:?}", Some(1.5)).unwrap();
+        assert_eq!(h.0, fnv1a(b"on_trade Some(1.5)"));
+    }
 
     #[test]
     fn same_seed_same_stream() {

@@ -3,7 +3,7 @@
 //! its outbox. The world calls their hooks here, catching panics, and knows nothing else of
 //! what they are.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use swarm_test_spec::{AgentFactory, Role};
@@ -220,8 +220,9 @@ impl Agents {
                 if self.outputs.len() <= id {
                     self.outputs.resize(id + 1, Vec::new());
                 }
-                let answer = format!("{hook} {r:?}");
-                self.outputs[id].push((now_us, crate::rng::fnv1a(answer.as_bytes())));
+                let mut answer = crate::rng::Fnv1a::default();
+                let _ = write!(answer, "{hook} {r:?}");
+                self.outputs[id].push((now_us, answer.0));
                 Some(r)
             }
             Err(payload) => {
