@@ -14,7 +14,7 @@ mod error;
 pub mod process;
 pub(crate) mod reaper;
 
-pub use error::BackendError;
+pub use error::{BackendError, SignalError, StartError};
 
 use std::fmt;
 
@@ -81,9 +81,9 @@ pub trait Control: Send + fmt::Debug {
     /// Kills the agent at once (SIGKILL), without waiting.
     fn kill(&mut self);
     /// Pauses the agent (SIGSTOP): it keeps its memory and connections but runs no code.
-    fn pause(&mut self) -> Result<(), String>;
+    fn pause(&mut self) -> Result<(), SignalError>;
     /// Resumes a paused agent (SIGCONT).
-    fn resume(&mut self) -> Result<(), String>;
+    fn resume(&mut self) -> Result<(), SignalError>;
     /// CPU time and memory, or `None` once the process is gone.
     fn usage(&mut self) -> Option<Usage>;
     /// Kills the agent if it still runs and waits for it to end; returns how it ended.
@@ -121,7 +121,7 @@ impl fmt::Debug for Started {
 /// Starts agent programs.
 pub trait Backend: Send + fmt::Debug {
     /// Starts agent `agent` with `launch`. Called from inside the live driver's tokio runtime.
-    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String>;
+    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, StartError>;
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{reaper, Backend, Control, Launch, Started, Usage};
+use super::{reaper, Backend, Control, Launch, SignalError, StartError, Started, Usage};
 use crate::topology::AgentId;
 
 /// How many of an agent's last stderr lines are kept. The default value is 12.
@@ -79,21 +79,27 @@ impl ProcessBackend {
 }
 
 impl Backend for ProcessBackend {
-    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String> {
+    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, StartError> {
         let mut command = Command::new(&launch.program);
         command
             .args(&launch.args)
             .envs(launch.env.iter().map(|(k, v)| (k, v)));
-        let (stdin, stdout, control) = spawn(command, agent).map_err(|e| {
-            format!(
-                "could not start agent {agent} as a process of {}: {e}",
-                launch.program.display()
-            )
+        let (stdin, stdout, control) = spawn(command).map_err(|source| StartError::Spawn {
+            agent,
+            program: launch.program.clone(),
+            source,
         })?;
-        let input = tokio::net::unix::pipe::Sender::from_owned_fd(stdin.into())
-            .map_err(|e| format!("agent {agent}'s stdin cannot be driven by tokio: {e}"))?;
+        let pipe = |pipe| {
+            move |source| StartError::Pipe {
+                agent,
+                pipe,
+                source,
+            }
+        };
+        let input =
+            tokio::net::unix::pipe::Sender::from_owned_fd(stdin.into()).map_err(pipe("stdin"))?;
         let output = tokio::net::unix::pipe::Receiver::from_owned_fd(stdout.into())
-            .map_err(|e| format!("agent {agent}'s stdout cannot be driven by tokio: {e}"))?;
+            .map_err(pipe("stdout"))?;
         Ok(Started {
             input: Box::new(input),
             output: Box::new(output),
@@ -108,8 +114,7 @@ impl Backend for ProcessBackend {
 /// language (`crate::program`) are started here too.
 pub(crate) fn spawn(
     mut command: Command,
-    agent: AgentId,
-) -> Result<(ChildStdin, ChildStdout, ProcessControl), String> {
+) -> std::io::Result<(ChildStdin, ChildStdout, ProcessControl)> {
     command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -129,7 +134,7 @@ pub(crate) fn spawn(
             Ok(())
         });
     }
-    let mut child = command.spawn().map_err(|e| e.to_string())?;
+    let mut child = command.spawn()?;
     reaper::register(child.id());
     let tail = Tail::default();
     if let Some(stderr) = child.stderr.take() {
@@ -143,7 +148,7 @@ pub(crate) fn spawn(
     };
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         control.child = Some(child);
-        return Err(format!("agent {agent}'s stdin/stdout were not piped"));
+        return Err(std::io::Error::other("stdin and stdout were not piped"));
     };
     control.child = Some(child);
     Ok((stdin, stdout, control))
@@ -160,20 +165,20 @@ pub(crate) struct ProcessControl {
 }
 
 impl ProcessControl {
-    fn signal(&self, signal: i32, what: &str) -> Result<(), String> {
+    fn signal(&self, signal: i32, name: &'static str) -> Result<(), SignalError> {
         if self.child.is_none() {
-            return Err(format!("agent process {} was already reaped", self.pid));
+            return Err(SignalError::Reaped { pid: self.pid });
         }
         // SAFETY: kill(2) has no memory-safety preconditions.
         let rc = unsafe { libc::kill(self.pid as i32, signal) };
         if rc == 0 {
             Ok(())
         } else {
-            Err(format!(
-                "could not {what} agent process {}: {}",
-                self.pid,
-                std::io::Error::last_os_error()
-            ))
+            Err(SignalError::Os {
+                signal: name,
+                pid: self.pid,
+                source: std::io::Error::last_os_error(),
+            })
         }
     }
 }
@@ -189,12 +194,12 @@ impl Control for ProcessControl {
         }
     }
 
-    fn pause(&mut self) -> Result<(), String> {
-        self.signal(libc::SIGSTOP, "pause (SIGSTOP)")
+    fn pause(&mut self) -> Result<(), SignalError> {
+        self.signal(libc::SIGSTOP, "SIGSTOP")
     }
 
-    fn resume(&mut self) -> Result<(), String> {
-        self.signal(libc::SIGCONT, "resume (SIGCONT)")
+    fn resume(&mut self) -> Result<(), SignalError> {
+        self.signal(libc::SIGCONT, "SIGCONT")
     }
 
     fn usage(&mut self) -> Option<Usage> {

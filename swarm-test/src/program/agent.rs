@@ -61,8 +61,8 @@ impl ProgramAgent {
         let command = argv.join(" ");
         let type_name: &'static str = Box::leak(format!("program({command:?})").into_boxed_str());
         let cwd = cwd.into();
-        let child = Child::start(&argv, &cwd, agent as u64)
-            .unwrap_or_else(|e| panic!("agent program `{command}`: {e}"));
+        let child =
+            Child::start(&argv, &cwd).unwrap_or_else(|e| panic!("agent program `{command}`: {e}"));
         let mut this = ProgramAgent {
             command,
             type_name,

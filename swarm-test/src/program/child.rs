@@ -147,7 +147,7 @@ fn follow_stdout(stdout: ChildStdout, tx: mpsc::Sender<ReadLine>) {
 
 impl Child {
     /// Starts `argv` (program and arguments) in `cwd` for the agent `agent`.
-    pub fn start(argv: &[String], cwd: &Path, agent: u64) -> Result<Child, ProgramError> {
+    pub fn start(argv: &[String], cwd: &Path) -> Result<Child, ProgramError> {
         let command = argv.join(" ");
         let deadline = deadline()?;
         let Some((program, args)) = argv.split_first() else {
@@ -158,11 +158,10 @@ impl Child {
         };
         let mut cmd = std::process::Command::new(program);
         cmd.args(args).current_dir(cwd);
-        let (stdin, stdout, control) =
-            spawn(cmd, agent as usize).map_err(|error| ProgramError::Start {
-                command: command.clone(),
-                error,
-            })?;
+        let (stdin, stdout, control) = spawn(cmd).map_err(|error| ProgramError::Start {
+            command: command.clone(),
+            error: error.to_string(),
+        })?;
         let (tx, lines) = mpsc::channel();
         follow_stdout(stdout, tx);
         Ok(Child {
@@ -283,7 +282,7 @@ mod tests {
 
     fn broken(how: &str) -> Child {
         let argv = ["python3".to_owned(), "broken.py".to_owned(), how.to_owned()];
-        Child::start(&argv, &examples(), 0).expect("python3 runs")
+        Child::start(&argv, &examples()).expect("python3 runs")
     }
 
     fn hello() -> Request {
@@ -370,9 +369,7 @@ mod tests {
     #[test]
     fn a_missing_program_fails_to_start_with_its_command() {
         let argv = ["no-such-program-here".to_owned()];
-        let err = Child::start(&argv, Path::new("."), 0)
-            .unwrap_err()
-            .to_string();
+        let err = Child::start(&argv, Path::new(".")).unwrap_err().to_string();
         assert!(
             err.starts_with("could not start `no-such-program-here`"),
             "{err}"

@@ -97,6 +97,7 @@ fn a_failed_create_is_a_start_error_that_names_the_agent(e2b_stand_in: StandIn) 
     e2b_stand_in.inject(Fault::once(Route::Create, FaultKind::Unauthorized));
     let mut backend = E2bBackend::with_settings(settings(&e2b_stand_in, "k"), "t").unwrap();
     let err = backend.start(3, &launch("/bin/cat", &[])).unwrap_err();
+    let err = swarm_test::internals::chain(&err);
     assert!(
         err.contains("agent 3") && err.contains("E2B_API_KEY"),
         "{err}"

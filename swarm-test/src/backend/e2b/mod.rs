@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Backend, BackendError, Control, Launch, Started, Usage};
+use super::{Backend, BackendError, Control, Launch, SignalError, StartError, Started, Usage};
 use crate::topology::AgentId;
 use envd::{Envd, Exit, ProcessEvent, ProcessSpec, Signal};
 pub use error::E2bError;
@@ -95,7 +95,7 @@ fn limits(settings: &Settings) -> &'static Limits {
 }
 
 /// The test binary's bytes, read once per process.
-fn agent_binary(path: &std::path::Path) -> Result<Arc<Vec<u8>>, String> {
+fn agent_binary(path: &std::path::Path) -> Result<Arc<Vec<u8>>, StartError> {
     static BINARY: Mutex<Option<(std::path::PathBuf, Arc<Vec<u8>>)>> = Mutex::new(None);
     let mut cached = BINARY.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((p, bytes)) = cached.as_ref() {
@@ -104,8 +104,10 @@ fn agent_binary(path: &std::path::Path) -> Result<Arc<Vec<u8>>, String> {
         }
     }
     let bytes = Arc::new(
-        std::fs::read(path)
-            .map_err(|e| format!("cannot read the agent program {}: {e}", path.display()))?,
+        std::fs::read(path).map_err(|source| StartError::ReadProgram {
+            path: path.to_owned(),
+            source,
+        })?,
     );
     *cached = Some((path.to_owned(), Arc::clone(&bytes)));
     Ok(bytes)
@@ -162,8 +164,10 @@ impl E2bBackend {
         &mut self,
         agent: AgentId,
         program: &std::path::Path,
-    ) -> Result<impl std::future::Future<Output = Result<Sandbox, E2bError>> + Send + 'static, String>
-    {
+    ) -> Result<
+        impl std::future::Future<Output = Result<Sandbox, E2bError>> + Send + 'static,
+        StartError,
+    > {
         self.creates += 1;
         let settings = Arc::clone(self.rest.settings());
         let metadata = BTreeMap::from([
@@ -220,7 +224,7 @@ impl Backend for E2bBackend {
     /// Returns once the process runs: the sandbox is created on the agent's first start (the
     /// program uploaded into it) and kept for its restarts. Setup's readiness wait starts
     /// after every agent has started, so a slow create or upload does not count against it.
-    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, String> {
+    fn start(&mut self, agent: AgentId, launch: &Launch) -> Result<Started, StartError> {
         let cell = Arc::clone(self.sandboxes.entry(agent).or_default());
         let create = self.create(agent, &launch.program)?;
         let mut line = format!("chmod +x {AGENT_PATH} && exec ./{AGENT_PATH}");
@@ -240,21 +244,29 @@ impl Backend for E2bBackend {
         let (input, from_driver) = tokio::io::duplex(1 << 16);
         let (to_driver, output) = tokio::io::duplex(1 << 16);
         let starting = Arc::clone(&proc);
-        let (started, is_started) = tokio::sync::oneshot::channel::<Result<(), String>>();
+        let (started, is_started) = tokio::sync::oneshot::channel::<Result<(), StartError>>();
         runtime().spawn(async move {
             let sandbox = match cell.get_or_try_init(|| create).await {
                 Ok(sandbox) => sandbox,
-                Err(e) => {
-                    let why = format!("agent {agent}'s E2B sandbox: {e}");
-                    starting.ended.set(why.clone());
+                Err(source) => {
+                    let why = StartError::Sandbox {
+                        agent,
+                        what: "'s E2B sandbox",
+                        source,
+                    };
+                    starting.ended.set(crate::error::chain(&why));
                     return drop(started.send(Err(why)));
                 }
             };
             let stream = match sandbox.envd.start(&spec).await {
                 Ok(stream) => stream,
-                Err(e) => {
-                    let why = format!("agent {agent} did not start in its E2B sandbox: {e}");
-                    starting.ended.set(why.clone());
+                Err(source) => {
+                    let why = StartError::Sandbox {
+                        agent,
+                        what: "did not start in its E2B sandbox",
+                        source,
+                    };
+                    starting.ended.set(crate::error::chain(&why));
                     return drop(started.send(Err(why)));
                 }
             };
@@ -271,8 +283,7 @@ impl Backend for E2bBackend {
             let _ = started.send(Ok(()));
             pump_output(stream, to_driver, &starting.ended).await;
         });
-        block(is_started)
-            .unwrap_or_else(|_| Err(format!("agent {agent}'s start was abandoned")))?;
+        block(is_started).unwrap_or(Err(StartError::Abandoned { agent }))?;
         Ok(Started {
             input: Box::new(input),
             output: Box::new(output),
@@ -378,12 +389,12 @@ struct SandboxControl {
 
 impl SandboxControl {
     /// Runs `kill -SIG <pid>` in the sandbox: envd's SendSignal knows only KILL and TERM.
-    fn helper_signal(&self, signal: &str) -> Result<(), String> {
+    fn helper_signal(&self, signal: &'static str) -> Result<(), SignalError> {
         if let Some(how) = self.proc.ended.get() {
-            return Err(format!("the agent process already {how}"));
+            return Err(SignalError::Ended { how });
         }
         let (Some(envd), Some(&pid)) = (self.proc.envd.get(), self.proc.pid.get()) else {
-            return Err("the agent process is still starting in its sandbox".into());
+            return Err(SignalError::Starting);
         };
         let envd = envd.clone();
         let spec = ProcessSpec {
@@ -392,16 +403,27 @@ impl SandboxControl {
             timeout: Some(Duration::from_secs(10)),
             ..ProcessSpec::default()
         };
-        let (_, err, exit) = block(async move { envd.start(&spec).await?.wait().await })
-            .map_err(|e| format!("could not send SIG{signal} to agent process {pid}: {e}"))?;
+        let (_, err, exit) =
+            block(async move { envd.start(&spec).await?.wait().await }).map_err(|source| {
+                SignalError::Sandbox {
+                    signal: if signal == "STOP" {
+                        "SIGSTOP"
+                    } else {
+                        "SIGCONT"
+                    },
+                    pid,
+                    source,
+                }
+            })?;
         if exit.code == 0 {
             Ok(())
         } else {
-            Err(format!(
-                "`kill -{signal} {pid}` in the sandbox failed ({}): {}",
-                exit.status,
-                String::from_utf8_lossy(&err).trim()
-            ))
+            Err(SignalError::Refused {
+                signal,
+                pid,
+                status: exit.status,
+                stderr: String::from_utf8_lossy(&err).trim().to_owned(),
+            })
         }
     }
 
@@ -428,11 +450,11 @@ impl Control for SandboxControl {
         }
     }
 
-    fn pause(&mut self) -> Result<(), String> {
+    fn pause(&mut self) -> Result<(), SignalError> {
         self.helper_signal("STOP")
     }
 
-    fn resume(&mut self) -> Result<(), String> {
+    fn resume(&mut self) -> Result<(), SignalError> {
         self.helper_signal("CONT")
     }
 

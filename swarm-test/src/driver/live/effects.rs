@@ -76,8 +76,9 @@ impl Controller {
         let started = match self.backend.start(agent, &launch) {
             Ok(started) => started,
             Err(e) => {
-                self.slots[agent].exit = Some(e.clone());
-                return Err(e);
+                let why = crate::error::chain(&e);
+                self.slots[agent].exit = Some(why.clone());
+                return Err(why);
             }
         };
         let (frames, rx) = mpsc::unbounded_channel();
@@ -161,9 +162,10 @@ impl Controller {
             Ok(()) => world
                 .trace
                 .record(now, format_args!("agent {agent} {what}")),
-            Err(e) => world
-                .trace
-                .record(now, format_args!("agent {agent} not {what}: {e}")),
+            Err(e) => world.trace.record(
+                now,
+                format_args!("agent {agent} not {what}: {}", crate::error::chain(&e)),
+            ),
         }
     }
 
