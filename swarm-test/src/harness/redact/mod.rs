@@ -192,6 +192,10 @@ fn redact_patterns(spec: &Spec, value: &mut Value) {
             .deploy
             .as_ref()
             .is_some_and(|d| matches!(d.kind, DeployKind::BlueGreen | DeployKind::Canary)),
+        failing_new_version: spec.deploy.as_ref().is_some_and(|d| {
+            matches!(d.kind, DeployKind::BlueGreen | DeployKind::Canary)
+                && d.new_version_fault.is_some()
+        }),
         // A volatility shock moves the market, not the agents: no race.
         faulted: spec
             .inject

@@ -27,8 +27,14 @@
 //!   list, and which agents the heartbeats declared failed and recovered (`health`'s
 //!   `detections` and `recoveries`, and the circuit breakers' moves: a lossy network or a
 //!   starved machine makes peers miss heartbeats, and stages fail, by chance) and whether each fault was detected and recovered from at all
-//!   (its `detected_after_ms` and `recovered_after_ms`, `null` or not). A new version's own fault (`new_version_fault`) is no race: its
-//!   errors are drawn per agent from the seed, and the steps stay exact.
+//!   (its `detected_after_ms` and `recovered_after_ms`, `null` or not).
+//! - **A rollout whose new version has its own fault** (`new_version_fault`): its errors are
+//!   drawn per agent from the seed on requests routed by the seed, so which step fails, after
+//!   how many new-version requests, with which error rate and reason, stays exact. But the
+//!   failing step ends at the new version's deciding answer, and how many old-version answers
+//!   had come back by then is the wall clock's: that step's `observed`, and with it the
+//!   tasks' `dispatched` and `completed`, are redacted (seen: blue 10 or 11 in one step,
+//!   95 or 96 trades, in two runs of one seed).
 //!
 //! Redacted values become `"[live]"`, as in the rest of the snapshot.
 
@@ -47,6 +53,8 @@ pub(crate) struct Pattern {
     pub(crate) rollout: bool,
     /// `inject` has a fault that hits agents or the network (not `volatility` alone).
     pub(crate) faulted: bool,
+    /// A rollout with a `new_version_fault`: a step may end early, at a failing answer.
+    pub(crate) failing_new_version: bool,
 }
 
 /// Takes what real time decides out of a live snapshot `value` of a pattern's run (see the
@@ -56,6 +64,9 @@ pub(crate) fn redact(value: &mut Value, run: Pattern) {
     if let Some(Value::Array(steps)) = report.get_mut("deploy") {
         for step in steps {
             edit_string(step, "reason", without_durations);
+            if run.failing_new_version && step.get("outcome") == Some(&Value::from("failed")) {
+                redact_key(step, "observed");
+            }
         }
     }
     let window_keys: &[&str] = if run.adaptive {
@@ -74,6 +85,9 @@ pub(crate) fn redact(value: &mut Value, run: Pattern) {
     // already (a struck run keeps its allow-list only).
     let raced = run.faulted && (run.autoscaled || run.rollout);
     let mut tasks: Vec<&str> = Vec::new();
+    if run.failing_new_version {
+        tasks.extend(["dispatched", "completed"]);
+    }
     if run.autoscaled {
         redact_key_of(report, "scaling");
         tasks.push("max_share");
@@ -262,5 +276,39 @@ mod tests {
             v["topology"]["agents"], 5,
             "no deployment ran: the swarm's size is fixed"
         );
+    }
+
+    #[test]
+    fn a_failing_new_version_keeps_its_verdict_not_the_old_version_s_race() {
+        let mut v = report();
+        v["deploy"] = json!([
+            {"phase": "step 1", "outcome": "passed", "observed": [40, 0], "reason": "blue success 1.00 over 40"},
+            {"phase": "step 2", "outcome": "failed", "observed": [10, 5], "error_rates": [0.0, 0.4],
+             "reason": "green's error rate 0.40 (2 of 5) exceeds 0.10 after at least 5 requests"},
+        ]);
+        let run = Pattern {
+            rollout: true,
+            failing_new_version: true,
+            ..Pattern::default()
+        };
+        redact(&mut v, run);
+        assert_eq!(
+            v["deploy"][1]["observed"], REDACTED,
+            "blue's answers by then"
+        );
+        assert_eq!(v["deploy"][1]["error_rates"], json!([0.0, 0.4]));
+        assert_eq!(
+            v["deploy"][1]["reason"],
+            "green's error rate 0.40 (2 of 5) exceeds 0.10 after at least 5 requests"
+        );
+        assert_eq!(
+            v["deploy"][0]["observed"],
+            json!([40, 0]),
+            "a full step stays"
+        );
+        assert_eq!(v["tasks"]["dispatched"], REDACTED);
+        assert_eq!(v["tasks"]["completed"], REDACTED);
+        assert_eq!(v["tasks"]["failed"], 1);
+        assert_eq!(v["tasks"]["lost"], 0);
     }
 }
