@@ -89,6 +89,30 @@ fn live_spike_shows(report: &Report, targets: &[usize], start_ms: f64, end_ms: O
     }
 }
 
+/// The CPU spike on `targets`, from `start_ms`, did what a spike does. Mock: the targets'
+/// work took 10× longer while it lasted (the model's `1 / (1 − load)`, at most 10×), so the
+/// slowest task took at least 80 ms (with the spike made inert, `planted`, these runs' slowest
+/// took 13 to 54 ms: `SWARM_TEST_FAULT_INJECT_BUG=inert_cpu_spike cargo test -p tests --test
+/// faults -- cpu_spike`), and nothing timed out of it (a slowed task is not an affected one).
+/// Live: a spike burns a core beside the agent's work rather than slowing it by a model, so
+/// what shows is the targets' measured CPU ([`live_spike_shows`]).
+fn spike_slowed(report: &Report, targets: &[usize], start_ms: f64) {
+    let spike = &report.faults[0];
+    assert_eq!(spike.targets, targets, "{spike:?}");
+    at_time(report, spike.at_ms, start_ms, "the spike starts");
+    match report.mode {
+        Mode::Mock => {
+            assert!(
+                report.latency.max_ms >= 80.0,
+                "the spike slowed no task 10×: {:?}",
+                report.latency
+            );
+            assert_eq!(spike.tasks_affected, 0, "{spike:?}");
+        }
+        Mode::Live => live_spike_shows(report, targets, start_ms, spike.healed_at_ms),
+    }
+}
+
 /// Whether the memory-leak target `agent` was killed at the limit: its last measured memory
 /// reached it (the controller, like the mock model, kills at the limit, at its first sample
 /// there). In live mode the leak grows as fast as the machine writes fresh pages, which may be

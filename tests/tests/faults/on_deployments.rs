@@ -7,7 +7,7 @@
 use swarm_test::prelude::*;
 use swarm_test::Mode;
 
-use super::{detected_in_time, leak_grew};
+use super::{detected_in_time, leak_grew, spike_slowed};
 
 /// The autoscaler kept to its bounds under the fault: every scale event lands in
 /// `min_agents..=max_agents` (2..=6 here).
@@ -64,7 +64,7 @@ fn leak_killed(report: &Report) {
     inject = "cpu_spike(0.95, target = 1) @ 300ms for 3s"
 )]
 fn autoscaling_cpu_spike(report: &Report) {
-    hit_agent_1(report);
+    spike_slowed(report, &[1], 300.0);
     within_bounds(report);
 }
 
@@ -123,7 +123,7 @@ fn autoscaling_crash(report: &Report) {
     inject = "cpu_spike(0.95, target = 1) @ 300ms for 3s"
 )]
 fn blue_green_cpu_spike(report: &Report) {
-    hit_agent_1(report);
+    spike_slowed(report, &[1], 300.0);
     rolled_out(report);
 }
 
@@ -167,7 +167,7 @@ fn blue_green_crash(report: &Report) {
     inject = "cpu_spike(0.95, target = 1) @ 300ms for 3s"
 )]
 fn canary_cpu_spike(report: &Report) {
-    hit_agent_1(report);
+    spike_slowed(report, &[1], 300.0);
     rolled_out(report);
 }
 

@@ -15,6 +15,20 @@ fn an_inert_cpu_spike_fails_cpu_spike() {
     );
 }
 
+/// The mid-run spikes of `seed_failures` and the spikes on the deployment patterns.
+#[test]
+fn an_inert_cpu_spike_fails_every_mid_run_spike() {
+    for prefix in [
+        "seed_failures::cpu_spike_mid_run::",
+        "seed_failures::multi_strategy_cpu_spike",
+        "on_deployments::autoscaling_cpu_spike",
+        "on_deployments::blue_green_cpu_spike",
+        "on_deployments::canary_cpu_spike",
+    ] {
+        fails_with_bug(prefix, "inert_cpu_spike", "the spike slowed no task");
+    }
+}
+
 #[test]
 fn an_inert_memory_leak_fails_memory_leak() {
     fails_with_bug(
