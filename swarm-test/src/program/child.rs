@@ -1,9 +1,9 @@
 //! One running agent program: a child process that is asked a request and answers one line.
 //!
-//! The process is started by the process backend's [`spawn`](crate::backend::process::spawn),
-//! so it gets the same cleanup guarantees as every live agent: its own process group, SIGKILL
-//! when its parent dies, registration with the SIGINT/SIGTERM reaper, and a kill-and-reap
-//! when this value is dropped (after success, failure or panic alike).
+//! The process is started by the process backend's `spawn` (`backend/process.rs`), so it
+//! gets the same cleanup guarantees as every live agent: its own process group, SIGKILL when
+//! its parent dies, registration with the SIGINT/SIGTERM reaper, and a kill-and-reap when
+//! this value is dropped (after success, failure or panic alike).
 //!
 //! A reader thread turns the program's stdout into lines; [`Child::ask`] writes a request and
 //! waits for the answer up to the wall-clock deadline. The deadline only ever fails the test:
